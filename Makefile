@@ -1,0 +1,123 @@
+# mmf_free top-level Makefile: `make demo`, `make test`, `make bench-engines`; programs land in build/bin/.
+BOARD ?= icebreaker
+ifeq ($(wildcard boards/$(BOARD)/board.mk),)
+$(error BOARD=$(BOARD): no boards/$(BOARD)/board.mk (boards: $(notdir $(wildcard boards/*))))
+endif
+include boards/$(BOARD)/board.mk
+
+BUILD   := build
+BIN     := $(BUILD)/bin
+GEN     := $(BUILD)/gen
+CC      ?= gcc
+CFLAGS  := -std=c99 -O2 -g -Wall -Wextra -Werror
+JOBS    ?= 2
+
+.PHONY: all deps test demo bench-engines lint formal synth clean help
+all: programs
+
+help:
+	@echo "make demo           install what is missing, build, run the datapath benchmark"
+	@echo "make test           install what is missing, build and run every test"
+	@echo "make bench-engines  simulate and place-and-route every engine, write $(BUILD)/reports/engines.json"
+	@echo "make lint | formal | synth   one stage alone;  BOARD=$(BOARD) (boards/$(BOARD)/board.mk)"
+
+deps:
+	@bash scripts/deps.sh
+
+# ---- hls_c: the specification, as a library and as the generator of the shared Verilog includes ----
+HLS_SRC := hls_c/tac.c hls_c/sac.c hls_c/lut.c
+HLS_HDR := $(wildcard hls_c/*.h)
+HLS_OBJ := $(patsubst hls_c/%.c,$(BUILD)/obj/hls_%.o,$(HLS_SRC))
+
+$(BUILD)/obj/hls_%.o: hls_c/%.c $(HLS_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/lib/libmmf_hls.a: $(HLS_OBJ)
+	@mkdir -p $(@D)
+	ar rcs $@ $^
+
+$(BIN)/gen_vh: hls_c/gen_vh.c $(BUILD)/lib/libmmf_hls.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< $(BUILD)/lib/libmmf_hls.a -o $@
+
+GEN_VH := $(GEN)/mmf_consts.vh $(GEN)/tac5_rom_init.vh $(GEN)/lut_digits_fn.vh
+$(GEN)/.stamp: $(BIN)/gen_vh
+	@mkdir -p $(GEN)
+	$(BIN)/gen_vh $(GEN)
+	@touch $@
+$(GEN_VH): $(GEN)/.stamp
+
+$(BIN)/test_hls: tests/test_hls.c $(BUILD)/lib/libmmf_hls.a
+	$(CC) $(CFLAGS) -Ihls_c $< $(BUILD)/lib/libmmf_hls.a -o $@
+
+# ---- engine configurations: name -> ENGINE FMT LANES LG_ACT C-model ----
+ENGINES := tac2 tac5 sac4 lut3
+CFG_tac2 := 0 0 32 8 TAC tac
+CFG_tac5 := 0 1 40 8 TAC tac
+CFG_sac4 := 1 2 16 8 SAC sac
+CFG_lut3 := 2 3 36 5 LUT lut
+cfg = $(word $(2),$(CFG_$(1)))
+
+RTL := $(wildcard rtl/*.v)
+VFLAGS := -O3 --x-assign fast --x-initial fast --assert +define+FORMAL --trace-fst -Wall -Wno-fatal \
+	-I$(CURDIR)/$(GEN) -I$(CURDIR)/rtl --build -j $(JOBS)
+VCFLAGS := -O2 -I$(CURDIR)/hls_c -I$(CURDIR)/sim
+
+# $(1) = configuration name
+define ENGINE_RULES
+# testbench: the engine alone, every stream under random back-pressure
+$(BIN)/tb_$(1): sim/tb_engine.cpp sim/testb.h sim/engine_model.h $(RTL) $(GEN_VH) $(BUILD)/lib/libmmf_hls.a
+	@mkdir -p $(BUILD)/sim/tb_$(1) $(BIN)
+	verilator --cc --exe $(VFLAGS) --top-module $(call cfg,$(1),6) \
+		-GLANES=$(call cfg,$(1),3) -GLG_ACT=$(call cfg,$(1),4) \
+		$(if $(filter 0,$(call cfg,$(1),1)),-GFMT=$(call cfg,$(1),2)) \
+		-CFLAGS "$(VCFLAGS) -DMMF_TB_$(call cfg,$(1),5) -DTB_FMT=$(call cfg,$(1),2) \
+			-DTB_LANES=$(call cfg,$(1),3) -DVTOP=V$(call cfg,$(1),6) -DVTOP_H='\"V$(call cfg,$(1),6).h\"'" \
+		-LDFLAGS "$(CURDIR)/$(BUILD)/lib/libmmf_hls.a" --Mdir $(BUILD)/sim/tb_$(1) -o tb \
+		$(CURDIR)/rtl/$(call cfg,$(1),6).v $(CURDIR)/sim/tb_engine.cpp > $(BUILD)/sim/tb_$(1).log 2>&1 \
+		|| { tail -30 $(BUILD)/sim/tb_$(1).log; exit 1; }
+	cp $(BUILD)/sim/tb_$(1)/tb $$@
+
+# bench: the engine behind the SPRAM weight memory and its stream reader
+$(BIN)/bench_$(1): sim/bench_engine.cpp sim/testb.h sim/engine_model.h $(RTL) $(GEN_VH) $(BUILD)/lib/libmmf_hls.a
+	@mkdir -p $(BUILD)/sim/bench_$(1) $(BIN)
+	verilator --cc --exe $(VFLAGS) --top-module mmf_bench_top \
+		-GENGINE=$(call cfg,$(1),1) -GFMT=$(call cfg,$(1),2) -GLANES=$(call cfg,$(1),3) \
+		-GLG_ACT=$(call cfg,$(1),4) \
+		-CFLAGS "$(VCFLAGS) -DMMF_TB_$(call cfg,$(1),5) -DTB_FMT=$(call cfg,$(1),2) \
+			-DTB_LANES=$(call cfg,$(1),3) -DTB_CFG='\"$(1)\"'" \
+		-LDFLAGS "$(CURDIR)/$(BUILD)/lib/libmmf_hls.a" --Mdir $(BUILD)/sim/bench_$(1) -o bench \
+		$(CURDIR)/rtl/mmf_bench_top.v $(CURDIR)/sim/bench_engine.cpp > $(BUILD)/sim/bench_$(1).log 2>&1 \
+		|| { tail -30 $(BUILD)/sim/bench_$(1).log; exit 1; }
+	cp $(BUILD)/sim/bench_$(1)/bench $$@
+
+# place and route: yosys -> nextpnr-ice40 report (utilisation, Fmax) for the engine with its memory
+$(BUILD)/synth/$(1).report.json: $(RTL) $(GEN_VH) scripts/synth_engine.sh boards/$(BOARD)/board.mk
+	@mkdir -p $(BUILD)/synth
+	bash scripts/synth_engine.sh $(1) $(call cfg,$(1),1) $(call cfg,$(1),2) $(call cfg,$(1),3) \
+		$(call cfg,$(1),4) $(DEVICE) $(PACKAGE) $(FREQ_MHZ)
+endef
+$(foreach e,$(ENGINES),$(eval $(call ENGINE_RULES,$(e))))
+
+TB_BINS    := $(addprefix $(BIN)/tb_,$(ENGINES))
+BENCH_BINS := $(addprefix $(BIN)/bench_,$(ENGINES))
+SYNTH      := $(addprefix $(BUILD)/synth/,$(addsuffix .report.json,$(ENGINES)))
+
+programs: $(BIN)/gen_vh $(BIN)/test_hls $(TB_BINS) $(BENCH_BINS)
+
+synth: $(SYNTH)
+
+test: deps
+	@$(MAKE) --no-print-directory programs
+	@bash tests/run.sh
+
+bench-engines: deps
+	@$(MAKE) --no-print-directory $(BENCH_BINS) $(SYNTH)
+	@bash scripts/bench_engines.sh $(ENGINES)
+
+demo: deps
+	@$(MAKE) --no-print-directory bench-engines
+
+clean:
+	rm -rf $(BUILD)

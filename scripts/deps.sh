@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# deps.sh: install, with apt-get, whatever mmfree's build and tests need and this machine lacks.
+#
+# Installs only missing packages, runs `apt-get update` at most once and only when something is
+# missing. When not root it prints the exact apt-get line and stops. Every dependency is explained
+# in docs/dependencies.md.
+set -euo pipefail
+
+PKGS=(
+  build-essential      # gcc, g++, make: host library, hls_c models, Verilator harnesses
+  pkg-config           # finds libusb and umockdev flags
+  verilator            # cycle-accurate simulation of rtl/ (sim/)
+  yosys                # synthesis and formal proof of handshake assertions
+  nextpnr-ice40        # place and route for the iCE40 UP5K / HX8K
+  fpga-icestorm        # icepack, icetime, iceprog
+  libusb-1.0-0-dev     # the USB transport (host/)
+  umockdev             # emulated USB devices in tests
+  libumockdev-dev
+  libcjson-dev         # JSON reports and config parsing
+  jq                   # tests read the JSON reports
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+line="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps.sh: missing packages: ${missing[*]}" >&2
+  echo "deps.sh: run as root:  apt-get update && $line" >&2
+  exit 1
+fi
+
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+$line >/dev/null
+echo "deps.sh: done" >&2

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# run.sh: every test of `make test`, each one line PASS/FAIL with its time, then "N passed, N failed".
+# Expects `make programs` to have run (the Makefile does it). Logs go to build/tests/<name>.log.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+LOGS=build/tests
+mkdir -p "$LOGS"
+# shellcheck disable=SC1090
+eval "$(sed -n 's/^\([A-Z_]*\) *:= *\(.*\)$/\1="\2"/p' boards/${BOARD:-icebreaker}/board.mk)"
+TB_COUNT=${TB_COUNT:-100000}
+ENGINES=(tac2 tac5 sac4 lut3)
+passed=0 failed=0 failed_names=()
+
+run() {  # run NAME COMMAND...: one test
+	local name=$1; shift
+	local t0=$SECONDS
+	if "$@" > "$LOGS/$name.log" 2>&1; then
+		passed=$((passed + 1))
+		printf 'PASS %-28s %4ds  %s\n' "$name" $((SECONDS - t0)) "$(tail -n 1 "$LOGS/$name.log" | cut -c1-110)"
+	else
+		failed=$((failed + 1))
+		failed_names+=("$name")
+		printf 'FAIL %-28s %4ds  (log: %s)\n' "$name" $((SECONDS - t0)) "$LOGS/$name.log"
+		tail -n 15 "$LOGS/$name.log" | sed 's/^/     | /'
+	fi
+}
+
+# hls_c: the subset, the checker itself, the models against independent references
+run hls-subset tools/check_hls_subset.sh
+run hls-subset-rejects tests/test_subset_rejects.sh
+run hls-models build/bin/test_hls
+
+# rtl: lint and formal proofs of the stream handshakes
+run lint tests/test_lint.sh
+run formal tests/test_formal.sh
+
+# each engine against its C twin: random transactions with back-pressure, then the largest matrix
+# streamed from the SPRAM weight memory
+for e in "${ENGINES[@]}"; do
+	run "sim-$e" "build/bin/tb_$e" --count "$TB_COUNT" --seed "${SEED:-1}"
+	run "spram-$e" "build/bin/bench_$e" --matrices 2
+done
+
+# place and route: every engine fits the UP5K within 60% of its cells and meets the board clock
+for e in "${ENGINES[@]}"; do
+	run "fit-$e" tests/test_fit.sh "$e" "$FREQ_MHZ"
+done
+
+if [ $failed -ne 0 ]; then
+	echo "failed: ${failed_names[*]}"
+fi
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# verilator --lint-only -Wall, with and without the FORMAL assertions, on every engine in each
+# configuration the project builds, on corner LANES values, and on the SPRAM bench top.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=0
+lint() {
+	for f in "" "+define+FORMAL"; do
+		verilator --lint-only -Wall $f -Ibuild/gen -Irtl "rtl/$1.v" --top-module "$@"
+		n=$((n + 1))
+	done
+}
+lint tac -GFMT=0 -GLANES=32
+lint tac -GFMT=1 -GLANES=40
+lint tac -GFMT=0 -GLANES=1
+lint tac -GFMT=1 -GLANES=5
+lint sac -GLANES=16
+lint sac -GLANES=3
+lint lut -GLANES=36 -GLG_ACT=5
+lint lut -GLANES=3
+lint mmf_bench_top -GENGINE=0 -GFMT=1 -GLANES=40 -GLG_ACT=8
+lint mmf_bench_top -GENGINE=1 -GLANES=16 -GLG_ACT=8
+lint mmf_bench_top -GENGINE=2 -GLANES=36 -GLG_ACT=5
+lint mmf_wstream
+lint mmf_bench_shell
+echo "lint: $n configurations clean under -Wall"

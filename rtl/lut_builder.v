@@ -75,8 +75,14 @@ module lut_builder #(
 	wire w_group_end = w_build && (r_idx == 4'd15);
 	wire w_word_end = w_group_end && (r_g == LAST_G);
 	wire [5:0] w_d = lut_digits(r_idx);
-	wire [EW-1:0] w_entry = digit_term(w_d[1:0], r_a0) + digit_term(w_d[3:2], r_a1) +
-				digit_term(w_d[5:4], r_a2);
+
+	// The write is pipelined in two stages (the three signed terms, then their sum) so that no
+	// path holds a negation and two additions in series.
+	reg [EW-1:0]       r_t0, r_t1, r_t2;
+	reg [GROUPS-1:0]   r_we;
+	reg [LG_ACT+3:0]   r_waddr;
+	reg                r_done;
+	reg [LG_ACT:0]     r_words;
 
 	assign o_ready = (r_state == S_TAKE);
 
@@ -139,28 +145,48 @@ module lut_builder #(
 		end
 	end
 
-	// drives: the table write, one entry per cycle into bank r_g
+	// drives: write stage 1, the entry's three terms with its bank, address and done flag
 	always @(posedge i_clk) begin
 		if (i_reset || !w_build)
+			r_we <= {GROUPS{1'b0}};
+		else
+			r_we <= BANK0 << r_g;
+		r_waddr <= {r_word, r_idx};
+		r_t0 <= digit_term(w_d[1:0], r_a0);
+		r_t1 <= digit_term(w_d[3:2], r_a1);
+		r_t2 <= digit_term(w_d[5:4], r_a2);
+		r_done <= !i_reset && w_word_end && r_fin;
+		r_words <= {1'b0, r_word} + 1'b1;
+	end
+
+	// drives: write stage 2, the table write itself, one entry per cycle into one bank
+	always @(posedge i_clk) begin
+		if (i_reset)
 			o_we <= {GROUPS{1'b0}};
 		else
-			o_we <= BANK0 << r_g;
-		o_waddr <= {r_word, r_idx};
-		o_wdata <= w_entry;
+			o_we <= r_we;
+		o_waddr <= r_waddr;
+		o_wdata <= r_t0 + r_t1 + r_t2;
 	end
 
 	// drives: completion and word count, beside the last write
 	always @(posedge i_clk) begin
-		o_done <= !i_reset && w_word_end && r_fin;
-		o_words <= {1'b0, r_word} + 1'b1;
+		o_done <= !i_reset && r_done;
+		o_words <= r_words;
 	end
 
 `ifdef FORMAL
+	reg f_past_valid = 1'b0;
+	always @(posedge i_clk)
+		f_past_valid <= 1'b1;
+
 	always @(posedge i_clk) begin
-		// one bank written at a time, never while taking activations
-		assert((o_we & (o_we - 1'b1)) == {GROUPS{1'b0}});
-		assert(!(w_build && o_ready));
-		assert(r_g <= LAST_G);
+		// one bank written at a time, never while taking activations (from the first reset on)
+		if (f_past_valid) begin
+			assert((o_we & (o_we - 1'b1)) == {GROUPS{1'b0}});
+			assert(!(w_build && o_ready));
+			assert(r_g <= LAST_G);
+		end
 	end
 `endif
 endmodule

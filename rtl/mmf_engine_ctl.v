@@ -11,6 +11,10 @@
 //   LG_D   log2 of the activation buffer depth in words
 //   SW     width of the datapath's signed per-word sum
 //
+// The row accumulator is split in two 16-bit halves with the low half's carry registered, so no
+// 32-bit carry chain sits in one cycle; the result register keeps that form and o_res_data adds the
+// last carry in (a 16-bit add on the output side).
+//
 // Reset: FSM state, word index, accumulator and result valid. Result data is not reset.
 module mmf_engine_ctl #(
 	parameter LG_D = 8,
@@ -41,21 +45,26 @@ module mmf_engine_ctl #(
 	// results
 	output reg               o_res_valid,
 	input  wire              i_res_ready,
-	output reg  [31:0]       o_res_data,
+	output wire [31:0]       o_res_data,
 	output reg               o_res_last
 );
 	localparam [1:0] S_LOAD = 2'd0, S_WAIT = 2'd1, S_RUN = 2'd2;
 
 	reg [1:0]      r_state;
-	reg [LG_D:0]   r_words;
+	reg [LG_D:0]   r_wlast;        // index of a row's last word: loaded words - 1
 	reg [LG_D-1:0] r_widx;
-	reg [31:0]     r_acc;
+	reg [15:0]     r_lo, r_hi;     // accumulator = {r_hi, r_lo} + (r_c << 16)
+	reg            r_c;
+	reg [15:0]     r_res_lo, r_res_hi;
+	reg            r_res_c;
 
 	wire w_ce = !o_res_valid || i_res_ready;
 	wire w_act_beat = i_act_valid && o_act_ready;
 	wire w_w_beat = i_w_valid && o_w_ready;
-	wire w_row_end = i_w_last || ({1'b0, r_widx} == r_words - 1'b1);
-	wire [31:0] w_acc_next = r_acc + {{(32-SW){i_sum[SW-1]}}, i_sum};
+	wire w_row_end = i_w_last || ({1'b0, r_widx} == r_wlast);
+	wire [31:0] w_sum32 = {{(32-SW){i_sum[SW-1]}}, i_sum};
+	wire [16:0] w_lo = {1'b0, r_lo} + {1'b0, w_sum32[15:0]};
+	wire [15:0] w_hi = r_hi + w_sum32[31:16] + {15'd0, r_c};
 
 	assign o_act_ready = (r_state == S_LOAD) && i_load_ready;
 	assign o_act_en = o_act_ready;
@@ -68,14 +77,14 @@ module mmf_engine_ctl #(
 	always @(posedge i_clk) begin
 		if (i_reset) begin
 			r_state <= S_LOAD;
-			r_words <= 0;
+			r_wlast <= 0;
 		end else begin
 			case (r_state)
 			S_LOAD: if (w_act_beat && i_act_last)
 					r_state <= S_WAIT;
 			S_WAIT: if (i_load_done) begin
 					r_state <= S_RUN;
-					r_words <= i_load_words;
+					r_wlast <= i_load_words - 1'b1;
 				end
 			S_RUN: if (w_w_beat && i_w_last)
 					r_state <= S_LOAD;
@@ -95,19 +104,28 @@ module mmf_engine_ctl #(
 	// drives: row accumulator and the result register
 	always @(posedge i_clk) begin
 		if (i_reset) begin
-			r_acc <= 0;
+			r_lo <= 16'd0;
+			r_hi <= 16'd0;
+			r_c <= 1'b0;
 			o_res_valid <= 1'b0;
 			o_res_last <= 1'b0;
 		end else if (w_ce) begin
 			o_res_valid <= i_sum_tag[2] && i_sum_tag[1];
-			if (i_sum_tag[2])
-				r_acc <= i_sum_tag[1] ? 32'd0 : w_acc_next;
+			if (i_sum_tag[2]) begin
+				r_lo <= i_sum_tag[1] ? 16'd0 : w_lo[15:0];
+				r_hi <= i_sum_tag[1] ? 16'd0 : w_hi;
+				r_c <= i_sum_tag[1] ? 1'b0 : w_lo[16];
+			end
 			if (i_sum_tag[2] && i_sum_tag[1]) begin
-				o_res_data <= w_acc_next;
+				r_res_lo <= w_lo[15:0];
+				r_res_hi <= w_hi;
+				r_res_c <= w_lo[16];
 				o_res_last <= i_sum_tag[0];
 			end
 		end
 	end
+
+	assign o_res_data = {r_res_hi + {15'd0, r_res_c}, r_res_lo};
 
 `ifdef FORMAL
 	reg f_past_valid = 1'b0;
@@ -128,8 +146,10 @@ module mmf_engine_ctl #(
 			end
 		end
 		// at most one input stream is open at a time
-		assert(!(o_act_ready && o_w_ready));
-		assert(r_state != 2'd3);
+		if (f_past_valid) begin
+			assert(!(o_act_ready && o_w_ready));
+			assert(r_state != 2'd3);
+		end
 	end
 `endif
 endmodule

@@ -100,9 +100,11 @@ module mmf_wstream #(
 			assert(o_data == $past(o_data));
 			assert(o_last == $past(o_last));
 		end
-		assert(r_count <= 4);
-		assert(r_wr == r_rd + r_count[1:0]);
-		assert(!(r_inflight && r_count == 4));
+		if (f_past_valid) begin
+			assert(r_count <= 4);
+			assert(r_wr == r_rd + r_count[1:0]);
+			assert(!(r_inflight && r_count == 4));
+		end
 	end
 `endif
 endmodule

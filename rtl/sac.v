@@ -67,7 +67,7 @@ module sac #(
 		.i_we(w_load_we), .i_waddr(w_load_waddr), .i_wdata(w_load_wdata),
 		.i_re(w_ce), .i_raddr(w_widx), .o_rdata(w_act));
 
-	// codes, registered alongside the buffer read
+	// codes, registered beside the buffer read
 	reg [4*LANES-1:0] r_codes;
 	// drives: the codes, straight from the word
 	always @(posedge i_clk)
@@ -82,21 +82,44 @@ module sac #(
 		else if (w_ce)
 			r_tag <= w_tag;
 
-	// lanes: shift x by 6 - p, negate on the sign, zero on the zero code
-	wire [LANES*WL-1:0] w_terms;
+	// lanes, stage 1: x shifted left by 6 - p (zero for the zero code), registered with the sign
+	reg [LANES*WL-1:0] r_mag;
+	reg [LANES-1:0]    r_neg;
+	reg [2:0]          r_tag_c;
 	genvar gl;
 	generate
 		for (gl = 0; gl < LANES; gl = gl + 1) begin : gen_lane
-			wire [WL-1:0] w_a = {{(WL-8){w_act[gl*8+7]}}, w_act[gl*8 +: 8]};
+			// x << (6 - p) written as (x << 6) >>> p: exact (the low six bits are zero), and no
+			// subtraction of p ends up in the path
+			wire signed [WL-1:0] w_a6 = {{(WL-8-SAC_FRAC){w_act[gl*8+7]}}, w_act[gl*8 +: 8], {SAC_FRAC{1'b0}}};
 			wire [2:0]    w_p = r_codes[gl*4 +: 3];
-			wire [WL-1:0] w_shifted = w_a << (SAC_FRAC - w_p);
-			assign w_terms[gl*WL +: WL] = (w_p == SAC_EXP_ZERO) ? {WL{1'b0}} :
-						      r_codes[gl*4+3] ? -w_shifted : w_shifted;
+			wire signed [WL-1:0] w_sh = w_a6 >>> w_p;   // alone: a ?: with unsigned arms would make it logical
+			// drives: this lane's shifted activation and sign
+			always @(posedge i_clk)
+				if (w_ce) begin
+					r_mag[gl*WL +: WL] <= (w_p == SAC_EXP_ZERO) ? {WL{1'b0}} : w_sh;
+					r_neg[gl] <= r_codes[gl*4+3];
+				end
+		end
+	endgenerate
+
+	// drives: the tag beside lane stage 1
+	always @(posedge i_clk)
+		if (i_reset)
+			r_tag_c <= 3'b0;
+		else if (w_ce)
+			r_tag_c <= r_tag;
+
+	// lanes, stage 2: negate on the sign (into the tree's input registers)
+	wire [LANES*WL-1:0] w_terms;
+	generate
+		for (gl = 0; gl < LANES; gl = gl + 1) begin : gen_term
+			assign w_terms[gl*WL +: WL] = r_neg[gl] ? -r_mag[gl*WL +: WL] : r_mag[gl*WL +: WL];
 		end
 	endgenerate
 
 	mmf_adder_tree #(.N(LANES), .WL(WL), .TW(3), .REG_EVERY(REG_EVERY), .OPT_REG_IN(1)) u_tree (
-		.i_clk(i_clk), .i_reset(i_reset), .i_ce(w_ce), .i_data(w_terms), .i_tag(r_tag),
+		.i_clk(i_clk), .i_reset(i_reset), .i_ce(w_ce), .i_data(w_terms), .i_tag(r_tag_c),
 		.o_sum(w_sum), .o_tag(w_sum_tag));
 
 	mmf_engine_ctl #(.LG_D(LG_ACT), .SW(SW)) u_ctl (

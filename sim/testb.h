@@ -19,6 +19,7 @@ public:
 		ctx->commandArgs(argc, argv);
 		ctx->traceEverOn(true);
 		top.reset(new V(ctx.get()));
+		top->i_reset = 1;   // held from time 0: the assertions assume a reset first
 		top->i_clk = 0;
 		top->eval();
 	}

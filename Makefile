@@ -25,7 +25,7 @@ deps:
 	@bash scripts/deps.sh
 
 # ---- hls_c: the specification, as a library and as the generator of the shared Verilog includes ----
-HLS_SRC := hls_c/tac.c hls_c/sac.c hls_c/lut.c
+HLS_SRC := $(filter-out hls_c/gen_vh.c,$(wildcard hls_c/*.c))
 HLS_HDR := $(wildcard hls_c/*.h)
 HLS_OBJ := $(patsubst hls_c/%.c,$(BUILD)/obj/hls_%.o,$(HLS_SRC))
 
@@ -48,8 +48,11 @@ $(GEN)/.stamp: $(BIN)/gen_vh
 	@touch $@
 $(GEN_VH): $(GEN)/.stamp
 
-$(BIN)/test_hls: tests/test_hls.c $(BUILD)/lib/libmmf_hls.a
-	$(CC) $(CFLAGS) -Ihls_c $< $(BUILD)/lib/libmmf_hls.a -o $@
+# C unit tests of hls_c: tests/test_<name>.c -> build/bin/test_<name> (zlib is the independent CRC)
+HLS_TESTS := $(patsubst tests/%.c,$(BIN)/%,$(wildcard tests/test_*.c))
+$(BIN)/test_%: tests/test_%.c $(BUILD)/lib/libmmf_hls.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ihls_c $< $(BUILD)/lib/libmmf_hls.a -lz -o $@
 
 # ---- engine configurations: name -> ENGINE FMT LANES LG_ACT C-model ----
 ENGINES := tac2 tac5 sac4 lut3
@@ -104,7 +107,11 @@ TB_BINS    := $(addprefix $(BIN)/tb_,$(ENGINES))
 BENCH_BINS := $(addprefix $(BIN)/bench_,$(ENGINES))
 SYNTH      := $(addprefix $(BUILD)/synth/,$(addsuffix .report.json,$(ENGINES)))
 
-programs: $(BIN)/gen_vh $(BIN)/test_hls $(TB_BINS) $(BENCH_BINS)
+PROGRAMS := $(BIN)/gen_vh $(HLS_TESTS) $(TB_BINS) $(BENCH_BINS)
+# Each area may add its own rules and programs (PROGRAMS += ...) in a fragment.
+-include host/host.mk sim/link.mk
+
+programs: $(PROGRAMS)
 
 synth: $(SYNTH)
 

@@ -16,6 +16,7 @@ PKGS=(
   libusb-1.0-0-dev     # the USB transport (host/)
   umockdev             # emulated USB devices in tests
   libumockdev-dev
+  zlib1g-dev           # crc32() for the link protocol on the host
   libcjson-dev         # JSON reports and config parsing
   jq                   # tests read the JSON reports
 )

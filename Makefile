@@ -103,7 +103,15 @@ $(BUILD)/synth/$(1).report.json: $(RTL) $(GEN_VH) scripts/synth_engine.sh boards
 endef
 $(foreach e,$(ENGINES),$(eval $(call ENGINE_RULES,$(e))))
 
-TB_BINS    := $(addprefix $(BIN)/tb_,$(ENGINES))
+# packet receiver against zlib-built packets
+$(BIN)/tb_pkt_rx: sim/tb_pkt_rx.cpp sim/testb.h rtl/mmf_pkt_rx.v
+	@mkdir -p $(BUILD)/sim/tb_pkt_rx $(BIN)
+	verilator --cc --exe $(VFLAGS) --top-module mmf_pkt_rx -GLG_TIMEOUT=10 -CFLAGS "$(VCFLAGS)" -LDFLAGS "-lz" \
+		--Mdir $(BUILD)/sim/tb_pkt_rx -o tb $(CURDIR)/rtl/mmf_pkt_rx.v $(CURDIR)/sim/tb_pkt_rx.cpp \
+		> $(BUILD)/sim/tb_pkt_rx.log 2>&1 || { tail -30 $(BUILD)/sim/tb_pkt_rx.log; exit 1; }
+	cp $(BUILD)/sim/tb_pkt_rx/tb $@
+
+TB_BINS    := $(addprefix $(BIN)/tb_,$(ENGINES)) $(BIN)/tb_pkt_rx
 BENCH_BINS := $(addprefix $(BIN)/bench_,$(ENGINES))
 SYNTH      := $(addprefix $(BUILD)/synth/,$(addsuffix .report.json,$(ENGINES)))
 

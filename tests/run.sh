@@ -41,6 +41,9 @@ for e in "${ENGINES[@]}"; do
 	run "spram-$e" "build/bin/bench_$e" --matrices 2
 done
 
+# the link's packet receiver against packets built with zlib, damaged on purpose
+run sim-pkt-rx build/bin/tb_pkt_rx --count 20000
+
 # place and route: every engine fits the UP5K within 60% of its cells and meets the board clock
 for e in "${ENGINES[@]}"; do
 	run "fit-$e" tests/test_fit.sh "$e" "$FREQ_MHZ"

@@ -111,7 +111,15 @@ $(BIN)/tb_pkt_rx: sim/tb_pkt_rx.cpp sim/testb.h rtl/mmf_pkt_rx.v
 		> $(BUILD)/sim/tb_pkt_rx.log 2>&1 || { tail -30 $(BUILD)/sim/tb_pkt_rx.log; exit 1; }
 	cp $(BUILD)/sim/tb_pkt_rx/tb $@
 
-TB_BINS    := $(addprefix $(BIN)/tb_,$(ENGINES)) $(BIN)/tb_pkt_rx
+# packet transmitter: framing against zlib, and the round trip into the receiver
+$(BIN)/tb_pkt_tx: sim/tb_pkt_tx.cpp sim/tb_pkt_loop.v sim/testb.h rtl/mmf_pkt_tx.v rtl/mmf_pkt_rx.v
+	@mkdir -p $(BUILD)/sim/tb_pkt_tx $(BIN)
+	verilator --cc --exe $(VFLAGS) --top-module tb_pkt_loop -CFLAGS "$(VCFLAGS)" -LDFLAGS "-lz" \
+		--Mdir $(BUILD)/sim/tb_pkt_tx -o tb $(CURDIR)/sim/tb_pkt_loop.v $(CURDIR)/sim/tb_pkt_tx.cpp \
+		> $(BUILD)/sim/tb_pkt_tx.log 2>&1 || { tail -30 $(BUILD)/sim/tb_pkt_tx.log; exit 1; }
+	cp $(BUILD)/sim/tb_pkt_tx/tb $@
+
+TB_BINS    := $(addprefix $(BIN)/tb_,$(ENGINES)) $(BIN)/tb_pkt_rx $(BIN)/tb_pkt_tx
 BENCH_BINS := $(addprefix $(BIN)/bench_,$(ENGINES))
 SYNTH      := $(addprefix $(BUILD)/synth/,$(addsuffix .report.json,$(ENGINES)))
 

@@ -1,0 +1,118 @@
+// tb_pkt_tx.cpp: rtl/mmf_pkt_tx.v frames packets byte for byte as docs/protocol.md says (checked
+// against packets built here with zlib's crc32()), under random back-pressure from the link and
+// random gaps in the payload, and rtl/mmf_pkt_rx.v receives every one of them intact.
+//
+// Usage: tb_pkt_tx [--seed S] [--count N]
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <vector>
+#include <zlib.h>
+
+#include "Vtb_pkt_loop.h"
+#include "testb.h"
+
+int main(int argc, char **argv)
+{
+	uint64_t seed = 1, count = 5000;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+			seed = strtoull(argv[++i], nullptr, 0);
+		else if (!strcmp(argv[i], "--count") && i + 1 < argc)
+			count = strtoull(argv[++i], nullptr, 0);
+		else if (!strcmp(argv[i], "--help")) {
+			printf("usage: %s [--seed S] [--count N]\n", argv[0]);
+			return 0;
+		}
+	}
+	std::mt19937_64 rng(seed);
+	Testb<Vtb_pkt_loop> tb(argc, argv);
+	auto *top = tb.top.get();
+	top->i_start_valid = 0;
+	top->i_pl_valid = 0;
+	top->i_ready = 0;
+	tb.reset();
+
+	uint64_t errors = 0, bytes = 0, received = 0;
+	uint8_t buf[1024];
+	for (uint64_t n = 0; n < count && !errors; n++) {
+		uint8_t type = (uint8_t)rng(), seq = (uint8_t)n;
+		size_t len = (rng() % 16 == 0) ? (size_t)(rng() % 1025) : (size_t)(rng() % 40);
+		std::vector<uint8_t> pl(len);
+		for (auto &v : pl)
+			v = (uint8_t)rng();
+		std::vector<uint8_t> want = {0xA5, 0x5A, type, seq, (uint8_t)len, (uint8_t)(len >> 8)};
+		want.push_back((uint8_t)(0xFF ^ want[2] ^ want[3] ^ want[4] ^ want[5]));
+		want.insert(want.end(), pl.begin(), pl.end());
+		uint32_t c = (uint32_t)crc32(0, want.data() + 2, (uInt)(want.size() - 2));
+		for (int i = 0; i < 4; i++)
+			want.push_back((uint8_t)(c >> (8 * i)));
+
+		// start
+		top->i_start_valid = 1;
+		top->i_type = type;
+		top->i_seq = seq;
+		top->i_len = (uint16_t)len;
+		tb.settle();
+		while (!top->o_start_ready) {
+			tb.tick();
+			tb.settle();
+		}
+		tb.tick();
+		top->i_start_valid = 0;
+
+		size_t got = 0, pi = 0;
+		bool rx_done = false;
+		uint64_t guard = tb.cycle + 100 * want.size() + 1000;
+		while ((got < want.size() || !rx_done) && tb.cycle < guard) {
+			unsigned p_ready = (n % 3 == 0) ? 100 : 40;
+			top->i_ready = (rng() % 100) < p_ready;
+			if (!top->i_pl_valid && pi < len && rng() % 4) {
+				top->i_pl_valid = 1;
+				top->i_pl_data = pl[pi];
+			}
+			tb.settle();
+			if (top->o_valid && top->i_ready) {
+				if (got >= want.size() || top->o_data != want[got]) {
+					fprintf(stderr, "FAIL seed %" PRIu64 " packet %" PRIu64 " byte %zu: want %02x got %02x\n",
+						seed, n, got, got < want.size() ? want[got] : 0, top->o_data);
+					errors++;
+					break;
+				}
+				got++;
+				bytes++;
+			}
+			bool pl_fire = top->i_pl_valid && top->o_pl_ready;
+			tb.tick();
+			if (top->o_buf_we)
+				buf[top->o_buf_addr] = top->o_buf_data;
+			if (top->o_bad) {
+				fprintf(stderr, "FAIL seed %" PRIu64 " packet %" PRIu64 ": receiver rejected it\n", seed, n);
+				errors++;
+			}
+			if (top->o_good) {
+				rx_done = true;
+				received++;
+				if (top->o_rx_type != type || top->o_rx_seq != seq || top->o_rx_len != len ||
+				    (len && memcmp(buf, pl.data(), len))) {
+					fprintf(stderr, "FAIL seed %" PRIu64 " packet %" PRIu64 ": received differently\n", seed, n);
+					errors++;
+				}
+			}
+			if (pl_fire) {
+				top->i_pl_valid = 0;
+				pi++;
+			}
+		}
+		if (!errors && (got != want.size() || !rx_done)) {
+			fprintf(stderr, "FAIL seed %" PRIu64 " packet %" PRIu64 ": %zu of %zu bytes, received %d\n", seed, n,
+				got, want.size(), rx_done);
+			errors++;
+		}
+	}
+	printf("tb_pkt_tx: %" PRIu64 " packets framed byte-exact (%" PRIu64 " bytes) and received intact, %" PRIu64
+	       " errors, seed %" PRIu64 "\n", received, bytes, errors, seed);
+	return errors ? 1 : 0;
+}

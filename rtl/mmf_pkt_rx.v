@@ -162,10 +162,11 @@ module mmf_pkt_rx #(
 	always @(*)
 		if (!f_past_valid)
 			assume(i_reset);
+	wire [4:0] f_outcome = {o_good, o_crc_err, o_hdr_err, o_too_long, o_timeout};
 	always @(posedge i_clk)
 		if (f_past_valid && !$past(i_reset)) begin
 			// at most one outcome per cycle, and a good packet never comes with a write
-			assert({3'd0, o_good} + o_crc_err + o_hdr_err + o_too_long + o_timeout <= 4'd1);
+			assert((f_outcome & (f_outcome - 5'd1)) == 5'd0);
 			assert(!(o_good && o_buf_we));
 			assert(r_replay <= 3'd5);
 			assert(r_state <= S_CRC);

@@ -104,7 +104,7 @@ endef
 $(foreach e,$(ENGINES),$(eval $(call ENGINE_RULES,$(e))))
 
 # packet receiver against zlib-built packets
-$(BIN)/tb_pkt_rx: sim/tb_pkt_rx.cpp sim/testb.h rtl/mmf_pkt_rx.v
+$(BIN)/tb_pkt_rx: sim/tb_pkt_rx.cpp sim/testb.h sim/pkt_ref.h rtl/mmf_pkt_rx.v rtl/mmf_crc32_fn.vh
 	@mkdir -p $(BUILD)/sim/tb_pkt_rx $(BIN)
 	verilator --cc --exe $(VFLAGS) --top-module mmf_pkt_rx -GLG_TIMEOUT=10 -CFLAGS "$(VCFLAGS)" -LDFLAGS "-lz" \
 		--Mdir $(BUILD)/sim/tb_pkt_rx -o tb $(CURDIR)/rtl/mmf_pkt_rx.v $(CURDIR)/sim/tb_pkt_rx.cpp \
@@ -112,7 +112,7 @@ $(BIN)/tb_pkt_rx: sim/tb_pkt_rx.cpp sim/testb.h rtl/mmf_pkt_rx.v
 	cp $(BUILD)/sim/tb_pkt_rx/tb $@
 
 # packet transmitter: framing against zlib, and the round trip into the receiver
-$(BIN)/tb_pkt_tx: sim/tb_pkt_tx.cpp sim/tb_pkt_loop.v sim/testb.h rtl/mmf_pkt_tx.v rtl/mmf_pkt_rx.v
+$(BIN)/tb_pkt_tx: sim/tb_pkt_tx.cpp sim/tb_pkt_loop.v sim/testb.h sim/pkt_ref.h rtl/mmf_pkt_tx.v rtl/mmf_pkt_rx.v rtl/mmf_crc32_fn.vh
 	@mkdir -p $(BUILD)/sim/tb_pkt_tx $(BIN)
 	verilator --cc --exe $(VFLAGS) --top-module tb_pkt_loop -CFLAGS "$(VCFLAGS)" -LDFLAGS "-lz" \
 		--Mdir $(BUILD)/sim/tb_pkt_tx -o tb $(CURDIR)/sim/tb_pkt_loop.v $(CURDIR)/sim/tb_pkt_tx.cpp \

@@ -56,17 +56,7 @@ module mmf_pkt_rx #(
 	wire       w_in = w_rep || i_valid;
 	wire [7:0] w_byte = w_rep ? r_rep[8*r_replay-1 -: 8] : i_data;
 
-	// CRC-32 (reflected, 0xEDB88320), one byte per cycle
-	function [31:0] crc_byte;
-		input [31:0] c;
-		input [7:0]  b;
-		integer k;
-		begin
-			crc_byte = c ^ {24'd0, b};
-			for (k = 0; k < 8; k = k + 1)
-				crc_byte = (crc_byte >> 1) ^ (crc_byte[0] ? 32'hEDB88320 : 32'd0);
-		end
-	endfunction
+`include "mmf_crc32_fn.vh"
 
 	wire [7:0] w_hchk = 8'hFF ^ r_hdr[31:24] ^ r_hdr[23:16] ^ r_hdr[15:8] ^ r_hdr[7:0];
 	wire [15:0] w_len = {r_hdr[7:0], r_hdr[15:8]};   // after 4 header bytes: len hi, len lo
@@ -102,7 +92,7 @@ module mmf_pkt_rx #(
 			S_HDR: begin
 				r_hdr <= {r_hdr[23:0], w_byte};
 				r_hn <= r_hn + 1'b1;
-				r_crc <= crc_byte(r_crc, w_byte);
+				r_crc <= crc32_byte(r_crc, w_byte);
 				if (r_hn == 3'd4) begin
 					// w_byte is hchk; r_hdr holds 5A, type, seq, len lo, len hi
 					if (w_byte != w_hchk || w_len > MAX_LEN) begin
@@ -125,7 +115,7 @@ module mmf_pkt_rx #(
 				end
 			end
 			S_BODY: begin
-				r_crc <= crc_byte(r_crc, w_byte);
+				r_crc <= crc32_byte(r_crc, w_byte);
 				o_buf_we <= 1'b1;
 				o_buf_addr <= r_n[LG_BUF-1:0];
 				o_buf_data <= w_byte;

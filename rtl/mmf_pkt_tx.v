@@ -34,16 +34,7 @@ module mmf_pkt_tx (
 	reg [15:0]  r_len;
 	reg [31:0]  r_crc;        // running CRC state (before the final inversion)
 
-	function [31:0] crc_byte;
-		input [31:0] c;
-		input [7:0]  b;
-		integer k;
-		begin
-			crc_byte = c ^ {24'd0, b};
-			for (k = 0; k < 8; k = k + 1)
-				crc_byte = (crc_byte >> 1) ^ (crc_byte[0] ? 32'hEDB88320 : 32'd0);
-		end
-	endfunction
+`include "mmf_crc32_fn.vh"
 
 	reg [7:0] w_hdr_byte;
 	always @(*)
@@ -84,14 +75,14 @@ module mmf_pkt_tx (
 		S_HDR: if (w_fire) begin
 				r_hn <= r_hn + 1'b1;
 				if (r_hn >= 3'd2)
-					r_crc <= crc_byte(r_crc, w_hdr_byte);
+					r_crc <= crc32_byte(r_crc, w_hdr_byte);
 				if (r_hn == 3'd6) begin
 					r_state <= (r_len == 0) ? S_CRC : S_PL;
 					r_cn <= 2'd0;
 				end
 			end
 		S_PL: if (w_fire) begin
-				r_crc <= crc_byte(r_crc, i_pl_data);
+				r_crc <= crc32_byte(r_crc, i_pl_data);
 				r_left <= r_left - 1'b1;
 				if (r_left == 16'd1)
 					r_state <= S_CRC;

@@ -12,9 +12,9 @@
 #include <deque>
 #include <random>
 #include <vector>
-#include <zlib.h>
 
 #include "Vmmf_pkt_rx.h"
+#include "pkt_ref.h"
 #include "testb.h"
 
 struct Pkt {
@@ -22,17 +22,7 @@ struct Pkt {
 	std::vector<uint8_t> payload;
 };
 
-static std::vector<uint8_t> encode(const Pkt &p)
-{
-	std::vector<uint8_t> b = {0xA5, 0x5A, p.type, p.seq, (uint8_t)p.payload.size(),
-				  (uint8_t)(p.payload.size() >> 8)};
-	b.push_back((uint8_t)(0xFF ^ b[2] ^ b[3] ^ b[4] ^ b[5]));
-	b.insert(b.end(), p.payload.begin(), p.payload.end());
-	uint32_t c = (uint32_t)crc32(0, b.data() + 2, (uInt)(b.size() - 2));
-	for (int i = 0; i < 4; i++)
-		b.push_back((uint8_t)(c >> (8 * i)));
-	return b;
-}
+static std::vector<uint8_t> encode(const Pkt &p) { return pkt_ref_encode(p.type, p.seq, p.payload); }
 
 int main(int argc, char **argv)
 {

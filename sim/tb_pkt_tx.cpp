@@ -9,9 +9,9 @@
 #include <cstring>
 #include <random>
 #include <vector>
-#include <zlib.h>
 
 #include "Vtb_pkt_loop.h"
+#include "pkt_ref.h"
 #include "testb.h"
 
 int main(int argc, char **argv)
@@ -43,12 +43,7 @@ int main(int argc, char **argv)
 		std::vector<uint8_t> pl(len);
 		for (auto &v : pl)
 			v = (uint8_t)rng();
-		std::vector<uint8_t> want = {0xA5, 0x5A, type, seq, (uint8_t)len, (uint8_t)(len >> 8)};
-		want.push_back((uint8_t)(0xFF ^ want[2] ^ want[3] ^ want[4] ^ want[5]));
-		want.insert(want.end(), pl.begin(), pl.end());
-		uint32_t c = (uint32_t)crc32(0, want.data() + 2, (uInt)(want.size() - 2));
-		for (int i = 0; i < 4; i++)
-			want.push_back((uint8_t)(c >> (8 * i)));
+		std::vector<uint8_t> want = pkt_ref_encode(type, seq, pl);
 
 		// start
 		top->i_start_valid = 1;

@@ -14,7 +14,7 @@ mkdir -p build/formal
 rtl=$(ls ${RTL_DIR:-rtl}/*.v | tr '\n' ' ')
 if yosys -l "$log" -q -p "read_verilog -formal -Ibuild/gen -I${RTL_DIR:-rtl} $rtl; \
 	${chp:+chparam $chp $top;} prep -top $top; flatten; memory_map; opt -fast; \
-	sat -tempinduct -prove-asserts -verify -set-init-zero -maxsteps 12" >/dev/null 2>&1; then
+	sat -tempinduct -prove-asserts -set-assumes -verify -set-init-zero -maxsteps 12" >/dev/null 2>&1; then
 	echo "prove $top $*: proven ($(grep -c 'Induction step proven' "$log" || true) induction step)"
 else
 	echo "prove $top $*: FAILED, see $log" >&2

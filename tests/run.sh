@@ -44,6 +44,8 @@ done
 # the link's packet receiver against packets built with zlib, damaged on purpose
 run sim-pkt-rx build/bin/tb_pkt_rx --count 20000
 run sim-pkt-tx build/bin/tb_pkt_tx --count 5000
+# UART PHY and CRC-32: loopback at several divisors, baud mismatch, frame errors, zlib, proofs
+run link-phy tests/test_link_phy.sh
 
 # place and route: every engine fits the UP5K within 60% of its cells and meets the board clock
 for e in "${ENGINES[@]}"; do

@@ -1,0 +1,20 @@
+# sim/link.mk: the link's physical layer, included by the top Makefile: the UART pair (tx -> line ->
+# rx, and the receiver alone) and the CRC-32 against zlib. Proofs: tests/test_link_phy.sh.
+
+# UART: rtl/mmf_uart_tx.v into rtl/mmf_uart_rx.v through sim/tb_uart_top.v
+$(BIN)/tb_uart: sim/tb_uart.cpp sim/tb_uart_top.v sim/testb.h rtl/mmf_uart_tx.v rtl/mmf_uart_rx.v
+	@mkdir -p $(BUILD)/sim/tb_uart $(BIN)
+	verilator --cc --exe $(VFLAGS) --top-module tb_uart_top -CFLAGS "$(VCFLAGS)" \
+		--Mdir $(BUILD)/sim/tb_uart -o tb $(CURDIR)/sim/tb_uart_top.v $(CURDIR)/sim/tb_uart.cpp \
+		> $(BUILD)/sim/tb_uart.log 2>&1 || { tail -30 $(BUILD)/sim/tb_uart.log; exit 1; }
+	cp $(BUILD)/sim/tb_uart/tb $@
+
+# CRC-32: rtl/mmf_crc32.v alone against zlib's crc32()
+$(BIN)/tb_crc32: sim/tb_crc32.cpp sim/testb.h rtl/mmf_crc32.v rtl/mmf_crc32_fn.vh
+	@mkdir -p $(BUILD)/sim/tb_crc32 $(BIN)
+	verilator --cc --exe $(VFLAGS) --top-module mmf_crc32 -CFLAGS "$(VCFLAGS)" -LDFLAGS "-lz" \
+		--Mdir $(BUILD)/sim/tb_crc32 -o tb $(CURDIR)/rtl/mmf_crc32.v $(CURDIR)/sim/tb_crc32.cpp \
+		> $(BUILD)/sim/tb_crc32.log 2>&1 || { tail -30 $(BUILD)/sim/tb_crc32.log; exit 1; }
+	cp $(BUILD)/sim/tb_crc32/tb $@
+
+PROGRAMS += $(BIN)/tb_uart $(BIN)/tb_crc32

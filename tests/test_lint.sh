@@ -24,5 +24,8 @@ lint mmf_bench_top -GENGINE=2 -GLANES=36 -GLG_ACT=5
 lint mmf_wstream
 lint mmf_pkt_rx
 lint mmf_pkt_tx
+lint mmf_uart_rx
+lint mmf_uart_tx
+lint mmf_crc32
 lint mmf_bench_shell
 echo "lint: $n configurations clean under -Wall"

@@ -29,6 +29,8 @@ run() {  # run NAME COMMAND...: one test
 run hls-subset tools/check_hls_subset.sh
 run hls-subset-rejects tests/test_subset_rejects.sh
 run hls-models build/bin/test_hls
+# the board's link side in C (docs/protocol.md): every command, damaged packets, repeats, faults
+run device-model build/bin/test_dev
 
 # rtl: lint and formal proofs of the stream handshakes
 run lint tests/test_lint.sh

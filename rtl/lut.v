@@ -34,6 +34,7 @@ module lut #(
 	output wire          o_w_ready,
 	input  wire [63:0]   i_w_data,
 	input  wire          i_w_last,
+	input  wire          i_w_keep,     // with last: keep this vector loaded for another matrix
 	// results
 	output wire          o_res_valid,
 	input  wire          i_res_ready,
@@ -119,7 +120,7 @@ module lut #(
 		.i_act_valid(i_act_valid), .o_act_ready(o_act_ready), .i_act_last(i_act_last),
 		.o_act_en(w_act_en), .i_load_ready(w_load_ready),
 		.i_load_done(w_load_done), .i_load_words(w_load_words),
-		.i_w_valid(i_w_valid), .o_w_ready(o_w_ready), .i_w_last(i_w_last),
+		.i_w_valid(i_w_valid), .o_w_ready(o_w_ready), .i_w_last(i_w_last), .i_w_keep(i_w_keep),
 		.o_ce(w_ce), .o_widx(w_widx), .o_tag(w_tag),
 		.i_sum(w_sum), .i_sum_tag(w_sum_tag),
 		.o_res_valid(o_res_valid), .i_res_ready(i_res_ready),

@@ -63,7 +63,7 @@ module mmf_bench_top #(
 				.i_clk(i_clk), .i_reset(i_reset),
 				.i_act_valid(i_act_valid), .o_act_ready(o_act_ready), .i_act_data(i_act_data),
 				.i_act_last(i_act_last),
-				.i_w_valid(w_w_valid), .o_w_ready(w_w_ready), .i_w_data(w_w_data), .i_w_last(w_w_last),
+				.i_w_valid(w_w_valid), .o_w_ready(w_w_ready), .i_w_data(w_w_data), .i_w_last(w_w_last), .i_w_keep(1'b0),
 				.o_res_valid(o_res_valid), .i_res_ready(i_res_ready), .o_res_data(o_res_data),
 				.o_res_last(o_res_last));
 		end else if (ENGINE == 1) begin : gen_sac
@@ -71,7 +71,7 @@ module mmf_bench_top #(
 				.i_clk(i_clk), .i_reset(i_reset),
 				.i_act_valid(i_act_valid), .o_act_ready(o_act_ready), .i_act_data(i_act_data),
 				.i_act_last(i_act_last),
-				.i_w_valid(w_w_valid), .o_w_ready(w_w_ready), .i_w_data(w_w_data), .i_w_last(w_w_last),
+				.i_w_valid(w_w_valid), .o_w_ready(w_w_ready), .i_w_data(w_w_data), .i_w_last(w_w_last), .i_w_keep(1'b0),
 				.o_res_valid(o_res_valid), .i_res_ready(i_res_ready), .o_res_data(o_res_data),
 				.o_res_last(o_res_last));
 		end else begin : gen_lut
@@ -79,7 +79,7 @@ module mmf_bench_top #(
 				.i_clk(i_clk), .i_reset(i_reset),
 				.i_act_valid(i_act_valid), .o_act_ready(o_act_ready), .i_act_data(i_act_data),
 				.i_act_last(i_act_last),
-				.i_w_valid(w_w_valid), .o_w_ready(w_w_ready), .i_w_data(w_w_data), .i_w_last(w_w_last),
+				.i_w_valid(w_w_valid), .o_w_ready(w_w_ready), .i_w_data(w_w_data), .i_w_last(w_w_last), .i_w_keep(1'b0),
 				.o_res_valid(o_res_valid), .i_res_ready(i_res_ready), .o_res_data(o_res_data),
 				.o_res_last(o_res_last));
 		end

@@ -4,8 +4,9 @@
 // advance that back-pressure from the result side holds.
 //
 // Sequence: LOAD accepts an activation vector (its loader writes the buffer); WAIT lets the last
-// buffer write land; RUN accepts weight words, ceil(K/LANES) per row, and returns to LOAD after the
-// word marked last. One result leaves per row; the word marked last ends the final row even if short.
+// buffer write land; RUN accepts weight words, ceil(K/LANES) per row, and after the word marked last
+// returns to LOAD, or stays in RUN for another matrix against the same vector when keep comes with
+// that word. One result leaves per row; the word marked last ends the final row even if short.
 //
 // Parameters:
 //   LG_D   log2 of the activation buffer depth in words
@@ -35,6 +36,7 @@ module mmf_engine_ctl #(
 	input  wire              i_w_valid,
 	output wire              o_w_ready,
 	input  wire              i_w_last,
+	input  wire              i_w_keep,      // with last: stay loaded (RUN) for another matrix
 	// to the datapath
 	output wire              o_ce,          // pipeline advance
 	output wire [LG_D-1:0]   o_widx,        // activation word this weight word meets
@@ -86,7 +88,7 @@ module mmf_engine_ctl #(
 					r_state <= S_RUN;
 					r_wlast <= i_load_words - 1'b1;
 				end
-			S_RUN: if (w_w_beat && i_w_last)
+			S_RUN: if (w_w_beat && i_w_last && !i_w_keep)
 					r_state <= S_LOAD;
 			default: r_state <= S_LOAD;
 			endcase

@@ -31,6 +31,7 @@ module sac #(
 	input  wire [63:0]   i_w_data,     // a word holds LANES codes; bits above them are ignored
 	/* verilator lint_on UNUSEDSIGNAL */
 	input  wire          i_w_last,
+	input  wire          i_w_keep,     // with last: keep this vector loaded for another matrix
 	// results
 	output wire          o_res_valid,
 	input  wire          i_res_ready,
@@ -127,7 +128,7 @@ module sac #(
 		.i_act_valid(i_act_valid), .o_act_ready(o_act_ready), .i_act_last(i_act_last),
 		.o_act_en(w_act_en), .i_load_ready(w_load_ready),
 		.i_load_done(w_load_done), .i_load_words(w_load_words),
-		.i_w_valid(i_w_valid), .o_w_ready(o_w_ready), .i_w_last(i_w_last),
+		.i_w_valid(i_w_valid), .o_w_ready(o_w_ready), .i_w_last(i_w_last), .i_w_keep(i_w_keep),
 		.o_ce(w_ce), .o_widx(w_widx), .o_tag(w_tag),
 		.i_sum(w_sum), .i_sum_tag(w_sum_tag),
 		.o_res_valid(o_res_valid), .i_res_ready(i_res_ready),

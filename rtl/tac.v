@@ -6,6 +6,7 @@
 // Streams (valid/ready, a beat moves when both are high):
 //   activations  int8 per beat, last on the K-th; the vector is packed LANES per buffer word
 //   weights      one 64-bit word per beat, row-major, ceil(K/LANES) words per row, last on the final
+//                (keep with it: the vector stays loaded for the next matrix)
 //   results      one int32 per row, last on the final row; the next vector may load meanwhile
 //
 // Parameters:
@@ -35,6 +36,7 @@ module tac #(
 	input  wire [63:0]   i_w_data,     // a word holds LANES codes; bits above them are ignored
 	/* verilator lint_on UNUSEDSIGNAL */
 	input  wire          i_w_last,
+	input  wire          i_w_keep,     // with last: keep this vector loaded for another matrix
 	// results
 	output wire          o_res_valid,
 	input  wire          i_res_ready,
@@ -118,7 +120,7 @@ module tac #(
 		.i_act_valid(i_act_valid), .o_act_ready(o_act_ready), .i_act_last(i_act_last),
 		.o_act_en(w_act_en), .i_load_ready(w_load_ready),
 		.i_load_done(w_load_done), .i_load_words(w_load_words),
-		.i_w_valid(i_w_valid), .o_w_ready(o_w_ready), .i_w_last(i_w_last),
+		.i_w_valid(i_w_valid), .o_w_ready(o_w_ready), .i_w_last(i_w_last), .i_w_keep(i_w_keep),
 		.o_ce(w_ce), .o_widx(w_widx), .o_tag(w_tag),
 		.i_sum(w_sum), .i_sum_tag(w_sum_tag),
 		.o_res_valid(o_res_valid), .i_res_ready(i_res_ready),

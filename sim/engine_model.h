@@ -95,6 +95,8 @@ struct EngineModel {
 // One matrix-vector product: the streams the engine sees and the rows it must return.
 struct Transaction {
 	uint32_t k = 0, rows = 0;
+	bool keep = false;    // the vector stays loaded after this matrix (i_w_keep with the last word)
+	bool reuse = false;   // no activation stream: the previous transaction's vector is still loaded
 	std::vector<int8_t> x;
 	std::vector<uint64_t> w;
 	std::vector<int32_t> y;

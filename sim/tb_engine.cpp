@@ -1,7 +1,9 @@
 // tb_engine.cpp: checks one engine (rtl/tac.v, sac.v or lut.v) against its hls_c twin, transaction
 // by transaction: corner cases first (all -1, all +1, all zero weights; activations -128 and 127;
 // K not a multiple of LANES; one row; the largest K and the largest matrix the weight memory holds),
-// then random transactions, with random valid/ready back-pressure on every stream.
+// then random transactions, with random valid/ready back-pressure on every stream. One random
+// transaction in five keeps its vector loaded (i_w_keep) and the next one runs against it with no
+// activation stream.
 //
 // Usage: tb_<engine> [--seed S] [--count N] [--trace FILE --trace-from C --trace-to C] [--quiet]
 // On a mismatch it prints the seed and transaction, writes the inputs to a file and exits 1.
@@ -94,6 +96,7 @@ public:
 	{
 		int mode;
 		int fill = 0;
+		bool reuse = m_prev_keep;
 		if (n < m_corners.size()) {
 			const Corner &c = m_corners[n];
 			t.k = c.k;
@@ -116,10 +119,19 @@ public:
 			mode = mode < 5 ? W_RANDOM_VALID : mode < 8 ? W_RANDOM_WORDS : (int)(W_ALL_NEG + m_rng() % 3);
 			if (m_rng() % 16 == 0)
 				fill = (m_rng() & 1) ? 127 : -128;
+			t.keep = m_rng() % 5 == 0;
 		}
-		t.x.resize(t.k);
-		for (auto &v : t.x)
-			v = fill ? (int8_t)fill : (int8_t)m_rng();
+		if (reuse) {
+			t.reuse = true;
+			t.k = (uint32_t)m_prev_x.size();
+			t.x = m_prev_x;
+		} else {
+			t.x.resize(t.k);
+			for (auto &v : t.x)
+				v = fill ? (int8_t)fill : (int8_t)m_rng();
+		}
+		m_prev_keep = t.keep;
+		m_prev_x = t.x;
 		return make_weights(m_model, m_rng, mode, t);
 	}
 
@@ -132,6 +144,8 @@ private:
 	std::mt19937_64 m_rng;
 	uint64_t m_count;
 	std::vector<Corner> m_corners;
+	bool m_prev_keep = false;
+	std::vector<int8_t> m_prev_x;
 };
 
 static void dump_inputs(const Options &o, uint64_t n, const Transaction &t)
@@ -177,6 +191,7 @@ int main(int argc, char **argv)
 	auto *top = tb.top.get();
 	top->i_act_valid = 0;
 	top->i_w_valid = 0;
+	top->i_w_keep = 0;
 	top->i_res_ready = 0;
 	tb.reset();
 
@@ -208,6 +223,9 @@ int main(int argc, char **argv)
 			p_valid = p[bp() % 4];
 			p_ready = p[bp() % 4];
 		}
+		// A transaction that reuses the loaded vector has no activation stream.
+		while (a_txn < total && a_pos == 0 && !top->i_act_valid && get(a_txn).reuse)
+			a_txn++;
 		// Drive: a valid, once raised, stays until its beat moves.
 		if (a_txn < total && !top->i_act_valid && (bp() % 100) < p_valid) {
 			Transaction &t = get(a_txn);
@@ -220,6 +238,7 @@ int main(int argc, char **argv)
 			top->i_w_valid = 1;
 			top->i_w_data = t.w[w_pos];
 			top->i_w_last = w_pos + 1 == t.w.size();
+			top->i_w_keep = t.keep;
 		}
 		top->i_res_ready = (bp() % 100) < p_ready;
 		tb.settle();

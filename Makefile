@@ -119,7 +119,16 @@ $(BIN)/tb_pkt_tx: sim/tb_pkt_tx.cpp sim/tb_pkt_loop.v sim/testb.h sim/pkt_ref.h 
 		> $(BUILD)/sim/tb_pkt_tx.log 2>&1 || { tail -30 $(BUILD)/sim/tb_pkt_tx.log; exit 1; }
 	cp $(BUILD)/sim/tb_pkt_tx/tb $@
 
-TB_BINS    := $(addprefix $(BIN)/tb_,$(ENGINES)) $(BIN)/tb_pkt_rx $(BIN)/tb_pkt_tx
+# the SoC core in fast mode (bytes straight to the packet layer) against hls_c/mmf_dev.c
+$(BIN)/tb_soc: sim/tb_soc.cpp sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) $(BUILD)/lib/libmmf_hls.a
+	@mkdir -p $(BUILD)/sim/tb_soc $(BIN)
+	verilator --cc --exe $(VFLAGS) --top-module mmf_soc_core -CFLAGS "$(VCFLAGS)" \
+		-LDFLAGS "$(CURDIR)/$(BUILD)/lib/libmmf_hls.a -lz" \
+		--Mdir $(BUILD)/sim/tb_soc -o tb $(CURDIR)/rtl/mmf_soc_core.v $(CURDIR)/sim/tb_soc.cpp \
+		> $(BUILD)/sim/tb_soc.log 2>&1 || { tail -30 $(BUILD)/sim/tb_soc.log; exit 1; }
+	cp $(BUILD)/sim/tb_soc/tb $@
+
+TB_BINS    := $(addprefix $(BIN)/tb_,$(ENGINES)) $(BIN)/tb_pkt_rx $(BIN)/tb_pkt_tx $(BIN)/tb_soc
 BENCH_BINS := $(addprefix $(BIN)/bench_,$(ENGINES))
 SYNTH      := $(addprefix $(BUILD)/synth/,$(addsuffix .report.json,$(ENGINES)))
 

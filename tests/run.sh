@@ -46,6 +46,8 @@ done
 # the link's packet receiver against packets built with zlib, damaged on purpose
 run sim-pkt-rx build/bin/tb_pkt_rx --count 20000
 run sim-pkt-tx build/bin/tb_pkt_tx --count 5000
+# the SoC core fed bytes directly (the virtual board's fast mode) against the C model, byte for byte
+run sim-soc build/bin/tb_soc --count 3000
 # UART PHY and CRC-32: loopback at several divisors, baud mismatch, frame errors, zlib, proofs
 run link-phy tests/test_link_phy.sh
 

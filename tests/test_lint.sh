@@ -27,5 +27,7 @@ lint mmf_pkt_tx
 lint mmf_uart_rx
 lint mmf_uart_tx
 lint mmf_crc32
+lint mmf_cmd
+lint mmf_soc_core
 lint mmf_bench_shell
 echo "lint: $n configurations clean under -Wall"

@@ -1,0 +1,152 @@
+`default_nettype none
+// mmf_soc_core: the board-independent SoC: bytes from the link PHY -> packet receiver -> command
+// controller -> weight memory (SPRAM), the three engines and the result buffer -> answers framed
+// back onto the link. The board wrapper adds the PHY (UART, SPI or FIFO), clock and pins; driven
+// with bytes directly it is the "fast mode" of the virtual board. Twin of hls_c/mmf_dev.c.
+//
+// Parameters: as mmf_cmd (INFO fields and the engines as built).
+//
+// Reset: every controller and engine; memories are not reset.
+module mmf_soc_core #(
+	parameter BOARD_ID = 0,
+	parameter LINK = 0,
+	parameter CLOCK_HZ = 48000000,
+	parameter LINK_RATE = 12000000,
+	parameter GIT_REV = 0,
+	parameter TAC_FMT = 1,
+	parameter TAC_LANES = 40,
+	parameter TAC_LG = 8,
+	parameter SAC_LANES = 16,
+	parameter SAC_LG = 8,
+	parameter LUT_LANES = 36,
+	parameter LUT_LG = 5
+) (
+	input  wire        i_clk,
+	input  wire        i_reset,
+	// link bytes in
+	input  wire        i_rx_valid,
+	input  wire [7:0]  i_rx_data,
+	// link bytes out
+	output wire        o_tx_valid,
+	input  wire        i_tx_ready,
+	output wire [7:0]  o_tx_data
+);
+	// ---- receiver and packet buffer ----
+	wire        w_hold, w_pb_we, w_good, w_crc_err, w_hdr_err, w_too_long, w_timeout;
+	wire [9:0]  w_pb_waddr, w_pb_raddr;
+	wire [7:0]  w_pb_wdata, w_type, w_seq;
+	wire [15:0] w_len;
+	reg  [7:0]  r_pb [0:1023];
+	reg  [7:0]  r_pb_rdata;
+
+	mmf_pkt_rx u_rx (.i_clk(i_clk), .i_reset(i_reset),
+		.i_valid(i_rx_valid && !w_hold), .i_data(i_rx_data),
+		.o_buf_we(w_pb_we), .o_buf_addr(w_pb_waddr), .o_buf_data(w_pb_wdata),
+		.o_good(w_good), .o_crc_err(w_crc_err), .o_hdr_err(w_hdr_err), .o_too_long(w_too_long),
+		.o_timeout(w_timeout), .o_type(w_type), .o_seq(w_seq), .o_len(w_len));
+
+	// drives: the packet buffer and its registered read
+	always @(posedge i_clk) begin
+		if (w_pb_we)
+			r_pb[w_pb_waddr] <= w_pb_wdata;
+		r_pb_rdata <= r_pb[w_pb_raddr];
+	end
+
+	// ---- transmitter ----
+	wire        w_tx_start, w_tx_idle, w_pl_valid, w_pl_ready;
+	wire [7:0]  w_tx_type, w_tx_seq, w_pl_data;
+	wire [15:0] w_tx_len;
+
+	mmf_pkt_tx u_tx (.i_clk(i_clk), .i_reset(i_reset),
+		.i_start_valid(w_tx_start), .o_start_ready(w_tx_idle), .i_type(w_tx_type),
+		.i_seq(w_tx_seq), .i_len(w_tx_len), .i_pl_valid(w_pl_valid), .o_pl_ready(w_pl_ready),
+		.i_pl_data(w_pl_data), .o_valid(o_tx_valid), .i_ready(i_tx_ready), .o_data(o_tx_data));
+
+	// ---- weight memory and its stream reader ----
+	wire        w_mem_own, w_mem_we, w_ws_valid, w_ws_ready, w_ws_re;
+	wire [13:0] w_mem_addr, w_ws_addr, w_ws_base;
+	wire [14:0] w_ws_count;
+	wire [63:0] w_mem_wdata, w_mem_rdata, w_w_data;
+	wire        w_w_valid, w_w_last;
+
+	mmf_wmem u_wmem (.i_clk(i_clk), .i_addr(w_mem_own ? w_mem_addr : w_ws_addr),
+		.i_we(w_mem_own && w_mem_we), .i_wdata(w_mem_wdata), .o_rdata(w_mem_rdata));
+
+	// ---- engines: slot 0 tac, 1 sac, 2 lut ----
+	wire [1:0]  w_eng;
+	wire [2:0]  w_eng_reset, w_act_ready, w_w_ready, w_res_valid, w_res_last;
+	wire [95:0] w_res_data;
+	wire        w_act_valid, w_act_last;
+	wire [7:0]  w_act_data;
+
+	mmf_wstream #(.LG_N(14)) u_stream (.i_clk(i_clk), .i_reset(i_reset),
+		.i_cmd_valid(w_ws_valid), .o_cmd_ready(w_ws_ready), .i_cmd_base(w_ws_base),
+		.i_cmd_count(w_ws_count), .o_mem_addr(w_ws_addr), .o_mem_re(w_ws_re), .i_mem_rdata(w_mem_rdata),
+		.o_valid(w_w_valid), .i_ready(w_w_ready[w_eng]), .o_data(w_w_data), .o_last(w_w_last));
+
+	tac #(.FMT(TAC_FMT), .LANES(TAC_LANES), .LG_ACT(TAC_LG)) u_tac (
+		.i_clk(i_clk), .i_reset(i_reset || w_eng_reset[0]),
+		.i_act_valid(w_act_valid && w_eng == 2'd0), .o_act_ready(w_act_ready[0]),
+		.i_act_data(w_act_data), .i_act_last(w_act_last),
+		.i_w_valid(w_w_valid && w_eng == 2'd0), .o_w_ready(w_w_ready[0]), .i_w_data(w_w_data),
+		.i_w_last(w_w_last), .i_w_keep(1'b1),
+		.o_res_valid(w_res_valid[0]), .i_res_ready(1'b1), .o_res_data(w_res_data[31:0]),
+		.o_res_last(w_res_last[0]));
+
+	sac #(.LANES(SAC_LANES), .LG_ACT(SAC_LG)) u_sac (
+		.i_clk(i_clk), .i_reset(i_reset || w_eng_reset[1]),
+		.i_act_valid(w_act_valid && w_eng == 2'd1), .o_act_ready(w_act_ready[1]),
+		.i_act_data(w_act_data), .i_act_last(w_act_last),
+		.i_w_valid(w_w_valid && w_eng == 2'd1), .o_w_ready(w_w_ready[1]), .i_w_data(w_w_data),
+		.i_w_last(w_w_last), .i_w_keep(1'b1),
+		.o_res_valid(w_res_valid[1]), .i_res_ready(1'b1), .o_res_data(w_res_data[63:32]),
+		.o_res_last(w_res_last[1]));
+
+	lut #(.LANES(LUT_LANES), .LG_ACT(LUT_LG)) u_lut (
+		.i_clk(i_clk), .i_reset(i_reset || w_eng_reset[2]),
+		.i_act_valid(w_act_valid && w_eng == 2'd2), .o_act_ready(w_act_ready[2]),
+		.i_act_data(w_act_data), .i_act_last(w_act_last),
+		.i_w_valid(w_w_valid && w_eng == 2'd2), .o_w_ready(w_w_ready[2]), .i_w_data(w_w_data),
+		.i_w_last(w_w_last), .i_w_keep(1'b1),
+		.o_res_valid(w_res_valid[2]), .i_res_ready(1'b1), .o_res_data(w_res_data[95:64]),
+		.o_res_last(w_res_last[2]));
+
+	// ---- result buffer ----
+	wire        w_rb_we;
+	wire [7:0]  w_rb_waddr, w_rb_raddr;
+	wire [31:0] w_rb_wdata;
+	reg  [31:0] r_rb [0:255];
+	reg  [31:0] r_rb_rdata;
+
+	// drives: the result buffer and its registered read
+	always @(posedge i_clk) begin
+		if (w_rb_we)
+			r_rb[w_rb_waddr] <= w_rb_wdata;
+		r_rb_rdata <= r_rb[w_rb_raddr];
+	end
+
+	// ---- the controller ----
+	mmf_cmd #(.BOARD_ID(BOARD_ID), .LINK(LINK), .CLOCK_HZ(CLOCK_HZ), .LINK_RATE(LINK_RATE),
+		.GIT_REV(GIT_REV), .TAC_FMT(TAC_FMT), .TAC_LANES(TAC_LANES), .TAC_LG(TAC_LG),
+		.SAC_LANES(SAC_LANES), .SAC_LG(SAC_LG), .LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG)) u_cmd (
+		.i_clk(i_clk), .i_reset(i_reset),
+		.i_good(w_good), .i_crc_err(w_crc_err), .i_hdr_err(w_hdr_err), .i_too_long(w_too_long),
+		.i_type(w_type), .i_seq(w_seq), .i_len(w_len), .o_rx_hold(w_hold), .i_byte_in(i_rx_valid),
+		.o_pb_addr(w_pb_raddr), .i_pb_data(r_pb_rdata),
+		.o_tx_start(w_tx_start), .i_tx_idle(w_tx_idle), .o_tx_type(w_tx_type), .o_tx_seq(w_tx_seq),
+		.o_tx_len(w_tx_len), .o_pl_valid(w_pl_valid), .i_pl_ready(w_pl_ready), .o_pl_data(w_pl_data),
+		.i_byte_out(o_tx_valid && i_tx_ready),
+		.o_mem_addr(w_mem_addr), .o_mem_we(w_mem_we), .o_mem_wdata(w_mem_wdata),
+		.i_mem_rdata(w_mem_rdata), .o_mem_own(w_mem_own),
+		.o_ws_valid(w_ws_valid), .i_ws_ready(w_ws_ready), .o_ws_base(w_ws_base), .o_ws_count(w_ws_count),
+		.o_eng(w_eng), .o_eng_reset(w_eng_reset),
+		.o_act_valid(w_act_valid), .i_act_ready(w_act_ready[w_eng]), .o_act_data(w_act_data),
+		.o_act_last(w_act_last),
+		.i_res_valid(w_res_valid[w_eng]), .i_res_data(w_res_data[32*w_eng +: 32]),
+		.i_res_last(w_res_last[w_eng]),
+		.o_rb_we(w_rb_we), .o_rb_waddr(w_rb_waddr), .o_rb_wdata(w_rb_wdata),
+		.o_rb_raddr(w_rb_raddr), .i_rb_rdata(r_rb_rdata));
+
+	// the timeout and the stream reader's read strobe need no action here
+	wire w_unused = &{1'b0, w_timeout, w_ws_re};
+endmodule

@@ -1,0 +1,216 @@
+// tb_soc.cpp: the SoC core (rtl/mmf_soc_core.v, fed bytes directly: the virtual board's fast mode)
+// against the board's C model (hls_c/mmf_dev.c), byte for byte. A stop-and-wait host sends random
+// command sequences to both: every command of docs/protocol.md, bad lengths and arguments, damaged
+// packets, repeats, wrong sequence numbers and unknown types; every answer must be identical (for
+// READ_COUNTERS, all but the cycle and busy counters, which count real cycles in the RTL).
+//
+// Usage: tb_soc [--seed S] [--count N]
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "Vmmf_soc_core.h"
+#include "mmf_dev.h"
+#include "pkt_ref.h"
+#include "testb.h"
+
+static const uint32_t BYTE_CYCLES = 8;   // one link byte every 8 cycles in fast mode
+
+struct Host {
+	std::mt19937_64 rng;
+	explicit Host(uint64_t s) : rng(s) {}
+	uint32_t r(uint32_t n) { return n ? (uint32_t)(rng() % n) : 0; }
+};
+
+static void put16(std::vector<uint8_t> &v, uint32_t x)
+{
+	v.push_back((uint8_t)x);
+	v.push_back((uint8_t)(x >> 8));
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t seed = 1, count = 3000;
+	bool verbose = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--verbose")) {
+			verbose = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+			seed = strtoull(argv[++i], nullptr, 0);
+		else if (!strcmp(argv[i], "--count") && i + 1 < argc)
+			count = strtoull(argv[++i], nullptr, 0);
+		else if (!strcmp(argv[i], "--help")) {
+			printf("usage: %s [--seed S] [--count N] [--verbose]\n", argv[0]);
+			return 0;
+		}
+	}
+	mmf_dev_cfg_t cfg = {};
+	cfg.board_id = MMF_BOARD_SIM;
+	cfg.link = MMF_LINK_UART;
+	cfg.n_engines = 3;
+	cfg.clock_hz = 48000000;
+	cfg.link_rate = 12000000;
+	cfg.git_rev = 0;
+	cfg.engine[0] = {MMF_ENGINE_TAC, MMF_FMT_TAC5, 40, 8};
+	cfg.engine[1] = {MMF_ENGINE_SAC, MMF_FMT_SAC4, 16, 8};
+	cfg.engine[2] = {MMF_ENGINE_LUT, MMF_FMT_LUT3, 36, 5};
+	std::unique_ptr<mmf_dev_t> dev(new mmf_dev_t);
+	if (mmf_dev_init(dev.get(), &cfg) != 0) {
+		fprintf(stderr, "tb_soc: the C model refused the configuration\n");
+		return 2;
+	}
+	Testb<Vmmf_soc_core> tb(argc, argv);
+	auto *top = tb.top.get();
+	top->i_rx_valid = 0;
+	top->i_tx_ready = 1;
+	tb.reset();
+
+	Host h(seed);
+	const uint32_t lanes[3] = {40, 16, 36}, maxk[3] = {10240, 4096, 1152};
+	uint32_t kload[3] = {0, 0, 0};
+	uint64_t errors = 0, answers = 0, silent = 0, by_type[256] = {0};
+
+	for (uint64_t n = 0; n < count && !errors; n++) {
+		uint8_t seq = (uint8_t)(dev->last_seq + 1);
+		std::vector<uint8_t> pl;
+		uint8_t type;
+		uint32_t pick = n == 0 ? 0 : h.r(100);
+		if (pick < 3) {
+			type = MMF_CMD_SYNC;
+		} else if (pick < 6) {
+			type = MMF_CMD_INFO;
+		} else if (pick < 20) {
+			type = MMF_CMD_WRITE_MEM;
+			uint32_t words = h.r(8) ? 1 + h.r(8) : h.r(128);
+			put16(pl, h.r(8) ? h.r(16384 - words + 1) : h.r(65536));
+			for (uint32_t i = 0; i < 8 * words; i++)
+				pl.push_back((uint8_t)h.rng());
+		} else if (pick < 30) {
+			type = MMF_CMD_READ_MEM;
+			uint32_t c = h.r(8) ? h.r(20) : h.r(200);
+			put16(pl, h.r(8) ? h.r(16384 - c + 1) : h.r(65536));
+			put16(pl, c);
+		} else if (pick < 50) {
+			type = MMF_CMD_LOAD_ACT;
+			uint32_t e = h.r(20) ? h.r(3) : h.r(256);
+			uint32_t k = h.r(4) ? 1 + h.r(std::min(maxk[e % 3], 200u)) : h.r(1100);
+			bool more = h.r(4) == 0;
+			pl.push_back((uint8_t)(e | (more ? MMF_LOAD_MORE : 0)));
+			for (uint32_t i = 0; i < k && pl.size() < MMF_MAX_PAYLOAD; i++)
+				pl.push_back((uint8_t)h.rng());
+			if (e < 3 && !more)
+				kload[e] = k;
+		} else if (pick < 70) {
+			type = MMF_CMD_RUN;
+			uint32_t e = h.r(20) ? h.r(3) : h.r(5);
+			uint32_t wpr = e < 3 && kload[e] ? (kload[e] + lanes[e] - 1) / lanes[e] : 1 + h.r(4);
+			uint32_t words = h.r(10) ? wpr * (1 + h.r(12)) : h.r(3000);
+			pl.push_back((uint8_t)e);
+			put16(pl, h.r(16384 - words + 1 > 0 ? 16384 - std::min(words, 16384u) + 1 : 1));
+			put16(pl, words);
+		} else if (pick < 85) {
+			type = MMF_CMD_READ_RES;
+			uint32_t c = h.r(10) ? h.r(16) : h.r(300);
+			put16(pl, h.r(10) ? h.r(4) : h.r(300));
+			put16(pl, c);
+		} else if (pick < 90) {
+			type = MMF_CMD_READ_COUNTERS;
+		} else if (pick < 93) {
+			type = MMF_CMD_CLEAR_COUNTERS;
+		} else if (pick < 95) {
+			type = MMF_CMD_RESET;
+		} else {
+			type = (uint8_t)h.rng();   // usually unknown
+		}
+		// damage on purpose: a bad length, a repeat, a wrong sequence number
+		uint32_t fault = h.r(100);
+		if (fault < 4 && !pl.empty())
+			pl.pop_back();
+		else if (fault < 8)
+			seq = dev->last_seq;
+		else if (fault < 10)
+			seq = (uint8_t)h.rng();
+		std::vector<uint8_t> bytes = pkt_ref_encode(type, seq, pl);
+		if (fault >= 10 && fault < 14)
+			bytes[h.r((uint32_t)bytes.size())] ^= (uint8_t)(1u << h.r(8));
+		by_type[type]++;
+
+		// both boards get the bytes
+		std::vector<uint8_t> want, got;
+		uint8_t b;
+		for (uint8_t x : bytes) {
+			mmf_dev_rx(dev.get(), x);
+			mmf_dev_tick(dev.get(), BYTE_CYCLES);
+			top->i_rx_valid = 1;
+			top->i_rx_data = x;
+			tb.settle();
+			if (top->o_tx_valid)
+				got.push_back(top->o_tx_data);
+			tb.tick();
+			top->i_rx_valid = 0;
+			for (uint32_t c = 1; c < BYTE_CYCLES; c++) {
+				tb.settle();
+				if (top->o_tx_valid)
+					got.push_back(top->o_tx_data);
+				tb.tick();
+			}
+		}
+		while (mmf_dev_tx(dev.get(), &b))
+			want.push_back(b);
+		// let the RTL finish: a damaged header may leave it waiting for bytes (then the timeout)
+		uint64_t guard = tb.cycle + 300000, quiet = 0;
+		while (tb.cycle < guard && (got.size() < want.size() || quiet < 3000)) {
+			tb.settle();
+			if (top->o_tx_valid) {
+				got.push_back(top->o_tx_data);
+				quiet = 0;
+			} else {
+				quiet++;
+			}
+			tb.tick();
+		}
+		if (want.empty() && got.empty()) {
+			// both silent, e.g. a damaged header: send enough idle for both timeouts
+			silent++;
+			mmf_dev_tick(dev.get(), MMF_RX_TIMEOUT_CYCLES + 16);
+			for (uint32_t c = 0; c < MMF_RX_TIMEOUT_CYCLES + 16; c++)
+				tb.tick();
+			continue;
+		}
+		if (verbose)
+			printf("cmd %" PRIu64 " type %02x seq %u len %zu fault %u -> C %zu bytes (type %02x status %02x), RTL %zu bytes\n",
+			       n, type, seq, pl.size(), fault, want.size(), want.size() > 7 ? want[2] : 0,
+			       want.size() > 7 ? want[7] : 0, got.size());
+		bool same = want == got;
+		if (!same && type == MMF_CMD_READ_COUNTERS && want.size() == got.size() && want.size() == 7 + 49 + 4) {
+			// counters 0..3 (cycles, busy) are real cycles in the RTL and modelled in C
+			same = std::equal(want.begin(), want.begin() + 8, got.begin()) &&
+			       std::equal(want.begin() + 8 + 16, want.end() - 4, got.begin() + 8 + 16);
+		}
+		if (!same) {
+			fprintf(stderr, "MISMATCH seed %" PRIu64 " command %" PRIu64 " type %02x seq %u len %zu fault %u\n  C  :",
+				seed, n, type, seq, pl.size(), fault);
+			for (size_t i = 0; i < want.size() && i < 48; i++)
+				fprintf(stderr, " %02x", want[i]);
+			fprintf(stderr, "%s\n  RTL:", want.size() > 48 ? " ..." : "");
+			for (size_t i = 0; i < got.size() && i < 48; i++)
+				fprintf(stderr, " %02x", got[i]);
+			fprintf(stderr, "%s (%zu vs %zu bytes)\n", got.size() > 48 ? " ..." : "", want.size(), got.size());
+			errors++;
+		}
+		answers++;
+		// both idle for a moment before the next command
+		mmf_dev_tick(dev.get(), 64);
+		for (int c = 0; c < 64; c++)
+			tb.tick();
+	}
+	printf("tb_soc: %" PRIu64 " answers identical to hls_c/mmf_dev.c (%" PRIu64 " silent drops), %" PRIu64
+	       " mismatches, %" PRIu64 " cycles, seed %" PRIu64 "\n", answers, silent, errors, tb.cycle, seed);
+	return errors ? 1 : 0;
+}

@@ -128,7 +128,16 @@ $(BIN)/tb_soc: sim/tb_soc.cpp sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) $(BUILD
 		> $(BUILD)/sim/tb_soc.log 2>&1 || { tail -30 $(BUILD)/sim/tb_soc.log; exit 1; }
 	cp $(BUILD)/sim/tb_soc/tb $@
 
-TB_BINS    := $(addprefix $(BIN)/tb_,$(ENGINES)) $(BIN)/tb_pkt_rx $(BIN)/tb_pkt_tx $(BIN)/tb_soc
+# the same through the UART at 4 cycles per bit (12 Mbaud at 48 MHz)
+$(BIN)/tb_soc_uart: sim/tb_soc.cpp sim/vboard_uart.v sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) $(BUILD)/lib/libmmf_hls.a
+	@mkdir -p $(BUILD)/sim/tb_soc_uart $(BIN)
+	verilator --cc --exe $(VFLAGS) --top-module vboard_uart -GDIV=4 -CFLAGS "$(VCFLAGS) -DTB_UART_DIV=4" \
+		-LDFLAGS "$(CURDIR)/$(BUILD)/lib/libmmf_hls.a -lz" \
+		--Mdir $(BUILD)/sim/tb_soc_uart -o tb $(CURDIR)/sim/vboard_uart.v $(CURDIR)/sim/tb_soc.cpp \
+		> $(BUILD)/sim/tb_soc_uart.log 2>&1 || { tail -30 $(BUILD)/sim/tb_soc_uart.log; exit 1; }
+	cp $(BUILD)/sim/tb_soc_uart/tb $@
+
+TB_BINS    := $(addprefix $(BIN)/tb_,$(ENGINES)) $(BIN)/tb_pkt_rx $(BIN)/tb_pkt_tx $(BIN)/tb_soc $(BIN)/tb_soc_uart
 BENCH_BINS := $(addprefix $(BIN)/bench_,$(ENGINES))
 SYNTH      := $(addprefix $(BUILD)/synth/,$(addsuffix .report.json,$(ENGINES)))
 

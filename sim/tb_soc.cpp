@@ -1,5 +1,6 @@
-// tb_soc.cpp: the SoC core (rtl/mmf_soc_core.v, fed bytes directly: the virtual board's fast mode)
-// against the board's C model (hls_c/mmf_dev.c), byte for byte. A stop-and-wait host sends random
+// tb_soc.cpp: the SoC against the board's C model (hls_c/mmf_dev.c), byte for byte: built once with
+// rtl/mmf_soc_core.v fed bytes directly (the virtual board's fast mode) and once, with
+// -DTB_UART_DIV=D, through the UART (sim/vboard_uart.v: line bits at D cycles per bit). A stop-and-wait host sends random
 // command sequences to both: every command of docs/protocol.md, bad lengths and arguments, damaged
 // packets, repeats, wrong sequence numbers and unknown types; every answer must be identical (for
 // READ_COUNTERS, all but the cycle and busy counters, which count real cycles in the RTL).
@@ -13,12 +14,21 @@
 #include <random>
 #include <vector>
 
-#include "Vmmf_soc_core.h"
 #include "mmf_dev.h"
 #include "pkt_ref.h"
 #include "testb.h"
 
-static const uint32_t BYTE_CYCLES = 8;   // one link byte every 8 cycles in fast mode
+#ifdef TB_UART_DIV
+#include "Vvboard_uart.h"
+typedef Vvboard_uart Top;
+static const uint32_t BYTE_CYCLES = 10 * TB_UART_DIV;   // a UART frame: start, 8 data, stop
+#define TB_MODE "uart"
+#else
+#include "Vmmf_soc_core.h"
+typedef Vmmf_soc_core Top;
+static const uint32_t BYTE_CYCLES = 8;                  // fast mode: one link byte every 8 cycles
+#define TB_MODE "fast"
+#endif
 
 struct Host {
 	std::mt19937_64 rng;
@@ -65,7 +75,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tb_soc: the C model refused the configuration\n");
 		return 2;
 	}
-	Testb<Vmmf_soc_core> tb(argc, argv);
+	Testb<Top> tb(argc, argv);
 	auto *top = tb.top.get();
 	top->i_rx_valid = 0;
 	top->i_tx_ready = 1;
@@ -144,36 +154,38 @@ int main(int argc, char **argv)
 		// both boards get the bytes
 		std::vector<uint8_t> want, got;
 		uint8_t b;
+		auto cycle = [&]() -> bool {   // one clock; true if a host byte moved
+			tb.settle();
+			if (top->o_tx_valid)
+				got.push_back(top->o_tx_data);
+#ifdef TB_UART_DIV
+			bool moved = top->i_rx_valid && top->o_rx_ready;
+#else
+			bool moved = top->i_rx_valid;
+#endif
+			tb.tick();
+			return moved;
+		};
 		for (uint8_t x : bytes) {
 			mmf_dev_rx(dev.get(), x);
 			mmf_dev_tick(dev.get(), BYTE_CYCLES);
 			top->i_rx_valid = 1;
 			top->i_rx_data = x;
-			tb.settle();
-			if (top->o_tx_valid)
-				got.push_back(top->o_tx_data);
-			tb.tick();
+			uint32_t c = 1;
+			while (!cycle())
+				c++;
 			top->i_rx_valid = 0;
-			for (uint32_t c = 1; c < BYTE_CYCLES; c++) {
-				tb.settle();
-				if (top->o_tx_valid)
-					got.push_back(top->o_tx_data);
-				tb.tick();
-			}
+			for (; c < BYTE_CYCLES; c++)
+				cycle();
 		}
 		while (mmf_dev_tx(dev.get(), &b))
 			want.push_back(b);
 		// let the RTL finish: a damaged header may leave it waiting for bytes (then the timeout)
 		uint64_t guard = tb.cycle + 300000, quiet = 0;
 		while (tb.cycle < guard && (got.size() < want.size() || quiet < 3000)) {
-			tb.settle();
-			if (top->o_tx_valid) {
-				got.push_back(top->o_tx_data);
-				quiet = 0;
-			} else {
-				quiet++;
-			}
-			tb.tick();
+			size_t before = got.size();
+			cycle();
+			quiet = got.size() != before ? 0 : quiet + 1;
 		}
 		if (want.empty() && got.empty()) {
 			// both silent, e.g. a damaged header: send enough idle for both timeouts
@@ -210,7 +222,7 @@ int main(int argc, char **argv)
 		for (int c = 0; c < 64; c++)
 			tb.tick();
 	}
-	printf("tb_soc: %" PRIu64 " answers identical to hls_c/mmf_dev.c (%" PRIu64 " silent drops), %" PRIu64
+	printf("tb_soc (" TB_MODE "): %" PRIu64 " answers identical to hls_c/mmf_dev.c (%" PRIu64 " silent drops), %" PRIu64
 	       " mismatches, %" PRIu64 " cycles, seed %" PRIu64 "\n", answers, silent, errors, tb.cycle, seed);
 	return errors ? 1 : 0;
 }

@@ -1,0 +1,50 @@
+`default_nettype none
+// mmf_soc_uart: the SoC with a UART 8N1 link: mmf_uart_rx -> mmf_soc_core -> mmf_uart_tx. What the
+// iCEBreaker and HX8K-EVN tops instantiate (their FT2232H channel B is a UART), and the virtual
+// board's UART mode, where link-bound figures come out in simulated time.
+//
+// Parameters:
+//   DIV        clock cycles per bit (CLOCK_HZ / baud; 4 = 12 Mbaud at 48 MHz)
+//   others     as mmf_soc_core
+//
+// Reset: passed to the PHY and the core.
+module mmf_soc_uart #(
+	parameter DIV = 4,
+	parameter BOARD_ID = 0,
+	parameter CLOCK_HZ = 48000000,
+	parameter GIT_REV = 0,
+	parameter TAC_FMT = 1,
+	parameter TAC_LANES = 40,
+	parameter TAC_LG = 8,
+	parameter SAC_LANES = 16,
+	parameter SAC_LG = 8,
+	parameter LUT_LANES = 36,
+	parameter LUT_LG = 5
+) (
+	input  wire  i_clk,
+	input  wire  i_reset,
+	// the UART lines (idle high)
+	input  wire  i_rx,
+	output wire  o_tx
+);
+	localparam [7:0] W_DIV = DIV;
+
+	wire       w_rx_valid, w_frame_err, w_tx_valid, w_tx_ready;
+	wire [7:0] w_rx_data, w_tx_data;
+
+	mmf_uart_rx #(.LG_DIV(8)) u_urx (.i_clk(i_clk), .i_reset(i_reset), .i_div(W_DIV), .i_rx(i_rx),
+		.o_valid(w_rx_valid), .o_data(w_rx_data), .o_frame_err(w_frame_err));
+
+	mmf_soc_core #(.BOARD_ID(BOARD_ID), .LINK(0), .CLOCK_HZ(CLOCK_HZ), .LINK_RATE(CLOCK_HZ / DIV),
+		.GIT_REV(GIT_REV), .TAC_FMT(TAC_FMT), .TAC_LANES(TAC_LANES), .TAC_LG(TAC_LG),
+		.SAC_LANES(SAC_LANES), .SAC_LG(SAC_LG), .LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG)) u_core (
+		.i_clk(i_clk), .i_reset(i_reset),
+		.i_rx_valid(w_rx_valid), .i_rx_data(w_rx_data),
+		.o_tx_valid(w_tx_valid), .i_tx_ready(w_tx_ready), .o_tx_data(w_tx_data));
+
+	mmf_uart_tx #(.LG_DIV(8)) u_utx (.i_clk(i_clk), .i_reset(i_reset), .i_div(W_DIV),
+		.i_valid(w_tx_valid), .o_ready(w_tx_ready), .i_data(w_tx_data), .o_tx(o_tx));
+
+	// a frame error drops the byte; the packet layer's CRC and timeout deal with the rest
+	wire w_unused = &{1'b0, w_frame_err};
+endmodule

@@ -32,6 +32,9 @@ run hls-models build/bin/test_hls
 # the board's link side in C (docs/protocol.md): every command, damaged packets, repeats, faults
 run device-model build/bin/test_dev
 
+# host library and CLI over the C model of the board: codec, API, faults, dead boards, install
+run host tests/test_host.sh
+
 # rtl: lint and formal proofs of the stream handshakes
 run lint tests/test_lint.sh
 run formal tests/test_formal.sh

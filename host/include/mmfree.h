@@ -1,0 +1,153 @@
+/*
+ * mmfree.h: the host library for mmfree boards, the one public header.
+ *
+ * A board is opened by URI ("cpu", "cpu?faults=1e-3&seed=1", "sim", "socket:PATH", "ftdi[:SERIAL]";
+ * see docs/host.md) and spoken to with the link protocol of docs/protocol.md. Every function returns
+ * MMF_OK (0) or a negative enum mmf_error; mmf_board_error() then says what failed, with which values.
+ * Every wait on the board has a deadline, so no call hangs: a board that stops answering gives
+ * MMF_ERR_TIMEOUT after a bounded number of tries.
+ *
+ * A board handle is not thread-safe: use one per thread, or lock around it.
+ */
+#ifndef MMFREE_H
+#define MMFREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Only these names leave the shared library (it is built with -fvisibility=hidden). */
+#if defined(__GNUC__) && defined(MMF_BUILDING)
+#define MMF_API __attribute__((visibility("default")))
+#else
+#define MMF_API
+#endif
+
+#define MMFREE_VERSION "0.1.0"
+
+/* Errors: every function returns 0 or one of these. */
+enum mmf_error {
+	MMF_OK = 0,
+	MMF_ERR_IO = -1,            /* the transport failed, or the link corrupted every try */
+	MMF_ERR_TIMEOUT = -2,       /* the board stopped answering */
+	MMF_ERR_PROTOCOL = -3,      /* the board answered something the protocol does not allow */
+	MMF_ERR_DEVICE = -4,        /* the board answered a non-OK status (bad engine, address, ...) */
+	MMF_ERR_ARG = -5,           /* a bad argument or URI */
+	MMF_ERR_NO_BOARD = -6,      /* no board at that URI */
+	MMF_ERR_VERSION = -7,       /* the board speaks another protocol version */
+	MMF_ERR_NOMEM = -8,         /* out of memory */
+	MMF_ERR_UNSUPPORTED = -9,   /* a board kind or command this build does not have */
+};
+
+/* "MMF_ERR_TIMEOUT" for MMF_ERR_TIMEOUT; "MMF_ERR_UNKNOWN" for what is not an mmf_error. */
+MMF_API const char *mmf_error_name(int err);
+
+typedef struct mmf_board mmf_board;
+
+/* Open the board at uri: sends SYNC, then INFO, and refuses a board of another protocol version. */
+MMF_API int mmf_open(const char *uri, mmf_board **out);
+MMF_API void mmf_close(mmf_board *b);
+/* The last detailed message, e.g. "READ_MEM seq 17: no answer after 8 tries (timeout 200 ms each)".
+ * mmf_board_error(NULL) gives the message of the last mmf_open that failed (not thread-safe). */
+MMF_API const char *mmf_board_error(const mmf_board *b);
+
+enum {
+	MMF_INFO_MAX_ENGINES = 8,   /* engines mmf_info holds; INFO with more is refused */
+	MMF_NUM_COUNTERS = 12,      /* READ_COUNTERS fields */
+	MMF_LINK_MAX_PAYLOAD = 1024, /* protocol v1 payload bound: no packet is longer */
+};
+
+/* One engine slot, addressed by its index in mmf_load_act() and mmf_run(). */
+struct mmf_engine_info {
+	uint8_t id;                 /* 0 tac, 1 sac, 2 lut */
+	uint8_t format;             /* weight format: 0 tac2, 1 tac5, 2 sac4, 3 lut3 */
+	uint8_t lanes;              /* weights per 64-bit word */
+	uint8_t lg_act;             /* log2 of the activation buffer, in words */
+	uint16_t max_cols;          /* largest K (activations) one product takes */
+};
+
+/* What the board is: the INFO answer. */
+struct mmf_info {
+	uint8_t version;            /* protocol version (1) */
+	uint8_t board_id;           /* 0 sim, 1 icebreaker, 2 upduino3, 3 hx8k-evn */
+	uint8_t link;               /* 0 uart, 1 spi, 2 fifo */
+	uint8_t n_engines;          /* engine slots in engine[] */
+	uint32_t clock_hz;          /* core clock */
+	uint32_t link_rate;         /* baud (UART) or SCK Hz (SPI) */
+	uint32_t wmem_words;        /* weight memory, 64-bit words */
+	uint16_t max_payload;       /* largest packet payload the board takes */
+	uint16_t res_rows;          /* result buffer: rows one RUN may produce */
+	uint32_t git_rev;           /* RTL revision, the first 8 hex digits as a number */
+	struct mmf_engine_info engine[MMF_INFO_MAX_ENGINES]; /* engine slots */
+};
+
+/* The INFO read at open (no link traffic). */
+MMF_API int mmf_get_info(mmf_board *b, struct mmf_info *info);
+/* Names for the numbers in mmf_info: "tac", "tac5", "icebreaker", "uart"; "?" when unknown. */
+MMF_API const char *mmf_engine_name(unsigned id);
+MMF_API const char *mmf_format_name(unsigned format);
+MMF_API const char *mmf_board_name(unsigned board_id);
+MMF_API const char *mmf_link_name(unsigned link);
+
+/* Called after every packet of a long transfer with the payload bytes done and in all. */
+typedef void (*mmf_progress_fn)(void *user, uint64_t done, uint64_t total);
+MMF_API void mmf_set_progress(mmf_board *b, mmf_progress_fn fn, void *user);
+
+/* Weight memory, in 64-bit words from word address addr; split into packets of at most
+ * MMF_LINK_MAX_PAYLOAD bytes (fewer while the link is noisy, see docs/host.md). */
+MMF_API int mmf_write_mem(mmf_board *b, uint32_t addr, const uint64_t *w, uint32_t n);
+MMF_API int mmf_read_mem(mmf_board *b, uint32_t addr, uint64_t *w, uint32_t n);
+
+/* Load k int8 activations into an engine (several packets with "more follows" when long). */
+MMF_API int mmf_load_act(mmf_board *b, unsigned engine, const int8_t *x, uint32_t k);
+/* Stream `words` weight words from `base` through the engine; *rows = results produced. */
+MMF_API int mmf_run(mmf_board *b, unsigned engine, uint32_t base, uint32_t words, uint16_t *rows);
+/* Results first .. first+count-1 of the last RUN. */
+MMF_API int mmf_read_res(mmf_board *b, uint32_t first, uint32_t count, int32_t *y);
+/* load, run, read: y gets one int32 per row, ceil(words / ceil(k / lanes)) rows, which must fit the
+ * board's result buffer (mmf_info.res_rows); *rows_out (may be NULL) = that number. */
+MMF_API int mmf_matvec(mmf_board *b, unsigned engine, uint32_t base, uint32_t words,
+		       const int8_t *x, uint32_t k, int32_t *y, uint16_t *rows_out);
+
+/* Counter indices of mmf_read_counters(), in READ_COUNTERS order. */
+enum mmf_counter_index {
+	MMF_COUNTER_CYCLES = 0,     /* core clock cycles */
+	MMF_COUNTER_BUSY0,          /* busy cycles of engine 0 */
+	MMF_COUNTER_BUSY1,          /* ... of engine 1 */
+	MMF_COUNTER_BUSY2,          /* ... of engine 2 */
+	MMF_COUNTER_MACS_LO,        /* multiply-accumulates, low 32 bits */
+	MMF_COUNTER_MACS_HI,        /* ... high 32 bits */
+	MMF_COUNTER_BYTES_IN,       /* link bytes received by the board */
+	MMF_COUNTER_BYTES_OUT,      /* link bytes sent by the board */
+	MMF_COUNTER_CRC_ERRORS,     /* packets the board dropped */
+	MMF_COUNTER_NAKS,           /* NAKs the board sent */
+	MMF_COUNTER_EXECUTED,       /* commands executed */
+	MMF_COUNTER_REPEATS,        /* repeated commands answered from the stored status */
+};
+/* "cycles", "busy0", ..., "repeats"; "?" for another index. */
+MMF_API const char *mmf_counter_name(unsigned index);
+MMF_API int mmf_read_counters(mmf_board *b, uint32_t c[MMF_NUM_COUNTERS]);
+MMF_API int mmf_clear_counters(mmf_board *b);
+/* Engines and counters reset; the weight memory is kept. */
+MMF_API int mmf_reset(mmf_board *b);
+
+/* What the link has done since open, seen from the host. */
+struct mmf_link_stats {
+	uint64_t packets_sent;      /* packets sent, retransmissions included */
+	uint64_t retries;           /* retransmissions */
+	uint64_t naks;              /* NAKs received */
+	uint64_t timeouts;          /* tries that ended with no answer by their deadline */
+	uint64_t bytes_out;         /* bytes handed to the link */
+	uint64_t bytes_in;          /* bytes received from the link */
+	uint64_t rx_dropped;        /* received packets dropped: bad header, bad CRC, cut short */
+};
+MMF_API int mmf_get_link_stats(const mmf_board *b, struct mmf_link_stats *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,359 @@
+/*
+ * board.c: the public API (mmfree.h) on top of proto.c: weight memory, activations, RUN, results,
+ * counters (open.c opens the board). Long transfers are split into packets; what the board refuses
+ * comes back as MMF_ERR_DEVICE with the command, its values and the board's status in the message.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "board.h"
+
+enum {
+	MTU_MIN = 16,               /* smallest packet payload the link adapts down to */
+	MTU_GROW_AFTER = 8,         /* clean commands in a row before packets grow again */
+	REDO_MAX = 6,               /* shorter resends of one part of a split transfer (1024 -> 16) */
+};
+
+/* ---- helpers ----------------------------------------------------------------------------------- */
+
+static void put16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+/* Why: on a noisy link a long packet is rarely received whole (at a byte error rate p, n bytes get
+ * through with probability (1-p)^n: 36% for a full packet at 1e-3), and each command has only
+ * MMFI_TRIES tries. So split transfers halve their packets after a command that needed a
+ * retransmission and double them again after MTU_GROW_AFTER clean ones. A retransmission is always
+ * the same packet; only the next command is shorter. */
+static void mtu_adapt(mmf_board *b, int retried)
+{
+	uint32_t lo = b->mtu_max < MTU_MIN ? b->mtu_max : MTU_MIN;
+
+	if (retried) {
+		b->clean = 0;
+		b->mtu = b->mtu / 2 < lo ? lo : b->mtu / 2;
+	} else if (++b->clean >= MTU_GROW_AFTER && b->mtu < b->mtu_max) {
+		b->clean = 0;
+		b->mtu = b->mtu * 2 > b->mtu_max ? b->mtu_max : b->mtu * 2;
+	}
+}
+
+int mmfi_command(mmf_board *b, uint8_t cmd, const uint8_t *p, uint16_t len, int data_len,
+		 const char *what, const uint8_t **data, uint16_t *got)
+{
+	const mmfi_packet *resp;
+	uint64_t retries = b->link.st.retries;
+	uint8_t st;
+	int r;
+
+	r = mmfi_request(&b->link, cmd, p, len,
+			 (uint16_t)(data_len < 0 ? MMF_MAX_PAYLOAD : 1 + data_len), &resp);
+	mtu_adapt(b, b->link.st.retries != retries);
+	if (r)
+		return r;
+	st = resp->payload[0];
+	if (st != MMF_ST_OK) {
+		mmfi_msg(b->err, sizeof(b->err), "%s seq %u%s: board answered %s (status %u)",
+			 mmfi_cmd_name(cmd), resp->seq, what, mmfi_status_name(st), st);
+		return MMF_ERR_DEVICE;
+	}
+	if (data_len >= 0 && resp->len != 1 + data_len) {
+		mmfi_msg(b->err, sizeof(b->err), "%s seq %u%s: answer has %u data bytes, expected %d",
+			 mmfi_cmd_name(cmd), resp->seq, what, resp->len - 1u, data_len);
+		return MMF_ERR_PROTOCOL;
+	}
+	if (data)
+		*data = resp->payload + 1;
+	if (got)
+		*got = (uint16_t)(resp->len - 1u);
+	return MMF_OK;
+}
+
+/* A packet of a split transfer failed with MMF_ERR_IO: the board answered, but the link damaged
+ * every try of a packet that long. The packets are already shorter (mtu_adapt), so send that part
+ * again, at most REDO_MAX times in a row. A board that does not answer at all (MMF_ERR_TIMEOUT) is
+ * not helped by shorter packets and fails at once. */
+static int redo(int r, unsigned *redos)
+{
+	return r == MMF_ERR_IO && (*redos)++ < REDO_MAX;
+}
+
+static void progress(mmf_board *b, uint64_t done, uint64_t total)
+{
+	if (b->progress)
+		b->progress(b->progress_user, done, total);
+}
+
+/* An argument the protocol's fields cannot carry. */
+static int bad_arg(mmf_board *b, const char *fmt, unsigned long a, unsigned long c)
+{
+	mmfi_msg(b->err, sizeof(b->err), fmt, a, c);
+	return MMF_ERR_ARG;
+}
+
+/* ---- weight memory ----------------------------------------------------------------------------- */
+
+int mmf_write_mem(mmf_board *b, uint32_t addr, const uint64_t *w, uint32_t n)
+{
+	uint8_t p[MMF_MAX_PAYLOAD];
+	char what[96];
+	uint32_t off, step, i, k;
+	unsigned redos = 0;
+	int r;
+
+	if ((uint64_t)addr + n > 65536u)
+		return bad_arg(b, "write_mem: addr %lu + %lu words is beyond the 16-bit word address",
+			       addr, n);
+	for (off = 0; off < n; off += step) {
+		step = (b->mtu - 2u) / 8u;
+		if (step > n - off)
+			step = n - off;
+		put16(p, addr + off);
+		for (i = 0; i < step; i++)
+			for (k = 0; k < 8; k++)
+				p[2 + 8 * i + k] = (uint8_t)(w[off + i] >> (8 * k));
+		snprintf(what, sizeof(what), " (addr %u, %u words; weight memory %u words)", addr + off,
+			 step, b->info.wmem_words);
+		r = mmfi_command(b, MMF_CMD_WRITE_MEM, p, (uint16_t)(2 + 8 * step), 0, what, NULL, NULL);
+		if (r && redo(r, &redos)) {
+			step = 0;
+			continue;
+		}
+		if (r)
+			return r;
+		redos = 0;
+		progress(b, 8ull * (off + step), 8ull * n);
+	}
+	return MMF_OK;
+}
+
+int mmf_read_mem(mmf_board *b, uint32_t addr, uint64_t *w, uint32_t n)
+{
+	uint8_t p[4];
+	const uint8_t *d;
+	char what[96];
+	uint32_t off, step, i;
+	unsigned redos = 0;
+	int r;
+
+	if ((uint64_t)addr + n > 65536u)
+		return bad_arg(b, "read_mem: addr %lu + %lu words is beyond the 16-bit word address",
+			       addr, n);
+	for (off = 0; off < n; off += step) {
+		step = (b->mtu - 1u) / 8u;
+		if (step > MMF_READ_MEM_MAX)
+			step = MMF_READ_MEM_MAX;
+		if (step > n - off)
+			step = n - off;
+		put16(p, addr + off);
+		put16(p + 2, step);
+		snprintf(what, sizeof(what), " (addr %u, %u words; weight memory %u words)", addr + off,
+			 step, b->info.wmem_words);
+		r = mmfi_command(b, MMF_CMD_READ_MEM, p, 4, (int)(8 * step), what, &d, NULL);
+		if (r && redo(r, &redos)) {
+			step = 0;
+			continue;
+		}
+		if (r)
+			return r;
+		redos = 0;
+		for (i = 0; i < step; i++)
+			w[off + i] = (uint64_t)mmfi_get32(d + 8 * i) |
+				     (uint64_t)mmfi_get32(d + 8 * i + 4) << 32;
+		progress(b, 8ull * (off + step), 8ull * n);
+	}
+	return MMF_OK;
+}
+
+/* ---- engines ----------------------------------------------------------------------------------- */
+
+/* The board may hold part of a vector from a LOAD_ACT that failed (no command discards one): fill
+ * the engine's buffer past its capacity, which makes the board answer TOO_MANY and drop it. */
+static int act_discard(mmf_board *b, unsigned engine)
+{
+	uint8_t p[MMF_MAX_PAYLOAD];
+	uint32_t i, cap = engine < b->info.n_engines ? b->info.engine[engine].max_cols : 65535u;
+	uint32_t m = b->mtu;
+	const mmfi_packet *resp;
+	int r;
+
+	memset(p, 0, sizeof(p));
+	p[0] = (uint8_t)(engine | MMF_LOAD_MORE);
+	for (i = 0; i <= cap / (m - 1u) + 1u; i++) {
+		r = mmfi_request(&b->link, MMF_CMD_LOAD_ACT, p, (uint16_t)m, 1, &resp);
+		if (r)
+			return r;
+		if (resp->payload[0] != MMF_ST_OK) {
+			b->act_unknown[engine] = 0;
+			return MMF_OK;  /* TOO_MANY (or BAD_ENGINE): nothing is gathered */
+		}
+	}
+	mmfi_msg(b->err, sizeof(b->err), "LOAD_ACT engine %u: the board took %u activations without "
+		 "answering TOO_MANY (INFO says %u)", engine, i * (m - 1u), cap);
+	return MMF_ERR_PROTOCOL;
+}
+
+int mmf_load_act(mmf_board *b, unsigned engine, const int8_t *x, uint32_t k)
+{
+	uint8_t p[MMF_MAX_PAYLOAD];
+	char what[80];
+	uint32_t off, step;
+	unsigned redos = 0;
+	int r;
+
+	if (engine >= MMFI_ACT_FLAGS || k == 0)
+		return bad_arg(b, "load_act: engine %lu, k %lu (engine 0..127, k at least 1)", engine, k);
+	if (b->act_unknown[engine]) {
+		r = act_discard(b, engine);
+		if (r)
+			return r;
+	}
+	for (off = 0; off < k; off += step) {
+		step = b->mtu - 1u;
+		if (step > k - off)
+			step = k - off;
+		p[0] = (uint8_t)(engine | (off + step < k ? MMF_LOAD_MORE : 0));
+		memcpy(p + 1, x + off, step);
+		snprintf(what, sizeof(what), " (engine %u, activations %u..%u of %u)", engine, off,
+			 off + step - 1, k);
+		r = mmfi_command(b, MMF_CMD_LOAD_ACT, p, (uint16_t)(1 + step), 0, what, NULL, NULL);
+		/* a status means the board dropped the vector; a lost answer leaves it unknown */
+		if (r && r != MMF_ERR_DEVICE)
+			b->act_unknown[engine] = 1;
+		if (r && redo(r, &redos)) {
+			/* activations append: drop what the board holds and send the vector again */
+			r = act_discard(b, engine);
+			if (r)
+				return r;
+			off = step = 0;
+			continue;
+		}
+		if (r)
+			return r;
+		progress(b, off + step, k);
+	}
+	return MMF_OK;
+}
+
+int mmf_run(mmf_board *b, unsigned engine, uint32_t base, uint32_t words, uint16_t *rows)
+{
+	uint8_t p[5];
+	const uint8_t *d;
+	char what[80];
+	int r;
+
+	if (engine > 255 || base > 65535 || words > 65535) {
+		mmfi_msg(b->err, sizeof(b->err), "run: engine %u, base %u, words %u (engine 0..255, base "
+			 "and words 0..65535)", engine, base, words);
+		return MMF_ERR_ARG;
+	}
+	p[0] = (uint8_t)engine;
+	put16(p + 1, base);
+	put16(p + 3, words);
+	snprintf(what, sizeof(what), " (engine %u, base %u, %u words)", engine, base, words);
+	r = mmfi_command(b, MMF_CMD_RUN, p, 5, 2, what, &d, NULL);
+	if (r)
+		return r;
+	*rows = (uint16_t)mmfi_get16(d);
+	return MMF_OK;
+}
+
+int mmf_read_res(mmf_board *b, uint32_t first, uint32_t count, int32_t *y)
+{
+	uint8_t p[4];
+	const uint8_t *d;
+	char what[64];
+	uint32_t off, step, i;
+	unsigned redos = 0;
+	int r;
+
+	if ((uint64_t)first + count > 65536u)
+		return bad_arg(b, "read_res: first %lu + count %lu is beyond the 16-bit row number",
+			       first, count);
+	for (off = 0; off < count; off += step) {
+		step = (b->mtu - 1u) / 4u;
+		if (step > MMF_READ_RES_MAX)
+			step = MMF_READ_RES_MAX;
+		if (step > count - off)
+			step = count - off;
+		put16(p, first + off);
+		put16(p + 2, step);
+		snprintf(what, sizeof(what), " (first %u, count %u)", first + off, step);
+		r = mmfi_command(b, MMF_CMD_READ_RES, p, 4, (int)(4 * step), what, &d, NULL);
+		if (r && redo(r, &redos)) {
+			step = 0;
+			continue;
+		}
+		if (r)
+			return r;
+		redos = 0;
+		for (i = 0; i < step; i++)
+			y[off + i] = (int32_t)mmfi_get32(d + 4 * i);
+		progress(b, 4ull * (off + step), 4ull * count);
+	}
+	return MMF_OK;
+}
+
+int mmf_matvec(mmf_board *b, unsigned engine, uint32_t base, uint32_t words, const int8_t *x,
+	       uint32_t k, int32_t *y, uint16_t *rows_out)
+{
+	uint32_t wpr, want = 0;
+	uint16_t rows;
+	int r;
+
+	r = mmf_load_act(b, engine, x, k);
+	if (r)
+		return r;
+	r = mmf_run(b, engine, base, words, &rows);
+	if (r)
+		return r;
+	/* y was sized by the caller from k and words: never write more rows than that */
+	if (engine < b->info.n_engines) {
+		wpr = (k + b->info.engine[engine].lanes - 1u) / b->info.engine[engine].lanes;
+		want = (words + wpr - 1u) / wpr;
+		if (rows != want) {
+			mmfi_msg(b->err, sizeof(b->err), "RUN engine %u, %u words at K %u: board produced "
+				 "%u rows, expected %u", engine, words, k, rows, want);
+			return MMF_ERR_PROTOCOL;
+		}
+	}
+	r = mmf_read_res(b, 0, rows, y);
+	if (r)
+		return r;
+	if (rows_out)
+		*rows_out = rows;
+	return MMF_OK;
+}
+
+/* ---- counters, reset --------------------------------------------------------------------------- */
+
+int mmf_read_counters(mmf_board *b, uint32_t c[MMF_NUM_COUNTERS])
+{
+	const uint8_t *d;
+	uint32_t i;
+	int r;
+
+	r = mmfi_command(b, MMF_CMD_READ_COUNTERS, NULL, 0, 4 * MMF_NUM_COUNTERS, "", &d, NULL);
+	if (r)
+		return r;
+	for (i = 0; i < MMF_NUM_COUNTERS; i++)
+		c[i] = mmfi_get32(d + 4 * i);
+	return MMF_OK;
+}
+
+int mmf_clear_counters(mmf_board *b)
+{
+	return mmfi_command(b, MMF_CMD_CLEAR_COUNTERS, NULL, 0, 0, "", NULL, NULL);
+}
+
+int mmf_reset(mmf_board *b)
+{
+	int r = mmfi_command(b, MMF_CMD_RESET, NULL, 0, 0, "", NULL, NULL);
+
+	if (r == MMF_OK)
+		memset(b->act_unknown, 0, sizeof(b->act_unknown));
+	return r;
+}

@@ -1,0 +1,367 @@
+/*
+ * mmfree.c: the mmfree command line: `info`, `bench link`, `bench engines`, `version`.
+ *
+ * Exit status 0 on success, 1 on failure, 2 on a usage error (a bad option, number or board URI).
+ * Errors go to stderr as "mmfree: <what failed>: <detail>"; progress goes to stderr when it is a
+ * terminal; results go to stdout, as text or (--json) one JSON object.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmfree_cli.h"
+
+static const char boards_help[] =
+	"Boards (--board URI):\n"
+	"  cpu              the board's C model (hls_c) in this process: no hardware needed\n"
+	"  sim, socket:PATH the Verilator model of the board (not built yet)\n"
+	"  ftdi[:SERIAL]    a board on an FTDI USB bridge (not built yet)\n"
+	"  options after '?', joined by '&': faults=RATE (inject bit flips, drops and duplicates,\n"
+	"  each byte with probability RATE), seed=S (the faults' seed), timeout_ms=N (answer wait\n"
+	"  per try, default 200), dead_after=N and dead_for=M (cpu: the link is cut after the\n"
+	"  host's N-th byte, for good or for M bytes)\n"
+	"  e.g. --board 'cpu?faults=1e-3&seed=1'\n";
+
+static void help_main(FILE *f)
+{
+	fprintf(f, "usage: mmfree <command> [options]\n\n"
+		"Talk to an mmfree board over its link (docs/protocol.md, docs/host.md).\n\n"
+		"Commands:\n"
+		"  info --board URI [--json]                           what the board is (INFO)\n"
+		"  bench link --board URI [--words N] [--json]         link throughput, every word checked\n"
+		"  bench engines --board URI [--count N] [--seed S] [--json]\n"
+		"                                                      random matrix-vector products,\n"
+		"                                                      every result checked against hls_c\n"
+		"  version                                             versions of this tool and protocol\n\n"
+		"`mmfree <command> --help` for each. Exit status: 0 success, 1 failure, 2 usage error.\n\n%s",
+		boards_help);
+}
+
+static void help_info(FILE *f)
+{
+	fprintf(f, "usage: mmfree info --board URI [--json]\n\n"
+		"Open the board (SYNC, INFO) and print what it is: protocol version, board, link, clock,\n"
+		"weight memory, packet and result limits, and each engine slot (engine, weight format,\n"
+		"lanes, largest K).\n\n"
+		"  --board URI   the board (below)\n"
+		"  --json        one JSON object on stdout\n\n%s", boards_help);
+}
+
+static void help_bench(FILE *f)
+{
+	fprintf(f, "usage: mmfree bench link|engines --board URI [options]\n\n"
+		"  link      write random weight words, read them back, compare; link efficiency and time\n"
+		"  engines   random matrix-vector products on every engine, checked against hls_c\n\n"
+		"`mmfree bench link --help`, `mmfree bench engines --help` for their options.\n");
+}
+
+static void help_bench_link(FILE *f)
+{
+	fprintf(f, "usage: mmfree bench link --board URI [--words N] [--seed S] [--json]\n\n"
+		"Write N random 64-bit words into the weight memory from address 0, read them back and\n"
+		"compare every word. Reports payload bytes (written + read), link bytes (every byte of\n"
+		"every packet, both ways, retransmissions included), efficiency = payload / link bytes,\n"
+		"wall and host CPU time per MB of payload, the link time at the board's rate, and retries.\n"
+		"Fails (exit 1) if any word differs.\n\n"
+		"  --board URI   the board (below)\n"
+		"  --words N     words to move (default: the whole weight memory)\n"
+		"  --seed S      seed of the random words (default 1)\n"
+		"  --json        one JSON object on stdout\n\n%s", boards_help);
+}
+
+static void help_bench_engines(FILE *f)
+{
+	fprintf(f, "usage: mmfree bench engines --board URI [--count N] [--seed S] [--json]\n\n"
+		"For every engine slot, N random matrix-vector products: random K (1 to the slot's\n"
+		"largest), random rows (as many as the result buffer and weight memory allow), random\n"
+		"weights packed with the hls_c packers and written at a random base, random int8\n"
+		"activations. Every result is checked against the hls_c model computed on the host.\n"
+		"Reports products, mismatches, MACs and busy cycles (board counters), and the link's\n"
+		"retries, NAKs and timeouts. Fails (exit 1) on any mismatch.\n\n"
+		"  --board URI   the board (below)\n"
+		"  --count N     products per engine (default 20)\n"
+		"  --seed S      seed of everything random (default 1)\n"
+		"  --json        one JSON object on stdout\n\n%s", boards_help);
+}
+
+/* ---- helpers shared with mmfree_bench.c -------------------------------------------------------- */
+
+int cli_fail(const char *what, const char *detail)
+{
+	fprintf(stderr, "mmfree: %s: %s\n", what, detail);
+	return EXIT_FAIL;
+}
+
+int cli_lib_fail(const char *what, int err, const mmf_board *b)
+{
+	fprintf(stderr, "mmfree: %s: %s (%s)\n", what, mmf_board_error(b), mmf_error_name(err));
+	return err == MMF_ERR_ARG ? EXIT_USAGE : EXIT_FAIL;
+}
+
+int cli_open(const struct cli_opts *o, mmf_board **b)
+{
+	char what[600];
+	int r = mmf_open(o->board, b);
+
+	if (r == MMF_OK)
+		return EXIT_OK;
+	/* the library's message names the URI when the URI was the problem */
+	if (strstr(mmf_board_error(NULL), o->board))
+		snprintf(what, sizeof(what), "open board");
+	else
+		snprintf(what, sizeof(what), "open board '%s'", o->board);
+	return cli_lib_fail(what, r, NULL);
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+int cli_progress_on(void)
+{
+	return isatty(STDERR_FILENO);
+}
+
+static const char *progress_label;  /* what the progress line shows now */
+static unsigned progress_pct;       /* and its percentage */
+
+void cli_progress(const char *label, uint64_t done, uint64_t total)
+{
+	unsigned pct = total ? (unsigned)(100 * done / total) : 100;
+
+	/* a terminal is slow: write only when the line changes */
+	if (!cli_progress_on() || (label == progress_label && pct == progress_pct))
+		return;
+	progress_label = label;
+	progress_pct = pct;
+	fprintf(stderr, "\r%s %3u%%", label, pct);
+}
+
+void cli_progress_done(void)
+{
+	if (cli_progress_on() && progress_label)
+		fprintf(stderr, "\r\033[K");
+	progress_label = NULL;
+}
+
+double cli_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+double cli_cpu(void)
+{
+	return (double)clock() / CLOCKS_PER_SEC;
+}
+
+uint64_t cli_rand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* ---- options ----------------------------------------------------------------------------------- */
+
+enum { OPT_BOARD = 1, OPT_JSON = 2, OPT_WORDS = 4, OPT_COUNT = 8, OPT_SEED = 16 };
+
+static int usage(const char *cmd, const char *fmt, const char *arg)
+{
+	int top = !strcmp(cmd, "mmfree");
+
+	fprintf(stderr, "mmfree: %s%s", top ? "" : cmd, top ? "" : ": ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (try 'mmfree%s%s --help')\n", top ? "" : " ", top ? "" : cmd);
+	return EXIT_USAGE;
+}
+
+static int parse_num(const char *cmd, const char *opt, const char *s, uint64_t max, uint64_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	if (!*s || *s == '-' || *end || errno || x > max) {
+		fprintf(stderr, "mmfree: %s: %s '%s': not a whole number up to %llu (try 'mmfree %s "
+			"--help')\n", cmd, opt, s, (unsigned long long)max, cmd);
+		return EXIT_USAGE;
+	}
+	*v = x;
+	return EXIT_OK;
+}
+
+/* Parse argv[0..argc) for a command taking `allowed`; -1 to go on, else the exit code. */
+static int parse_opts(int argc, char **argv, const char *cmd, unsigned allowed, void (*help)(FILE *),
+		      struct cli_opts *o)
+{
+	static const struct { const char *name; unsigned bit; } opts[] = {
+		{ "--board", OPT_BOARD }, { "--json", OPT_JSON }, { "--words", OPT_WORDS },
+		{ "--count", OPT_COUNT }, { "--seed", OPT_SEED },
+	};
+	uint64_t v;
+	const char *val;
+	size_t n;
+	unsigned i, bit;
+	int a, r;
+
+	for (a = 0; a < argc; a++) {
+		if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h")) {
+			help(stdout);
+			return EXIT_OK;
+		}
+		bit = 0;
+		val = NULL;
+		for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+			n = strlen(opts[i].name);
+			if (!strncmp(argv[a], opts[i].name, n) && (argv[a][n] == '\0' || argv[a][n] == '=')) {
+				bit = opts[i].bit;
+				val = argv[a][n] == '=' ? argv[a] + n + 1 : NULL;
+			}
+		}
+		if (!(bit & allowed))
+			return usage(cmd, "unknown option '%s'", argv[a]);
+		if (bit == OPT_JSON) {
+			o->json = 1;
+			continue;
+		}
+		if (!val && a + 1 >= argc)
+			return usage(cmd, "%s needs a value", argv[a]);
+		if (!val)
+			val = argv[++a];
+		if (bit == OPT_BOARD) {
+			o->board = val;
+			continue;
+		}
+		r = parse_num(cmd, bit == OPT_WORDS ? "--words" : bit == OPT_COUNT ? "--count" : "--seed",
+			      val, bit == OPT_SEED ? UINT64_MAX : 1000000000u, &v);
+		if (r)
+			return r;
+		if (bit == OPT_WORDS)
+			o->words = (uint32_t)v;
+		else if (bit == OPT_COUNT)
+			o->count = (uint32_t)v;
+		else
+			o->seed = v;
+	}
+	if ((allowed & OPT_BOARD) && !o->board)
+		return usage(cmd, "%s", "--board URI is required (e.g. --board cpu)");
+	return -1;
+}
+
+/* ---- info, version ----------------------------------------------------------------------------- */
+
+static int cmd_info(const struct cli_opts *o)
+{
+	struct mmf_info in;
+	mmf_board *b;
+	unsigned e;
+	int r = cli_open(o, &b);
+
+	if (r)
+		return r;
+	mmf_get_info(b, &in);
+	if (o->json) {
+		printf("{\"board\": ");
+		cli_json_str(stdout, o->board);
+		printf(", \"version\": %u, \"board_id\": %u, \"board_name\": \"%s\", \"link\": \"%s\", "
+		       "\"link_rate\": %u, \"clock_hz\": %u, \"wmem_words\": %u, \"max_payload\": %u, "
+		       "\"res_rows\": %u, \"git_rev\": \"%08x\", \"engines\": [", in.version, in.board_id,
+		       mmf_board_name(in.board_id), mmf_link_name(in.link), in.link_rate, in.clock_hz,
+		       in.wmem_words, in.max_payload, in.res_rows, in.git_rev);
+		for (e = 0; e < in.n_engines; e++)
+			printf("%s{\"slot\": %u, \"id\": %u, \"engine\": \"%s\", \"format\": \"%s\", "
+			       "\"lanes\": %u, \"lg_act\": %u, \"max_cols\": %u}", e ? ", " : "", e,
+			       in.engine[e].id, mmf_engine_name(in.engine[e].id),
+			       mmf_format_name(in.engine[e].format), in.engine[e].lanes,
+			       in.engine[e].lg_act, in.engine[e].max_cols);
+		printf("]}\n");
+	} else {
+		printf("board        %s (%s)\n", mmf_board_name(in.board_id), o->board);
+		printf("protocol     version %u\n", in.version);
+		printf("link         %s, %u %s\n", mmf_link_name(in.link), in.link_rate,
+		       in.link == 0 ? "baud" : "Hz");
+		printf("clock        %u Hz\n", in.clock_hz);
+		printf("weight mem   %u words of 64 bits (%u KiB)\n", in.wmem_words, in.wmem_words / 128);
+		printf("max payload  %u bytes\n", in.max_payload);
+		printf("result rows  %u\n", in.res_rows);
+		printf("rtl revision %08x\n", in.git_rev);
+		printf("engines      %u\n", in.n_engines);
+		printf("  slot engine format lanes lg_act max_cols\n");
+		for (e = 0; e < in.n_engines; e++)
+			printf("  %4u %-6s %-6s %5u %6u %8u\n", e, mmf_engine_name(in.engine[e].id),
+			       mmf_format_name(in.engine[e].format), in.engine[e].lanes,
+			       in.engine[e].lg_act, in.engine[e].max_cols);
+	}
+	mmf_close(b);
+	return EXIT_OK;
+}
+
+static int cmd_version(void)
+{
+	printf("mmfree %s, link protocol version 1\n", MMFREE_VERSION);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_opts o;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.count = 20;
+	o.seed = 1;
+	if (argc < 2) {
+		help_main(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		help_main(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		r = parse_opts(argc - 2, argv + 2, "version", 0, help_main, &o);
+		return r >= 0 ? r : cmd_version();
+	}
+	if (!strcmp(argv[1], "info")) {
+		r = parse_opts(argc - 2, argv + 2, "info", OPT_BOARD | OPT_JSON, help_info, &o);
+		return r >= 0 ? r : cmd_info(&o);
+	}
+	if (!strcmp(argv[1], "bench")) {
+		if (argc < 3)
+			return usage("bench", "%s", "which benchmark: link or engines");
+		if (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
+			help_bench(stdout);
+			return EXIT_OK;
+		}
+		if (!strcmp(argv[2], "link")) {
+			r = parse_opts(argc - 3, argv + 3, "bench link",
+				       OPT_BOARD | OPT_JSON | OPT_WORDS | OPT_SEED, help_bench_link, &o);
+			return r >= 0 ? r : bench_link(&o);
+		}
+		if (!strcmp(argv[2], "engines")) {
+			r = parse_opts(argc - 3, argv + 3, "bench engines",
+				       OPT_BOARD | OPT_JSON | OPT_COUNT | OPT_SEED, help_bench_engines, &o);
+			return r >= 0 ? r : bench_engines(&o);
+		}
+		return usage("bench", "unknown benchmark '%s' (link or engines)", argv[2]);
+	}
+	return usage("mmfree", "unknown command '%s'", argv[1]);
+}

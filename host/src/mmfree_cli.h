@@ -1,0 +1,44 @@
+/*
+ * mmfree_cli.h: what the CLI's files (mmfree.c, mmfree_bench.c) share. Only the CLI prints and exits;
+ * the library reports.
+ */
+#ifndef MMFREE_CLI_H
+#define MMFREE_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mmfree.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* Options of the subcommands (each takes the ones it lists in its --help). */
+struct cli_opts {
+	const char *board;          /* --board URI */
+	int json;                   /* --json */
+	uint32_t words;             /* --words N (0: the whole weight memory) */
+	uint32_t count;             /* --count N */
+	uint64_t seed;              /* --seed S */
+};
+
+/* "mmfree: <what>: <detail>" on stderr; returns EXIT_FAIL. */
+int cli_fail(const char *what, const char *detail);
+/* The library's failure: "mmfree: <what>: <message> (<error name>)"; returns EXIT_FAIL, or
+ * EXIT_USAGE for MMF_ERR_ARG (a bad URI or argument is a usage error). */
+int cli_lib_fail(const char *what, int err, const mmf_board *b);
+/* Open --board (EXIT_OK, or the exit code after printing why not). */
+int cli_open(const struct cli_opts *o, mmf_board **b);
+/* A JSON string literal. */
+void cli_json_str(FILE *f, const char *s);
+/* Progress on stderr, only when it is a terminal: "\r<label> 45%"; cli_progress_done ends the line. */
+int cli_progress_on(void);
+void cli_progress(const char *label, uint64_t done, uint64_t total);
+void cli_progress_done(void);
+double cli_now(void);        /* wall clock, seconds */
+double cli_cpu(void);        /* host CPU time of this process, seconds */
+uint64_t cli_rand(uint64_t *s); /* xorshift64 */
+
+int bench_link(const struct cli_opts *o);
+int bench_engines(const struct cli_opts *o);
+
+#endif

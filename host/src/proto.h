@@ -1,0 +1,80 @@
+/*
+ * proto.h: the host side of the link protocol (docs/protocol.md): packet encoder, resynchronising
+ * decoder, and request() with sequence numbers, deadlines and bounded retransmission.
+ *
+ * Internal to libmmfree (mmfi_* names, hidden from the shared library); the constants and codes come
+ * from hls_c/mmf_dev.h so host and board cannot disagree on them. The CRC is zlib's crc32(), not the
+ * device model's, so the two implementations check each other.
+ */
+#ifndef MMFI_PROTO_H
+#define MMFI_PROTO_H
+
+#include "mmf_dev.h"
+#include "mmfree.h"
+#include "transport.h"
+
+enum {
+	MMFI_TRIES = 8,             /* tries of one command (the first and 7 retransmissions) */
+	MMFI_TIMEOUT_MS = 200,      /* default wait for an answer, per try, beyond the link time */
+	MMFI_PEND = 4096,           /* bytes read from the transport per read */
+	MMFI_MSG = 320,             /* message buffers */
+};
+
+/* One packet, decoded. */
+typedef struct {
+	uint8_t type;               /* command or response code */
+	uint8_t seq;                /* sequence number */
+	uint16_t len;               /* payload bytes */
+	uint8_t payload[MMF_MAX_PAYLOAD]; /* for a response: status byte, then data */
+} mmfi_packet;
+
+/* Decoder: bytes in, packets out, resynchronising after garbage and damaged packets. */
+typedef struct {
+	uint8_t buf[MMF_MAX_PACKET]; /* the candidate packet from its first sync byte, or leftovers */
+	uint32_t n;                 /* bytes in buf */
+	uint64_t skipped;           /* bytes discarded while hunting for a sync */
+	uint64_t hdr_errors;        /* candidates dropped for a bad header check or length */
+	uint64_t crc_errors;        /* candidates dropped for a bad CRC */
+	uint64_t cut_short;         /* candidates dropped because their bytes stopped (timeout) */
+} mmfi_decoder;
+
+/* Encode a packet into out (MMF_MAX_PACKET bytes); returns its length, 0 if len is too long. */
+size_t mmfi_pkt_encode(uint8_t *out, uint8_t type, uint8_t seq, const uint8_t *payload, uint16_t len);
+void mmfi_dec_init(mmfi_decoder *d);
+/* Feed up to n bytes. Returns 1 with a packet in *p as soon as one is complete, *used = bytes of `in`
+ * consumed; 0 when all n are consumed and no packet is complete. Several packets may be complete
+ * at once (a resync finds them in bytes already held): call again, with n = 0 when the input is
+ * used up, until it returns 0. */
+int mmfi_dec_push(mmfi_decoder *d, const uint8_t *in, size_t n, size_t *used, mmfi_packet *p);
+/* The bytes stopped: drop the candidate being gathered and hunt again from its second byte. */
+void mmfi_dec_timeout(mmfi_decoder *d);
+
+/* A link: one transport, one outstanding command at a time. */
+typedef struct {
+	mmfi_transport *t;          /* the bytes */
+	mmfi_decoder dec;           /* answers being decoded */
+	uint8_t next_seq;           /* sequence number of the next command */
+	uint8_t need_sync;          /* a command failed: SYNC before the next one */
+	uint32_t timeout_ms;        /* answer wait per try, beyond the link time */
+	uint32_t link_rate;         /* baud, from INFO (0 until known): the link time of a packet */
+	uint8_t pend[MMFI_PEND];    /* bytes read from the transport, not yet decoded */
+	uint32_t pend_off, pend_n;  /* where they start, how many */
+	uint8_t tx[MMF_MAX_PACKET]; /* the command being sent, kept for retransmission */
+	mmfi_packet resp;           /* the last answer */
+	struct mmf_link_stats st;   /* counts since open */
+	char *err;                  /* message buffer (the board's) */
+	size_t err_len;             /* its size */
+} mmfi_link;
+
+void mmfi_link_init(mmfi_link *l, mmfi_transport *t, uint32_t timeout_ms, char *err, size_t err_len);
+/* Send a command and wait for its answer, retransmitting the same seq on a NAK or at the deadline,
+ * at most MMFI_TRIES tries. resp_max = the longest answer payload expected (for the deadline). On
+ * MMF_OK, *resp is the answer (payload[0] = status, not checked here). */
+int mmfi_request(mmfi_link *l, uint8_t cmd, const uint8_t *payload, uint16_t len, uint16_t resp_max,
+		 const mmfi_packet **resp);
+/* "READ_MEM", "BAD_ADDRESS", "CRC"; "?" when unknown. */
+const char *mmfi_cmd_name(uint8_t cmd);
+const char *mmfi_status_name(uint8_t status);
+const char *mmfi_nak_name(uint8_t reason);
+
+#endif

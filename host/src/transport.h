@@ -1,0 +1,59 @@
+/*
+ * transport.h: how the host library moves bytes to and from a board, a small vtable.
+ *
+ * Internal to libmmfree: names are mmfi_* ("i" for internal), hidden from the shared library. A
+ * transport knows nothing of packets; proto.c does. Transports keep their own clock: recv() returns no
+ * bytes only once timeout_ms have passed on it (the `cpu` board's clock is link time, so its waits
+ * cost no wall time; a serial port's clock is the wall clock).
+ */
+#ifndef MMFI_TRANSPORT_H
+#define MMFI_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct mmfi_transport mmfi_transport;
+
+struct mmfi_transport_ops {
+	/* Hand n bytes to the link. 0 or a negative mmf_error (message in err). */
+	int (*send)(mmfi_transport *t, const uint8_t *buf, size_t n);
+	/* Wait at most timeout_ms for at least one byte; *got = bytes stored (0: the time passed).
+	 * 0 or a negative mmf_error. */
+	int (*recv)(mmfi_transport *t, uint8_t *buf, size_t max, uint32_t timeout_ms, size_t *got);
+	/* Free the transport (and any transport it wraps). */
+	void (*close)(mmfi_transport *t);
+};
+
+struct mmfi_transport {
+	const struct mmfi_transport_ops *ops; /* what it does */
+	const char *name;                     /* for messages: "cpu", "faults(cpu)" */
+	char *err;                            /* message buffer for failures (the board's), or NULL */
+	size_t err_len;                       /* its size */
+};
+
+/* Options a transport may take from the URI (after '?'). */
+struct mmfi_cpu_opts {
+	uint64_t dead_after;        /* the link is cut after this many bytes from the host; 0: never */
+	uint64_t dead_for;          /* ... and comes back after this many more; 0: never */
+};
+struct mmfi_fault_opts {
+	double rate;                /* probability per byte, each direction, of a fault */
+	uint64_t seed;              /* the faults repeat with the seed */
+};
+
+/* The hls_c device model in-process (transport_cpu.c). */
+int mmfi_cpu_open(const struct mmfi_cpu_opts *o, mmfi_transport **out, char *err, size_t err_len);
+/* Wrap `inner` (taking ownership) in a fault injector (transport_faults.c). */
+int mmfi_faults_open(mmfi_transport *inner, const struct mmfi_fault_opts *o, mmfi_transport **out,
+		     char *err, size_t err_len);
+
+/* Monotonic wall clock in microseconds (proto.c). */
+uint64_t mmfi_now_us(void);
+/* printf into a message buffer (error.c); a NULL buffer is ignored. */
+void mmfi_msg(char *buf, size_t len, const char *fmt, ...)
+#ifdef __GNUC__
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * uri.c: board URIs. "cpu" (the hls_c device model in-process), "sim" and "socket:PATH" (the Verilator
+ * model, not built yet), "ftdi[:SERIAL]" (a board on an FTDI bridge, not built yet). Options after
+ * '?', separated by '&': faults=RATE, seed=S, timeout_ms=N; for cpu, dead_after=N and dead_for=M (the
+ * link is cut after the host's N-th byte, for M bytes or for good).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "board.h"
+
+static const char known_opts[] = "faults, seed, timeout_ms, dead_after, dead_for";
+
+/* A whole string as an unsigned number in [lo, hi]. */
+static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	if (errno || *end || x < lo || x > hi)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static int parse_opt(struct mmfi_uri *u, char *opt, const char *uri, char *err, size_t err_len)
+{
+	char *val = strchr(opt, '=');
+	char *end;
+	uint64_t v;
+
+	if (!val) {
+		mmfi_msg(err, err_len, "board URI '%s': option '%s' has no value (write %s=VALUE)", uri,
+			 opt, opt);
+		return MMF_ERR_ARG;
+	}
+	*val++ = '\0';
+	if (!strcmp(opt, "faults")) {
+		errno = 0;
+		u->fault.rate = strtod(val, &end);
+		if (!*val || *end || errno || !(u->fault.rate >= 0.0 && u->fault.rate <= 1.0))
+			goto bad;
+		u->faults = 1;
+	} else if (!strcmp(opt, "seed")) {
+		if (parse_u64(val, 0, UINT64_MAX, &u->fault.seed))
+			goto bad;
+	} else if (!strcmp(opt, "timeout_ms")) {
+		if (parse_u64(val, 1, 600000, &v))
+			goto bad;
+		u->timeout_ms = (uint32_t)v;
+	} else if (!strcmp(opt, "dead_after")) {
+		if (parse_u64(val, 1, UINT64_MAX, &u->cpu.dead_after))
+			goto bad;
+	} else if (!strcmp(opt, "dead_for")) {
+		if (parse_u64(val, 1, UINT64_MAX, &u->cpu.dead_for))
+			goto bad;
+	} else {
+		mmfi_msg(err, err_len, "board URI '%s': unknown option '%s' (options: %s)", uri, opt,
+			 known_opts);
+		return MMF_ERR_ARG;
+	}
+	return MMF_OK;
+bad:
+	mmfi_msg(err, err_len, "board URI '%s': bad value '%s' for %s (%s)", uri, val, opt,
+		 !strcmp(opt, "faults") ? "a probability, 0 to 1" :
+		 !strcmp(opt, "timeout_ms") ? "milliseconds, 1 to 600000" : "a whole number");
+	return MMF_ERR_ARG;
+}
+
+int mmfi_uri_parse(const char *uri, struct mmfi_uri *u, char *err, size_t err_len)
+{
+	char buf[MMFI_URI_MAX], *opts, *colon, *opt, *next;
+	int r;
+
+	memset(u, 0, sizeof(*u));
+	u->timeout_ms = MMFI_TIMEOUT_MS;
+	u->fault.seed = 1;
+	if (!uri || !*uri) {
+		mmfi_msg(err, err_len, "no board URI (boards: cpu, sim, socket:PATH, ftdi[:SERIAL])");
+		return MMF_ERR_ARG;
+	}
+	if (strlen(uri) >= sizeof(buf)) {
+		mmfi_msg(err, err_len, "board URI of %zu characters: at most %zu", strlen(uri),
+			 sizeof(buf) - 1);
+		return MMF_ERR_ARG;
+	}
+	strcpy(buf, uri);
+	opts = strchr(buf, '?');
+	if (opts)
+		*opts++ = '\0';
+	colon = strchr(buf, ':');
+	if (colon) {
+		*colon = '\0';
+		strcpy(u->arg, colon + 1);
+	}
+	if (strlen(buf) >= sizeof(u->kind)) {
+		mmfi_msg(err, err_len, "board URI '%s': unknown board '%s' (boards: cpu, sim, socket:PATH, "
+			 "ftdi[:SERIAL])", uri, buf);
+		return MMF_ERR_ARG;
+	}
+	strcpy(u->kind, buf);
+	for (opt = opts; opt && *opt; opt = next) {
+		next = strchr(opt, '&');
+		if (next)
+			*next++ = '\0';
+		r = parse_opt(u, opt, uri, err, err_len);
+		if (r)
+			return r;
+	}
+	return MMF_OK;
+}
+
+int mmfi_uri_transport(const struct mmfi_uri *u, const char *uri, mmfi_transport **out, char *err,
+		       size_t err_len)
+{
+	mmfi_transport *t = NULL;
+	int r;
+
+	if ((u->cpu.dead_after || u->cpu.dead_for) && strcmp(u->kind, "cpu")) {
+		mmfi_msg(err, err_len, "board URI '%s': dead_after and dead_for are options of 'cpu' "
+			 "only", uri);
+		return MMF_ERR_ARG;
+	}
+	if (u->cpu.dead_for && !u->cpu.dead_after) {
+		mmfi_msg(err, err_len, "board URI '%s': dead_for needs dead_after", uri);
+		return MMF_ERR_ARG;
+	}
+	if (!strcmp(u->kind, "cpu")) {
+		if (u->arg[0]) {
+			mmfi_msg(err, err_len, "board URI '%s': 'cpu' takes no ':%s'", uri, u->arg);
+			return MMF_ERR_ARG;
+		}
+		r = mmfi_cpu_open(&u->cpu, &t, err, err_len);
+		if (r)
+			return r;
+	} else if (!strcmp(u->kind, "sim") || !strcmp(u->kind, "socket") || !strcmp(u->kind, "ftdi")) {
+		if (!strcmp(u->kind, "socket") && !u->arg[0]) {
+			mmfi_msg(err, err_len, "board URI '%s': socket needs a path (socket:PATH)", uri);
+			return MMF_ERR_ARG;
+		}
+		mmfi_msg(err, err_len, "board '%s': the %s transport is not built yet (use 'cpu', the "
+			 "device model in-process)", uri,
+			 !strcmp(u->kind, "ftdi") ? "FTDI (libusb)" : "Verilator simulation");
+		return MMF_ERR_UNSUPPORTED;
+	} else {
+		mmfi_msg(err, err_len, "board URI '%s': unknown board '%s' (boards: cpu, sim, "
+			 "socket:PATH, ftdi[:SERIAL])", uri, u->kind);
+		return MMF_ERR_ARG;
+	}
+	if (u->faults) {
+		r = mmfi_faults_open(t, &u->fault, &t, err, err_len);
+		if (r)
+			return r;   /* the injector closed the inner transport */
+	}
+	*out = t;
+	return MMF_OK;
+}

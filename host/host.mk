@@ -50,10 +50,37 @@ $(BUILD)/lib/pkgconfig/mmfree.pc: host/host.mk host/include/mmfree.h
 	@mkdir -p $(@D)
 	printf '$(call mmfree_pc,$(PREFIX))' > $@
 
-# the CLI: statically linked, so build/bin/mmfree runs without LD_LIBRARY_PATH
-$(BIN)/mmfree: $(HOST_CLI_SRC) $(HOST_HDR) $(BUILD)/lib/libmmfree.a
+# the `sim` board: the SoC's RTL under Verilator (fast mode and UART mode), linked into the CLI only
+# (libmmfree itself stays plain C; its `sim` is a weak symbol there)
+VSIM     := $(BUILD)/vsim
+VINC     := $(shell verilator --getenv VERILATOR_ROOT 2>/dev/null)/include
+VSIM_LIB := $(VSIM)/fast/Vmmf_soc_core__ALL.a $(VSIM)/uart/Vvboard_uart__ALL.a $(VSIM)/libverilated.a
+VRT_SRC  := verilated.cpp verilated_threads.cpp verilated_fst_c.cpp
+$(VSIM)/libverilated.a:
+	@mkdir -p $(VSIM)/rt
+	cd $(VSIM)/rt && for f in $(VRT_SRC); do \
+		$(CXX) -std=c++17 -O2 -DVM_TRACE=1 -DVM_TRACE_FST=1 -isystem $(VINC) -isystem $(VINC)/vltstd \
+			-c $(VINC)/$$f -o $${f%.cpp}.o || exit 1; done
+	ar rcs $@ $(addprefix $(VSIM)/rt/,$(VRT_SRC:.cpp=.o))
+$(VSIM)/fast/Vmmf_soc_core__ALL.a: $(RTL) $(GEN_VH)
+	@mkdir -p $(VSIM)/fast
+	verilator --cc $(VFLAGS) --top-module mmf_soc_core --Mdir $(VSIM)/fast \
+		$(CURDIR)/rtl/mmf_soc_core.v > $(VSIM)/fast.log 2>&1 || { tail -30 $(VSIM)/fast.log; exit 1; }
+$(VSIM)/uart/Vvboard_uart__ALL.a: $(RTL) $(GEN_VH) sim/vboard_uart.v
+	@mkdir -p $(VSIM)/uart
+	verilator --cc $(VFLAGS) --top-module vboard_uart -GDIV=4 --Mdir $(VSIM)/uart \
+		$(CURDIR)/sim/vboard_uart.v > $(VSIM)/uart.log 2>&1 || { tail -30 $(VSIM)/uart.log; exit 1; }
+$(BUILD)/host/transport_sim.o: host/src/transport_sim.cpp $(HOST_HDR) $(VSIM_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Ihost/include -Ihls_c $(HOST_CLI_SRC) $(BUILD)/lib/libmmfree.a -lz -o $@
+	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror -Ihost/include -Ihost/src -Ihls_c -isystem $(VSIM)/fast \
+		-isystem $(VSIM)/uart -isystem $(VINC) -isystem $(VINC)/vltstd -c $< -o $@
+
+# the CLI: statically linked, so build/bin/mmfree runs without LD_LIBRARY_PATH
+$(BIN)/mmfree: $(HOST_CLI_SRC) $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim.o $(VSIM_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ihost/include -Ihls_c -c $(HOST_CLI_SRC) && mv $(notdir $(HOST_CLI_SRC:.c=.o)) $(BUILD)/host/
+	$(CXX) $(addprefix $(BUILD)/host/,$(notdir $(HOST_CLI_SRC:.c=.o))) $(BUILD)/lib/libmmfree.a \
+		$(BUILD)/host/transport_sim.o $(VSIM_LIB) -lz -pthread -o $@
 
 # host tests: tests/host_<name>.c; they may use the internals (host/src/*.h) of the static library
 HOST_TESTS := $(patsubst tests/%.c,$(BIN)/%,$(wildcard tests/host_*.c))

@@ -177,7 +177,7 @@ static void test_uris(void)
 		{ "cpu?timeout_ms=0", MMF_ERR_ARG, "timeout_ms" },
 		{ "cpu?dead_for=5", MMF_ERR_ARG, "needs dead_after" },
 		{ "cpu:x", MMF_ERR_ARG, "takes no" },
-		{ "sim", MMF_ERR_UNSUPPORTED, "not built yet" },
+		{ "sim", MMF_ERR_UNSUPPORTED, "built without the Verilator board" },
 		{ "socket:/tmp/mmf.sock", MMF_ERR_UNSUPPORTED, "not built yet" },
 		{ "ftdi:FT1234", MMF_ERR_UNSUPPORTED, "not built yet" },
 		{ "ftdi?dead_after=3", MMF_ERR_ARG, "cpu' only" },

@@ -34,6 +34,8 @@ run device-model build/bin/test_dev
 
 # host library and CLI over the C model of the board: codec, API, faults, dead boards, install
 run host tests/test_host.sh
+# the same library and CLI against the SoC's RTL under Verilator (board sim, fast and UART mode)
+run sim-board tests/test_sim_board.sh
 
 # rtl: lint and formal proofs of the stream handshakes
 run lint tests/test_lint.sh

@@ -17,7 +17,9 @@
 static const char boards_help[] =
 	"Boards (--board URI):\n"
 	"  cpu              the board's C model (hls_c) in this process: no hardware needed\n"
-	"  sim, socket:PATH the Verilator model of the board (not built yet)\n"
+	"  sim              the SoC's RTL under Verilator in this process (fast mode; sim?uart=1:\n"
+	"                   through its UART at 12 Mbaud); give it a short timeout_ms, e.g. 5\n"
+	"  socket:PATH      a virtual board in another process (not built yet)\n"
 	"  ftdi[:SERIAL]    a board on an FTDI USB bridge (not built yet)\n"
 	"  options after '?', joined by '&': faults=RATE (inject bit flips, drops and duplicates,\n"
 	"  each byte with probability RATE), seed=S (the faults' seed), timeout_ms=N (answer wait\n"

@@ -43,6 +43,13 @@ struct mmfi_fault_opts {
 
 /* The hls_c device model in-process (transport_cpu.c). */
 int mmfi_cpu_open(const struct mmfi_cpu_opts *o, mmfi_transport **out, char *err, size_t err_len);
+/* The Verilator SoC in-process (transport_sim.cpp, linked into build/bin/mmfree only: a weak
+ * symbol, NULL in programs built without it). uart: through the SoC's UART, else the fast mode. */
+int mmfi_sim_open(int uart, mmfi_transport **out, char *err, size_t err_len)
+#ifdef __GNUC__
+	__attribute__((weak))
+#endif
+	;
 /* Wrap `inner` (taking ownership) in a fault injector (transport_faults.c). */
 int mmfi_faults_open(mmfi_transport *inner, const struct mmfi_fault_opts *o, mmfi_transport **out,
 		     char *err, size_t err_len);

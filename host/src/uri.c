@@ -1,6 +1,6 @@
 /*
- * uri.c: board URIs. "cpu" (the hls_c device model in-process), "sim" and "socket:PATH" (the Verilator
- * model, not built yet), "ftdi[:SERIAL]" (a board on an FTDI bridge, not built yet). Options after
+ * uri.c: board URIs. "cpu" (the hls_c device model in-process), "sim" (the SoC's RTL under Verilator, in
+ * build/bin/mmfree), "socket:PATH" (a virtual board in another process, not built yet), "ftdi[:SERIAL]" (a board on an FTDI bridge, not built yet). Options after
  * '?', separated by '&': faults=RATE, seed=S, timeout_ms=N; for cpu, dead_after=N and dead_for=M (the
  * link is cut after the host's N-th byte, for M bytes or for good).
  */
@@ -10,7 +10,7 @@
 
 #include "board.h"
 
-static const char known_opts[] = "faults, seed, timeout_ms, dead_after, dead_for";
+static const char known_opts[] = "faults, seed, timeout_ms, dead_after, dead_for, uart";
 
 /* A whole string as an unsigned number in [lo, hi]. */
 static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
@@ -53,6 +53,10 @@ static int parse_opt(struct mmfi_uri *u, char *opt, const char *uri, char *err, 
 		if (parse_u64(val, 1, 600000, &v))
 			goto bad;
 		u->timeout_ms = (uint32_t)v;
+	} else if (!strcmp(opt, "uart")) {
+		if (parse_u64(val, 0, 1, &v))
+			goto bad;
+		u->uart = (int)v;
 	} else if (!strcmp(opt, "dead_after")) {
 		if (parse_u64(val, 1, UINT64_MAX, &u->cpu.dead_after))
 			goto bad;
@@ -121,6 +125,10 @@ int mmfi_uri_transport(const struct mmfi_uri *u, const char *uri, mmfi_transport
 	mmfi_transport *t = NULL;
 	int r;
 
+	if (u->uart && strcmp(u->kind, "sim")) {
+		mmfi_msg(err, err_len, "board URI '%s': uart is an option of 'sim' only", uri);
+		return MMF_ERR_ARG;
+	}
 	if ((u->cpu.dead_after || u->cpu.dead_for) && strcmp(u->kind, "cpu")) {
 		mmfi_msg(err, err_len, "board URI '%s': dead_after and dead_for are options of 'cpu' "
 			 "only", uri);
@@ -138,7 +146,16 @@ int mmfi_uri_transport(const struct mmfi_uri *u, const char *uri, mmfi_transport
 		r = mmfi_cpu_open(&u->cpu, &t, err, err_len);
 		if (r)
 			return r;
-	} else if (!strcmp(u->kind, "sim") || !strcmp(u->kind, "socket") || !strcmp(u->kind, "ftdi")) {
+	} else if (!strcmp(u->kind, "sim")) {
+		if (!mmfi_sim_open) {
+			mmfi_msg(err, err_len, "board '%s': this program was built without the Verilator "
+				 "board (build/bin/mmfree has it)", uri);
+			return MMF_ERR_UNSUPPORTED;
+		}
+		r = mmfi_sim_open(u->uart, &t, err, err_len);
+		if (r)
+			return r;
+	} else if (!strcmp(u->kind, "socket") || !strcmp(u->kind, "ftdi")) {
 		if (!strcmp(u->kind, "socket") && !u->arg[0]) {
 			mmfi_msg(err, err_len, "board URI '%s': socket needs a path (socket:PATH)", uri);
 			return MMF_ERR_ARG;

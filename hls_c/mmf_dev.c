@@ -300,7 +300,7 @@ static uint8_t cmd_read_mem(mmf_dev_t *d, const uint8_t *p, uint32_t len)
 	return MMF_ST_OK;
 }
 
-/* engine u8 (bit 0x80: more follows), then int8 activations appended to the slot's vector; the
+/* engine u8 (bit 0x80: more follows, bit 0x40: first packet of a vector), then int8 activations appended to the slot's vector; the
  * final packet loads the whole vector into the engine. */
 static uint8_t cmd_load_act(mmf_dev_t *d, const uint8_t *p, uint32_t len)
 {
@@ -308,10 +308,12 @@ static uint8_t cmd_load_act(mmf_dev_t *d, const uint8_t *p, uint32_t len)
 
 	if (len < 1)
 		return MMF_ST_BAD_LENGTH;
-	e = p[0] & (uint8_t)~MMF_LOAD_MORE;
+	e = p[0] & MMF_LOAD_ENGINE;
 	if (e >= d->cfg.n_engines)
 		return MMF_ST_BAD_ENGINE;
 	d->loaded[e] = 0;
+	if (p[0] & MMF_LOAD_FIRST)
+		d->act_n[e] = 0;        /* a new vector: whatever a failed load left is dropped */
 	k = len - 1u;
 	if (d->act_n[e] + k > eng_max_cols(d, e)) {
 		d->act_n[e] = 0;        /* the vector is lost: the host starts it again */

@@ -33,6 +33,8 @@ enum {
 	MMF_RESP = 0x80,                /* response type = command | MMF_RESP */
 	MMF_NAK = 0x7F,
 	MMF_LOAD_MORE = 0x80,           /* LOAD_ACT engine flag: more activations follow */
+	MMF_LOAD_FIRST = 0x40,          /* LOAD_ACT engine flag: a new vector starts (drop any part) */
+	MMF_LOAD_ENGINE = 0x3F,         /* LOAD_ACT engine byte: the slot */
 	MMF_READ_MEM_MAX = 127,         /* words per READ_MEM */
 	MMF_READ_RES_MAX = 255,         /* results per READ_RES */
 };

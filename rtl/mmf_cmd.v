@@ -153,7 +153,9 @@ module mmf_cmd #(
 	wire [15:0] w_a12 = r_arg[23:8];
 	wire [15:0] w_a34 = r_arg[39:24];
 	wire [1:0]  w_e = r_arg[1:0];
-	wire        w_e_bad = r_arg[6:0] > 7'd2;
+	wire        w_e_bad = r_arg[5:0] > 6'd2;      // LOAD_ACT: bit 7 more, bit 6 first, 5:0 slot
+	wire        w_first = r_arg[6];
+	wire [13:0] w_act_n = w_first ? 14'd0 : r_act_n[w_e];   // gathered, as this packet sees it
 	wire [15:0] w_j = r_i - 16'd1;           // data byte index while answering
 
 	// the answer's payload length
@@ -375,8 +377,8 @@ module mmf_cmd #(
 						    ({1'b0, w_a01} + {1'b0, w_a23} > {8'd0, r_res_rows}) ? ST_BAD_ADDRESS : ST_OK;
 				CMD_LOAD_ACT:
 					r_status <= (r_len < 1) ? ST_BAD_LENGTH : w_e_bad ? ST_BAD_ENGINE :
-						    ({2'd0, r_act_n[w_e]} + r_len - 16'd1 > max_cols(w_e)) ? ST_TOO_MANY :
-						    (!r_arg[7] && r_act_n[w_e] == 14'd0 && r_len == 16'd1) ?
+						    ({2'd0, w_act_n} + r_len - 16'd1 > max_cols(w_e)) ? ST_TOO_MANY :
+						    (!r_arg[7] && w_act_n == 14'd0 && r_len == 16'd1) ?
 						    ST_BAD_LENGTH : ST_OK;
 				default: // CMD_RUN
 					r_status <= (r_len != 5) ? ST_BAD_LENGTH : (r_arg[7:0] > 8'd2) ? ST_BAD_ENGINE :
@@ -392,8 +394,10 @@ module mmf_cmd #(
 				r_fetch <= 2'd0;
 				o_pb_addr <= 10'd2;
 				// a new vector starts: the engine forgets any half-loaded or loaded one
-				if (r_type == CMD_LOAD_ACT && r_status == ST_OK && r_act_n[w_e] == 14'd0) begin
+				if (r_type == CMD_LOAD_ACT && r_status == ST_OK && w_act_n == 14'd0) begin
 					o_eng_reset[w_e] <= 1'b1;
+					r_act_n[w_e] <= 14'd0;
+					r_hold_v[w_e] <= 1'b0;
 					r_lane[w_e] <= 8'd0;
 					r_words[w_e] <= 9'd0;
 				end

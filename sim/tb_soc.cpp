@@ -111,7 +111,8 @@ int main(int argc, char **argv)
 			uint32_t e = h.r(20) ? h.r(3) : h.r(256);
 			uint32_t k = h.r(4) ? 1 + h.r(std::min(maxk[e % 3], 200u)) : h.r(1100);
 			bool more = h.r(4) == 0;
-			pl.push_back((uint8_t)(e | (more ? MMF_LOAD_MORE : 0)));
+			bool first = h.r(3) == 0;
+			pl.push_back((uint8_t)(e | (more ? MMF_LOAD_MORE : 0) | (first ? MMF_LOAD_FIRST : 0)));
 			for (uint32_t i = 0; i < k && pl.size() < MMF_MAX_PAYLOAD; i++)
 				pl.push_back((uint8_t)h.rng());
 			if (e < 3 && !more)

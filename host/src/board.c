@@ -170,32 +170,6 @@ int mmf_read_mem(mmf_board *b, uint32_t addr, uint64_t *w, uint32_t n)
 
 /* ---- engines ----------------------------------------------------------------------------------- */
 
-/* The board may hold part of a vector from a LOAD_ACT that failed (no command discards one): fill
- * the engine's buffer past its capacity, which makes the board answer TOO_MANY and drop it. */
-static int act_discard(mmf_board *b, unsigned engine)
-{
-	uint8_t p[MMF_MAX_PAYLOAD];
-	uint32_t i, cap = engine < b->info.n_engines ? b->info.engine[engine].max_cols : 65535u;
-	uint32_t m = b->mtu;
-	const mmfi_packet *resp;
-	int r;
-
-	memset(p, 0, sizeof(p));
-	p[0] = (uint8_t)(engine | MMF_LOAD_MORE);
-	for (i = 0; i <= cap / (m - 1u) + 1u; i++) {
-		r = mmfi_request(&b->link, MMF_CMD_LOAD_ACT, p, (uint16_t)m, 1, &resp);
-		if (r)
-			return r;
-		if (resp->payload[0] != MMF_ST_OK) {
-			b->act_unknown[engine] = 0;
-			return MMF_OK;  /* TOO_MANY (or BAD_ENGINE): nothing is gathered */
-		}
-	}
-	mmfi_msg(b->err, sizeof(b->err), "LOAD_ACT engine %u: the board took %u activations without "
-		 "answering TOO_MANY (INFO says %u)", engine, i * (m - 1u), cap);
-	return MMF_ERR_PROTOCOL;
-}
-
 int mmf_load_act(mmf_board *b, unsigned engine, const int8_t *x, uint32_t k)
 {
 	uint8_t p[MMF_MAX_PAYLOAD];
@@ -204,30 +178,20 @@ int mmf_load_act(mmf_board *b, unsigned engine, const int8_t *x, uint32_t k)
 	unsigned redos = 0;
 	int r;
 
-	if (engine >= MMFI_ACT_FLAGS || k == 0)
-		return bad_arg(b, "load_act: engine %lu, k %lu (engine 0..127, k at least 1)", engine, k);
-	if (b->act_unknown[engine]) {
-		r = act_discard(b, engine);
-		if (r)
-			return r;
-	}
+	if (engine > MMF_LOAD_ENGINE || k == 0)
+		return bad_arg(b, "load_act: engine %lu, k %lu (engine 0..63, k at least 1)", engine, k);
 	for (off = 0; off < k; off += step) {
 		step = b->mtu - 1u;
 		if (step > k - off)
 			step = k - off;
-		p[0] = (uint8_t)(engine | (off + step < k ? MMF_LOAD_MORE : 0));
+		/* the first packet says so: the board drops any part a failed load left behind */
+		p[0] = (uint8_t)(engine | (off + step < k ? MMF_LOAD_MORE : 0) | (off == 0 ? MMF_LOAD_FIRST : 0));
 		memcpy(p + 1, x + off, step);
 		snprintf(what, sizeof(what), " (engine %u, activations %u..%u of %u)", engine, off,
 			 off + step - 1, k);
 		r = mmfi_command(b, MMF_CMD_LOAD_ACT, p, (uint16_t)(1 + step), 0, what, NULL, NULL);
-		/* a status means the board dropped the vector; a lost answer leaves it unknown */
-		if (r && r != MMF_ERR_DEVICE)
-			b->act_unknown[engine] = 1;
 		if (r && redo(r, &redos)) {
-			/* activations append: drop what the board holds and send the vector again */
-			r = act_discard(b, engine);
-			if (r)
-				return r;
+			/* send the vector again from its first packet, which drops the part the board holds */
 			off = step = 0;
 			continue;
 		}
@@ -351,9 +315,5 @@ int mmf_clear_counters(mmf_board *b)
 
 int mmf_reset(mmf_board *b)
 {
-	int r = mmfi_command(b, MMF_CMD_RESET, NULL, 0, 0, "", NULL, NULL);
-
-	if (r == MMF_OK)
-		memset(b->act_unknown, 0, sizeof(b->act_unknown));
-	return r;
+	return mmfi_command(b, MMF_CMD_RESET, NULL, 0, 0, "", NULL, NULL);
 }

@@ -9,7 +9,6 @@
 enum {
 	MMFI_ERR_LEN = MMFI_MSG,    /* message buffer */
 	MMFI_URI_MAX = 512,         /* longest URI taken */
-	MMFI_ACT_FLAGS = 128,       /* engine numbers LOAD_ACT can carry (bit 7 is "more follows") */
 };
 
 struct mmf_board {
@@ -22,7 +21,6 @@ struct mmf_board {
 	uint32_t mtu;               /* payload bytes per packet of a split transfer, now */
 	uint32_t mtu_max;           /* the most the board takes */
 	uint32_t clean;             /* commands in a row that needed no retransmission */
-	uint8_t act_unknown[MMFI_ACT_FLAGS]; /* a LOAD_ACT failed mid-vector: the board may hold a part */
 };
 
 /* One command whose answer must be status OK and `data_len` bytes of data (any length if < 0);

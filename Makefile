@@ -50,7 +50,7 @@ $(GEN_VH): $(GEN)/.stamp
 
 # C unit tests of hls_c: tests/test_<name>.c -> build/bin/test_<name> (zlib is the independent CRC)
 HLS_TESTS := $(patsubst tests/%.c,$(BIN)/%,$(wildcard tests/test_*.c))
-$(BIN)/test_%: tests/test_%.c $(BUILD)/lib/libmmf_hls.a
+$(BIN)/test_%: tests/test_%.c tests/check.h $(BUILD)/lib/libmmf_hls.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ihls_c $< $(BUILD)/lib/libmmf_hls.a -lz -o $@
 

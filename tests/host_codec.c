@@ -15,26 +15,12 @@
 
 #include "proto.h"
 
-static int g_fail, g_checks;
-
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		g_checks++;                                                 \
-		if (!(cond)) {                                              \
-			g_fail++;                                           \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                       \
-			fprintf(stderr, "\n");                              \
-		}                                                           \
-	} while (0)
+#include "check.h"
 
 static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
 static uint32_t rnd(void)
 {
-	g_rng ^= g_rng << 13;
-	g_rng ^= g_rng >> 7;
-	g_rng ^= g_rng << 17;
-	return (uint32_t)(g_rng >> 32);
+	return (uint32_t)(check_rng(&g_rng) >> 32);
 }
 
 static mmfi_decoder g_dec;

@@ -14,25 +14,11 @@
 #include "sac.h"
 #include "tac.h"
 
-static int g_fail, g_checks;
-
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		g_checks++;                                                 \
-		if (!(cond)) {                                              \
-			g_fail++;                                           \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                       \
-			fprintf(stderr, "\n");                              \
-		}                                                           \
-	} while (0)
+#include "check.h"
 
 static inline uint64_t hrand(uint64_t *s)
 {
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
+	return check_rng(s);
 }
 
 /* One product: the matrix packed for the slot, the activations and the model's results. */

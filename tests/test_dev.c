@@ -21,26 +21,12 @@
 
 #include "mmf_dev.h"
 
-static int g_fail, g_checks;
-
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		g_checks++;                                                 \
-		if (!(cond)) {                                              \
-			g_fail++;                                           \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                       \
-			fprintf(stderr, "\n");                              \
-		}                                                           \
-	} while (0)
+#include "check.h"
 
 static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
-	g_rng ^= g_rng << 13;
-	g_rng ^= g_rng >> 7;
-	g_rng ^= g_rng << 17;
-	return g_rng;
+	return check_rng(&g_rng);
 }
 
 enum { SLOT_TAC = 0, SLOT_SAC = 1, SLOT_LUT = 2, OUT_MAX = 8 * MMF_MAX_PACKET };

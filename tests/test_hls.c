@@ -15,26 +15,12 @@
 #include "sac.h"
 #include "tac.h"
 
-static int g_fail, g_checks;
-
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		g_checks++;                                                 \
-		if (!(cond)) {                                              \
-			g_fail++;                                           \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                       \
-			fprintf(stderr, "\n");                              \
-		}                                                           \
-	} while (0)
+#include "check.h"
 
 static uint64_t g_rng = 0x243f6a8885a308d3ull;
 static uint64_t rnd(void)
 {
-	g_rng ^= g_rng << 13;
-	g_rng ^= g_rng >> 7;
-	g_rng ^= g_rng << 17;
-	return g_rng;
+	return check_rng(&g_rng);
 }
 
 enum { MAXR = 9, MAXK = 1200 };

@@ -31,6 +31,7 @@ module mmf_wstream #(
 );
 	reg [LG_N-1:0]  r_addr;
 	reg [LG_N:0]    r_left;          // words still to read
+	reg             r_more;          // r_left != 0, kept as a flag (a wide compare limited Fmax)
 	reg             r_inflight;      // a read was issued last cycle
 	reg             r_inflight_last;
 	reg [2:0]       r_count;         // FIFO occupancy, 0..4
@@ -38,10 +39,10 @@ module mmf_wstream #(
 	reg [64:0]      r_fifo [0:3];    // {last, data}
 
 	wire w_pop = o_valid && i_ready;
-	wire w_issue = (r_left != 0) && ({1'b0, r_count} + {3'b0, r_inflight} < 4'd4);
+	wire w_issue = r_more && !(r_count == 3'd4 || (r_count == 3'd3 && r_inflight));
 	wire [64:0] w_head = r_fifo[r_rd];
 
-	assign o_cmd_ready = (r_left == 0) && !r_inflight && (r_count == 0);
+	assign o_cmd_ready = !r_more && !r_inflight && (r_count == 0);
 	assign o_mem_addr = r_addr;
 	assign o_mem_re = w_issue;
 	assign o_valid = (r_count != 0);
@@ -52,6 +53,7 @@ module mmf_wstream #(
 	always @(posedge i_clk) begin
 		if (i_reset) begin
 			r_left <= 0;
+			r_more <= 1'b0;
 			r_inflight <= 1'b0;
 			r_inflight_last <= 1'b0;
 		end else begin
@@ -60,9 +62,11 @@ module mmf_wstream #(
 			if (i_cmd_valid && o_cmd_ready) begin
 				r_addr <= i_cmd_base;
 				r_left <= i_cmd_count;
+				r_more <= (i_cmd_count != 0);
 			end else if (w_issue) begin
 				r_addr <= r_addr + 1'b1;
 				r_left <= r_left - 1'b1;
+				r_more <= (r_left != 1);
 			end
 		end
 	end
@@ -102,6 +106,7 @@ module mmf_wstream #(
 		end
 		if (f_past_valid) begin
 			assert(r_count <= 4);
+			assert(r_more == (r_left != 0));
 			assert(r_wr == r_rd + r_count[1:0]);
 			assert(!(r_inflight && r_count == 4));
 		end

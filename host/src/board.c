@@ -130,29 +130,38 @@ int mmf_write_mem(mmf_board *b, uint32_t addr, const uint64_t *w, uint32_t n)
 	return MMF_OK;
 }
 
-int mmf_read_mem(mmf_board *b, uint32_t addr, uint64_t *w, uint32_t n)
+/* A range read (READ_MEM, READ_RES): `count` items of `unit` bytes from `first`, in as many packets
+ * as the packet size and the command's limit allow, each answer handed to the kind's store(). */
+struct range_kind {
+	uint8_t cmd;                /* READ_MEM or READ_RES */
+	uint32_t unit;              /* bytes per item in the answer */
+	uint32_t max;               /* items per command */
+	/* " (addr 5, 3 words ...)": what the command asked, for messages */
+	void (*describe)(const mmf_board *b, uint32_t first, uint32_t n, char *buf, size_t len);
+	/* items [at, at + n) from the answer data d */
+	void (*store)(void *dst, uint32_t at, const uint8_t *d, uint32_t n);
+};
+
+static int read_range(mmf_board *b, const struct range_kind *k, uint32_t first, uint32_t count,
+		      void *dst)
 {
 	uint8_t p[4];
 	const uint8_t *d;
 	char what[96];
-	uint32_t off, step, i;
+	uint32_t off, step;
 	unsigned redos = 0;
 	int r;
 
-	if ((uint64_t)addr + n > 65536u)
-		return bad_arg(b, "read_mem: addr %lu + %lu words is beyond the 16-bit word address",
-			       addr, n);
-	for (off = 0; off < n; off += step) {
-		step = (b->mtu - 1u) / 8u;
-		if (step > MMF_READ_MEM_MAX)
-			step = MMF_READ_MEM_MAX;
-		if (step > n - off)
-			step = n - off;
-		put16(p, addr + off);
+	for (off = 0; off < count; off += step) {
+		step = (b->mtu - 1u) / k->unit;
+		if (step > k->max)
+			step = k->max;
+		if (step > count - off)
+			step = count - off;
+		put16(p, first + off);
 		put16(p + 2, step);
-		snprintf(what, sizeof(what), " (addr %u, %u words; weight memory %u words)", addr + off,
-			 step, b->info.wmem_words);
-		r = mmfi_command(b, MMF_CMD_READ_MEM, p, 4, (int)(8 * step), what, &d, NULL);
+		k->describe(b, first + off, step, what, sizeof(what));
+		r = mmfi_command(b, k->cmd, p, 4, (int)(k->unit * step), what, &d, NULL);
 		if (r && redo(r, &redos)) {
 			step = 0;
 			continue;
@@ -160,12 +169,34 @@ int mmf_read_mem(mmf_board *b, uint32_t addr, uint64_t *w, uint32_t n)
 		if (r)
 			return r;
 		redos = 0;
-		for (i = 0; i < step; i++)
-			w[off + i] = (uint64_t)mmfi_get32(d + 8 * i) |
-				     (uint64_t)mmfi_get32(d + 8 * i + 4) << 32;
-		progress(b, 8ull * (off + step), 8ull * n);
+		k->store(dst, off, d, step);
+		progress(b, (uint64_t)k->unit * (off + step), (uint64_t)k->unit * count);
 	}
 	return MMF_OK;
+}
+
+static void mem_describe(const mmf_board *b, uint32_t first, uint32_t n, char *buf, size_t len)
+{
+	snprintf(buf, len, " (addr %u, %u words; weight memory %u words)", first, n, b->info.wmem_words);
+}
+
+static void mem_store(void *dst, uint32_t at, const uint8_t *d, uint32_t n)
+{
+	uint64_t *w = (uint64_t *)dst + at;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		w[i] = (uint64_t)mmfi_get32(d + 8 * i) | (uint64_t)mmfi_get32(d + 8 * i + 4) << 32;
+}
+
+static const struct range_kind mem_kind = { MMF_CMD_READ_MEM, 8, MMF_READ_MEM_MAX, mem_describe, mem_store };
+
+int mmf_read_mem(mmf_board *b, uint32_t addr, uint64_t *w, uint32_t n)
+{
+	if ((uint64_t)addr + n > 65536u)
+		return bad_arg(b, "read_mem: addr %lu + %lu words is beyond the 16-bit word address",
+			       addr, n);
+	return read_range(b, &mem_kind, addr, n, w);
 }
 
 /* ---- engines ----------------------------------------------------------------------------------- */
@@ -225,40 +256,29 @@ int mmf_run(mmf_board *b, unsigned engine, uint32_t base, uint32_t words, uint16
 	return MMF_OK;
 }
 
+static void res_describe(const mmf_board *b, uint32_t first, uint32_t n, char *buf, size_t len)
+{
+	(void)b;
+	snprintf(buf, len, " (first %u, count %u)", first, n);
+}
+
+static void res_store(void *dst, uint32_t at, const uint8_t *d, uint32_t n)
+{
+	int32_t *y = (int32_t *)dst + at;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		y[i] = (int32_t)mmfi_get32(d + 4 * i);
+}
+
+static const struct range_kind res_kind = { MMF_CMD_READ_RES, 4, MMF_READ_RES_MAX, res_describe, res_store };
+
 int mmf_read_res(mmf_board *b, uint32_t first, uint32_t count, int32_t *y)
 {
-	uint8_t p[4];
-	const uint8_t *d;
-	char what[64];
-	uint32_t off, step, i;
-	unsigned redos = 0;
-	int r;
-
 	if ((uint64_t)first + count > 65536u)
 		return bad_arg(b, "read_res: first %lu + count %lu is beyond the 16-bit row number",
 			       first, count);
-	for (off = 0; off < count; off += step) {
-		step = (b->mtu - 1u) / 4u;
-		if (step > MMF_READ_RES_MAX)
-			step = MMF_READ_RES_MAX;
-		if (step > count - off)
-			step = count - off;
-		put16(p, first + off);
-		put16(p + 2, step);
-		snprintf(what, sizeof(what), " (first %u, count %u)", first + off, step);
-		r = mmfi_command(b, MMF_CMD_READ_RES, p, 4, (int)(4 * step), what, &d, NULL);
-		if (r && redo(r, &redos)) {
-			step = 0;
-			continue;
-		}
-		if (r)
-			return r;
-		redos = 0;
-		for (i = 0; i < step; i++)
-			y[off + i] = (int32_t)mmfi_get32(d + 4 * i);
-		progress(b, 4ull * (off + step), 4ull * count);
-	}
-	return MMF_OK;
+	return read_range(b, &res_kind, first, count, y);
 }
 
 int mmf_matvec(mmf_board *b, unsigned engine, uint32_t base, uint32_t words, const int8_t *x,

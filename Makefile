@@ -137,7 +137,17 @@ $(BIN)/tb_soc_uart: sim/tb_soc.cpp sim/vboard_uart.v sim/testb.h sim/pkt_ref.h $
 		> $(BUILD)/sim/tb_soc_uart.log 2>&1 || { tail -30 $(BUILD)/sim/tb_soc_uart.log; exit 1; }
 	cp $(BUILD)/sim/tb_soc_uart/tb $@
 
-TB_BINS    := $(addprefix $(BIN)/tb_,$(ENGINES)) $(BIN)/tb_pkt_rx $(BIN)/tb_pkt_tx $(BIN)/tb_soc $(BIN)/tb_soc_uart
+# the iCEBreaker's engine set (lut alone) in fast mode
+$(BIN)/tb_soc_lut: sim/tb_soc.cpp sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) $(BUILD)/lib/libmmf_hls.a
+	@mkdir -p $(BUILD)/sim/tb_soc_lut $(BIN)
+	verilator --cc --exe $(VFLAGS) --top-module mmf_soc_core -GENG_TAC=0 -GENG_SAC=0 \
+		-CFLAGS "$(VCFLAGS) -DTB_LUT_ONLY" -LDFLAGS "$(CURDIR)/$(BUILD)/lib/libmmf_hls.a -lz" \
+		--Mdir $(BUILD)/sim/tb_soc_lut -o tb $(CURDIR)/rtl/mmf_soc_core.v $(CURDIR)/sim/tb_soc.cpp \
+		> $(BUILD)/sim/tb_soc_lut.log 2>&1 || { tail -30 $(BUILD)/sim/tb_soc_lut.log; exit 1; }
+	cp $(BUILD)/sim/tb_soc_lut/tb $@
+
+TB_BINS    := $(addprefix $(BIN)/tb_,$(ENGINES)) $(BIN)/tb_pkt_rx $(BIN)/tb_pkt_tx $(BIN)/tb_soc $(BIN)/tb_soc_uart \
+	$(BIN)/tb_soc_lut
 BENCH_BINS := $(addprefix $(BIN)/bench_,$(ENGINES))
 SYNTH      := $(addprefix $(BUILD)/synth/,$(addsuffix .report.json,$(ENGINES)))
 

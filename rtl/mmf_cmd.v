@@ -5,12 +5,13 @@
 // answer to the transmitter. One packet at a time; a packet that completes while the controller is
 // busy is held (the receiver is stopped meanwhile) and taken next.
 //
-// Engine slots are fixed: 0 tac, 1 sac, 2 lut. Activations of a LOAD_ACT are streamed into the
+// Engine slots: the engines built (ENG_TAC, ENG_SAC, ENG_LUT), numbered in that order from 0. Activations of a LOAD_ACT are streamed into the
 // engine as they are read from the packet buffer, holding back the last byte of each packet so that
 // the final packet can mark it last even when it carries no activation itself.
 //
 // Parameters:
 //   BOARD_ID, LINK, CLOCK_HZ, LINK_RATE, GIT_REV   the INFO fields (enum mmf_board_id, mmf_link_id)
+//   ENG_TAC, ENG_SAC, ENG_LUT   1 for each engine the SoC has (a board picks what fits)
 //   TAC_FMT, TAC_LANES, TAC_LG, SAC_LANES, SAC_LG, LUT_LANES, LUT_LG   the engines as built
 //
 // Reset: all control state, counters and the sequence state. Argument registers are data.
@@ -20,6 +21,9 @@ module mmf_cmd #(
 	parameter CLOCK_HZ = 48000000,
 	parameter LINK_RATE = 12000000,
 	parameter GIT_REV = 0,
+	parameter ENG_TAC = 1,
+	parameter ENG_SAC = 1,
+	parameter ENG_LUT = 1,
 	parameter TAC_FMT = 1,
 	parameter TAC_LANES = 40,
 	parameter TAC_LG = 8,
@@ -94,7 +98,7 @@ module mmf_cmd #(
 			 S_NAK = 5'd5, S_RESP = 5'd6, S_PL = 5'd7, S_PL_WAIT = 5'd8, S_DONE = 5'd9,
 			 S_WRITE = 5'd10, S_LOAD = 5'd11, S_RUN_GO = 5'd12, S_RUN_WAIT = 5'd13,
 			 S_CLEAR = 5'd14, S_RESET = 5'd15, S_PL_MEM = 5'd16;
-	localparam INFO_BYTES = 24 + 8 * 3;
+	localparam INFO_BYTES = 24 + 8 * (ENG_TAC + ENG_SAC + ENG_LUT);
 
 	function known;
 		input [7:0] t;
@@ -153,7 +157,8 @@ module mmf_cmd #(
 	wire [15:0] w_a12 = r_arg[23:8];
 	wire [15:0] w_a34 = r_arg[39:24];
 	wire [1:0]  w_e = r_arg[1:0];
-	wire        w_e_bad = r_arg[5:0] > 6'd2;      // LOAD_ACT: bit 7 more, bit 6 first, 5:0 slot
+	localparam [7:0] N_ENG = ENG_TAC + ENG_SAC + ENG_LUT;
+	wire        w_e_bad = {2'd0, r_arg[5:0]} >= N_ENG;   // LOAD_ACT: bit 7 more, bit 6 first, 5:0 slot
 	wire        w_first = r_arg[6];
 	wire [13:0] w_act_n = w_first ? 14'd0 : r_act_n[w_e];   // gathered, as this packet sees it
 	wire [15:0] w_j = r_i - 16'd1;           // data byte index while answering
@@ -193,13 +198,20 @@ module mmf_cmd #(
 	end
 
 	// slot parameters
+	// slot -> engine id (0 tac, 1 sac, 2 lut): the engines built, in that order
+	function [1:0] slot_id;
+		input [1:0] e;
+		slot_id = (ENG_TAC != 0 && e == 2'd0) ? 2'd0 :
+			  (ENG_SAC != 0 && e == ENG_TAC) ? 2'd1 : 2'd2;
+	endfunction
 	function [15:0] max_cols;
 		input [1:0] e;
-		max_cols = (e == 2'd0) ? (TAC_LANES << TAC_LG) : (e == 2'd1) ? (SAC_LANES << SAC_LG) : (LUT_LANES << LUT_LG);
+		max_cols = (slot_id(e) == 2'd0) ? (TAC_LANES << TAC_LG) :
+			   (slot_id(e) == 2'd1) ? (SAC_LANES << SAC_LG) : (LUT_LANES << LUT_LG);
 	endfunction
 	function [7:0] lanes;
 		input [1:0] e;
-		lanes = (e == 2'd0) ? TAC_LANES : (e == 2'd1) ? SAC_LANES : LUT_LANES;
+		lanes = (slot_id(e) == 2'd0) ? TAC_LANES : (slot_id(e) == 2'd1) ? SAC_LANES : LUT_LANES;
 	endfunction
 
 	// INFO, byte j of the data (docs/protocol.md)
@@ -216,21 +228,21 @@ module mmf_cmd #(
 			8'd0: v = 32'd1;                    // protocol version
 			8'd1: v = BOARD_ID;
 			8'd2: v = LINK;
-			8'd3: v = 32'd3;                    // engines
+			8'd3: v = {24'd0, N_ENG};           // engines
 			8'd4, 8'd5, 8'd6, 8'd7: v = CLOCK_HZ >> (8 * (j - 4));
 			8'd8, 8'd9, 8'd10, 8'd11: v = LINK_RATE >> (8 * (j - 8));
 			8'd13: v = 32'd16384 >> 8;          // weight words (16384, little-endian)
 			8'd17: v = 32'd1024 >> 8;           // max payload
 			8'd19: v = 32'd256 >> 8;            // result rows
 			8'd20, 8'd21, 8'd22, 8'd23: v = GIT_REV >> (8 * (j - 20));
-			default: if (j >= 24 && j < INFO_BYTES) begin
+			default: if (j >= 24 && j < INFO_BYTES && j < 24 + 8 * N_ENG) begin
 				jj = j - 8'd24;
 				e = jj[4:3];
 				case (jj[2:0])
-				0: v = (e == 2'd0) ? 32'd0 : (e == 2'd1) ? 32'd1 : 32'd2;        // engine id
-				1: v = (e == 2'd0) ? TAC_FMT : (e == 2'd1) ? 32'd2 : 32'd3;       // format
+				0: v = {30'd0, slot_id(e)};                                                // engine id
+				1: v = (slot_id(e) == 2'd0) ? TAC_FMT : (slot_id(e) == 2'd1) ? 32'd2 : 32'd3; // format
 				2: v = {24'd0, lanes(e)};
-				3: v = (e == 2'd0) ? TAC_LG : (e == 2'd1) ? SAC_LG : LUT_LG;
+				3: v = (slot_id(e) == 2'd0) ? TAC_LG : (slot_id(e) == 2'd1) ? SAC_LG : LUT_LG;
 				4: v = {16'd0, max_cols(e)};
 				5: v = {16'd0, max_cols(e)} >> 8;
 				default: v = 32'd0;
@@ -381,7 +393,7 @@ module mmf_cmd #(
 						    (!r_arg[7] && w_act_n == 14'd0 && r_len == 16'd1) ?
 						    ST_BAD_LENGTH : ST_OK;
 				default: // CMD_RUN
-					r_status <= (r_len != 5) ? ST_BAD_LENGTH : (r_arg[7:0] > 8'd2) ? ST_BAD_ENGINE :
+					r_status <= (r_len != 5) ? ST_BAD_LENGTH : (r_arg[7:0] >= N_ENG) ? ST_BAD_ENGINE :
 						    !r_loaded[w_e] ? ST_NOT_LOADED :
 						    ({1'b0, w_a12} + {1'b0, w_a34} > 17'd16384) ? ST_BAD_ADDRESS :
 						    ({1'b0, w_a34} > {r_words[w_e], 8'd0}) ? ST_TOO_MANY : ST_OK;

@@ -4,7 +4,8 @@
 // back onto the link. The board wrapper adds the PHY (UART, SPI or FIFO), clock and pins; driven
 // with bytes directly it is the "fast mode" of the virtual board. Twin of hls_c/mmf_dev.c.
 //
-// Parameters: as mmf_cmd (INFO fields and the engines as built).
+// Parameters: as mmf_cmd (INFO fields; ENG_TAC, ENG_SAC, ENG_LUT pick the engines a board builds,
+// numbered in that order as slots from 0).
 //
 // Reset: every controller and engine; memories are not reset.
 module mmf_soc_core #(
@@ -13,6 +14,9 @@ module mmf_soc_core #(
 	parameter CLOCK_HZ = 48000000,
 	parameter LINK_RATE = 12000000,
 	parameter GIT_REV = 0,
+	parameter ENG_TAC = 1,
+	parameter ENG_SAC = 1,
+	parameter ENG_LUT = 1,
 	parameter TAC_FMT = 1,
 	parameter TAC_LANES = 40,
 	parameter TAC_LG = 8,
@@ -72,8 +76,14 @@ module mmf_soc_core #(
 	mmf_wmem u_wmem (.i_clk(i_clk), .i_addr(w_mem_own ? w_mem_addr : w_ws_addr),
 		.i_we(w_mem_own && w_mem_we), .i_wdata(w_mem_wdata), .o_rdata(w_mem_rdata));
 
-	// ---- engines: slot 0 tac, 1 sac, 2 lut ----
+	// ---- engines: the ones built, as slots 0.. in the order tac, sac, lut ----
+	localparam [1:0] SLOT_TAC = 2'd0;
+	localparam [1:0] SLOT_SAC = ENG_TAC;
+	localparam [1:0] SLOT_LUT = ENG_TAC + ENG_SAC;
 	wire [1:0]  w_eng;
+	// the engine kind (0 tac, 1 sac, 2 lut) in slot w_eng: the per-kind wires below are indexed by it
+	wire [1:0]  w_kind = (ENG_TAC != 0 && w_eng == SLOT_TAC) ? 2'd0 :
+			     (ENG_SAC != 0 && w_eng == SLOT_SAC) ? 2'd1 : 2'd2;
 	wire [2:0]  w_eng_reset, w_act_ready, w_w_ready, w_res_valid, w_res_last;
 	wire [95:0] w_res_data;
 	wire        w_act_valid, w_act_last;
@@ -82,34 +92,58 @@ module mmf_soc_core #(
 	mmf_wstream #(.LG_N(14)) u_stream (.i_clk(i_clk), .i_reset(i_reset),
 		.i_cmd_valid(w_ws_valid), .o_cmd_ready(w_ws_ready), .i_cmd_base(w_ws_base),
 		.i_cmd_count(w_ws_count), .o_mem_addr(w_ws_addr), .o_mem_re(w_ws_re), .i_mem_rdata(w_mem_rdata),
-		.o_valid(w_w_valid), .i_ready(w_w_ready[w_eng]), .o_data(w_w_data), .o_last(w_w_last));
+		.o_valid(w_w_valid), .i_ready(w_w_ready[w_kind]), .o_data(w_w_data), .o_last(w_w_last));
 
-	tac #(.FMT(TAC_FMT), .LANES(TAC_LANES), .LG_ACT(TAC_LG)) u_tac (
-		.i_clk(i_clk), .i_reset(i_reset || w_eng_reset[0]),
-		.i_act_valid(w_act_valid && w_eng == 2'd0), .o_act_ready(w_act_ready[0]),
-		.i_act_data(w_act_data), .i_act_last(w_act_last),
-		.i_w_valid(w_w_valid && w_eng == 2'd0), .o_w_ready(w_w_ready[0]), .i_w_data(w_w_data),
-		.i_w_last(w_w_last), .i_w_keep(1'b1),
-		.o_res_valid(w_res_valid[0]), .i_res_ready(1'b1), .o_res_data(w_res_data[31:0]),
-		.o_res_last(w_res_last[0]));
+	generate if (ENG_TAC != 0) begin : gen_tac
+		tac #(.FMT(TAC_FMT), .LANES(TAC_LANES), .LG_ACT(TAC_LG)) u_tac (
+			.i_clk(i_clk), .i_reset(i_reset || w_eng_reset[SLOT_TAC]),
+			.i_act_valid(w_act_valid && w_eng == SLOT_TAC), .o_act_ready(w_act_ready[0]),
+			.i_act_data(w_act_data), .i_act_last(w_act_last),
+			.i_w_valid(w_w_valid && w_eng == SLOT_TAC), .o_w_ready(w_w_ready[0]), .i_w_data(w_w_data),
+			.i_w_last(w_w_last), .i_w_keep(1'b1),
+			.o_res_valid(w_res_valid[0]), .i_res_ready(1'b1), .o_res_data(w_res_data[31:0]),
+			.o_res_last(w_res_last[0]));
+	end else begin : gen_no_tac
+		assign w_act_ready[0] = 1'b0;
+		assign w_w_ready[0] = 1'b0;
+		assign w_res_valid[0] = 1'b0;
+		assign w_res_last[0] = 1'b0;
+		assign w_res_data[0 +: 32] = 32'd0;
+	end endgenerate
 
-	sac #(.LANES(SAC_LANES), .LG_ACT(SAC_LG)) u_sac (
-		.i_clk(i_clk), .i_reset(i_reset || w_eng_reset[1]),
-		.i_act_valid(w_act_valid && w_eng == 2'd1), .o_act_ready(w_act_ready[1]),
-		.i_act_data(w_act_data), .i_act_last(w_act_last),
-		.i_w_valid(w_w_valid && w_eng == 2'd1), .o_w_ready(w_w_ready[1]), .i_w_data(w_w_data),
-		.i_w_last(w_w_last), .i_w_keep(1'b1),
-		.o_res_valid(w_res_valid[1]), .i_res_ready(1'b1), .o_res_data(w_res_data[63:32]),
-		.o_res_last(w_res_last[1]));
+	generate if (ENG_SAC != 0) begin : gen_sac
+		sac #(.LANES(SAC_LANES), .LG_ACT(SAC_LG)) u_sac (
+			.i_clk(i_clk), .i_reset(i_reset || w_eng_reset[SLOT_SAC]),
+			.i_act_valid(w_act_valid && w_eng == SLOT_SAC), .o_act_ready(w_act_ready[1]),
+			.i_act_data(w_act_data), .i_act_last(w_act_last),
+			.i_w_valid(w_w_valid && w_eng == SLOT_SAC), .o_w_ready(w_w_ready[1]), .i_w_data(w_w_data),
+			.i_w_last(w_w_last), .i_w_keep(1'b1),
+			.o_res_valid(w_res_valid[1]), .i_res_ready(1'b1), .o_res_data(w_res_data[63:32]),
+			.o_res_last(w_res_last[1]));
+	end else begin : gen_no_sac
+		assign w_act_ready[1] = 1'b0;
+		assign w_w_ready[1] = 1'b0;
+		assign w_res_valid[1] = 1'b0;
+		assign w_res_last[1] = 1'b0;
+		assign w_res_data[32 +: 32] = 32'd0;
+	end endgenerate
 
-	lut #(.LANES(LUT_LANES), .LG_ACT(LUT_LG)) u_lut (
-		.i_clk(i_clk), .i_reset(i_reset || w_eng_reset[2]),
-		.i_act_valid(w_act_valid && w_eng == 2'd2), .o_act_ready(w_act_ready[2]),
-		.i_act_data(w_act_data), .i_act_last(w_act_last),
-		.i_w_valid(w_w_valid && w_eng == 2'd2), .o_w_ready(w_w_ready[2]), .i_w_data(w_w_data),
-		.i_w_last(w_w_last), .i_w_keep(1'b1),
-		.o_res_valid(w_res_valid[2]), .i_res_ready(1'b1), .o_res_data(w_res_data[95:64]),
-		.o_res_last(w_res_last[2]));
+	generate if (ENG_LUT != 0) begin : gen_lut
+		lut #(.LANES(LUT_LANES), .LG_ACT(LUT_LG)) u_lut (
+			.i_clk(i_clk), .i_reset(i_reset || w_eng_reset[SLOT_LUT]),
+			.i_act_valid(w_act_valid && w_eng == SLOT_LUT), .o_act_ready(w_act_ready[2]),
+			.i_act_data(w_act_data), .i_act_last(w_act_last),
+			.i_w_valid(w_w_valid && w_eng == SLOT_LUT), .o_w_ready(w_w_ready[2]), .i_w_data(w_w_data),
+			.i_w_last(w_w_last), .i_w_keep(1'b1),
+			.o_res_valid(w_res_valid[2]), .i_res_ready(1'b1), .o_res_data(w_res_data[95:64]),
+			.o_res_last(w_res_last[2]));
+	end else begin : gen_no_lut
+		assign w_act_ready[2] = 1'b0;
+		assign w_w_ready[2] = 1'b0;
+		assign w_res_valid[2] = 1'b0;
+		assign w_res_last[2] = 1'b0;
+		assign w_res_data[64 +: 32] = 32'd0;
+	end endgenerate
 
 	// ---- result buffer ----
 	wire        w_rb_we;
@@ -127,7 +161,8 @@ module mmf_soc_core #(
 
 	// ---- the controller ----
 	mmf_cmd #(.BOARD_ID(BOARD_ID), .LINK(LINK), .CLOCK_HZ(CLOCK_HZ), .LINK_RATE(LINK_RATE),
-		.GIT_REV(GIT_REV), .TAC_FMT(TAC_FMT), .TAC_LANES(TAC_LANES), .TAC_LG(TAC_LG),
+		.GIT_REV(GIT_REV), .ENG_TAC(ENG_TAC), .ENG_SAC(ENG_SAC), .ENG_LUT(ENG_LUT),
+		.TAC_FMT(TAC_FMT), .TAC_LANES(TAC_LANES), .TAC_LG(TAC_LG),
 		.SAC_LANES(SAC_LANES), .SAC_LG(SAC_LG), .LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG)) u_cmd (
 		.i_clk(i_clk), .i_reset(i_reset),
 		.i_good(w_good), .i_crc_err(w_crc_err), .i_hdr_err(w_hdr_err), .i_too_long(w_too_long),
@@ -140,10 +175,10 @@ module mmf_soc_core #(
 		.i_mem_rdata(w_mem_rdata), .o_mem_own(w_mem_own),
 		.o_ws_valid(w_ws_valid), .i_ws_ready(w_ws_ready), .o_ws_base(w_ws_base), .o_ws_count(w_ws_count),
 		.o_eng(w_eng), .o_eng_reset(w_eng_reset),
-		.o_act_valid(w_act_valid), .i_act_ready(w_act_ready[w_eng]), .o_act_data(w_act_data),
+		.o_act_valid(w_act_valid), .i_act_ready(w_act_ready[w_kind]), .o_act_data(w_act_data),
 		.o_act_last(w_act_last),
-		.i_res_valid(w_res_valid[w_eng]), .i_res_data(w_res_data[32*w_eng +: 32]),
-		.i_res_last(w_res_last[w_eng]),
+		.i_res_valid(w_res_valid[w_kind]), .i_res_data(w_res_data[32*w_kind +: 32]),
+		.i_res_last(w_res_last[w_kind]),
 		.o_rb_we(w_rb_we), .o_rb_waddr(w_rb_waddr), .o_rb_wdata(w_rb_wdata),
 		.o_rb_raddr(w_rb_raddr), .i_rb_rdata(r_rb_rdata));
 

@@ -13,6 +13,9 @@ module mmf_soc_uart #(
 	parameter BOARD_ID = 0,
 	parameter CLOCK_HZ = 48000000,
 	parameter GIT_REV = 0,
+	parameter ENG_TAC = 1,
+	parameter ENG_SAC = 1,
+	parameter ENG_LUT = 1,
 	parameter TAC_FMT = 1,
 	parameter TAC_LANES = 40,
 	parameter TAC_LG = 8,
@@ -36,7 +39,7 @@ module mmf_soc_uart #(
 		.o_valid(w_rx_valid), .o_data(w_rx_data), .o_frame_err(w_frame_err));
 
 	mmf_soc_core #(.BOARD_ID(BOARD_ID), .LINK(0), .CLOCK_HZ(CLOCK_HZ), .LINK_RATE(CLOCK_HZ / DIV),
-		.GIT_REV(GIT_REV), .TAC_FMT(TAC_FMT), .TAC_LANES(TAC_LANES), .TAC_LG(TAC_LG),
+		.GIT_REV(GIT_REV), .ENG_TAC(ENG_TAC), .ENG_SAC(ENG_SAC), .ENG_LUT(ENG_LUT), .TAC_FMT(TAC_FMT), .TAC_LANES(TAC_LANES), .TAC_LG(TAC_LG),
 		.SAC_LANES(SAC_LANES), .SAC_LG(SAC_LG), .LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG)) u_core (
 		.i_clk(i_clk), .i_reset(i_reset),
 		.i_rx_valid(w_rx_valid), .i_rx_data(w_rx_data),

@@ -63,13 +63,21 @@ int main(int argc, char **argv)
 	mmf_dev_cfg_t cfg = {};
 	cfg.board_id = MMF_BOARD_SIM;
 	cfg.link = MMF_LINK_UART;
-	cfg.n_engines = 3;
 	cfg.clock_hz = 48000000;
 	cfg.link_rate = 12000000;
 	cfg.git_rev = 0;
+#ifdef TB_LUT_ONLY
+	// the iCEBreaker's SoC: the lut engine alone (built with -GENG_TAC=0 -GENG_SAC=0)
+	cfg.n_engines = 1;
+	cfg.engine[0] = {MMF_ENGINE_LUT, MMF_FMT_LUT3, 36, 5};
+	const uint32_t lanes[3] = {36, 36, 36}, maxk[3] = {1152, 1152, 1152};
+#else
+	cfg.n_engines = 3;
 	cfg.engine[0] = {MMF_ENGINE_TAC, MMF_FMT_TAC5, 40, 8};
 	cfg.engine[1] = {MMF_ENGINE_SAC, MMF_FMT_SAC4, 16, 8};
 	cfg.engine[2] = {MMF_ENGINE_LUT, MMF_FMT_LUT3, 36, 5};
+	const uint32_t lanes[3] = {40, 16, 36}, maxk[3] = {10240, 4096, 1152};
+#endif
 	std::unique_ptr<mmf_dev_t> dev(new mmf_dev_t);
 	if (mmf_dev_init(dev.get(), &cfg) != 0) {
 		fprintf(stderr, "tb_soc: the C model refused the configuration\n");
@@ -82,7 +90,7 @@ int main(int argc, char **argv)
 	tb.reset();
 
 	Host h(seed);
-	const uint32_t lanes[3] = {40, 16, 36}, maxk[3] = {10240, 4096, 1152};
+	const uint32_t n_eng = cfg.n_engines;
 	uint32_t kload[3] = {0, 0, 0};
 	uint64_t errors = 0, answers = 0, silent = 0, by_type[256] = {0};
 
@@ -108,19 +116,19 @@ int main(int argc, char **argv)
 			put16(pl, c);
 		} else if (pick < 50) {
 			type = MMF_CMD_LOAD_ACT;
-			uint32_t e = h.r(20) ? h.r(3) : h.r(256);
+			uint32_t e = h.r(20) ? h.r(n_eng) : h.r(64);
 			uint32_t k = h.r(4) ? 1 + h.r(std::min(maxk[e % 3], 200u)) : h.r(1100);
 			bool more = h.r(4) == 0;
 			bool first = h.r(3) == 0;
 			pl.push_back((uint8_t)(e | (more ? MMF_LOAD_MORE : 0) | (first ? MMF_LOAD_FIRST : 0)));
 			for (uint32_t i = 0; i < k && pl.size() < MMF_MAX_PAYLOAD; i++)
 				pl.push_back((uint8_t)h.rng());
-			if (e < 3 && !more)
+			if (e < n_eng && !more)
 				kload[e] = k;
 		} else if (pick < 70) {
 			type = MMF_CMD_RUN;
-			uint32_t e = h.r(20) ? h.r(3) : h.r(5);
-			uint32_t wpr = e < 3 && kload[e] ? (kload[e] + lanes[e] - 1) / lanes[e] : 1 + h.r(4);
+			uint32_t e = h.r(20) ? h.r(n_eng) : h.r(5);
+			uint32_t wpr = e < n_eng && kload[e] ? (kload[e] + lanes[e] - 1) / lanes[e] : 1 + h.r(4);
 			uint32_t words = h.r(10) ? wpr * (1 + h.r(12)) : h.r(3000);
 			pl.push_back((uint8_t)e);
 			put16(pl, h.r(16384 - words + 1 > 0 ? 16384 - std::min(words, 16384u) + 1 : 1));

@@ -54,6 +54,7 @@ run sim-pkt-tx build/bin/tb_pkt_tx --count 5000
 # the SoC core fed bytes directly (the virtual board's fast mode) against the C model, byte for byte
 run sim-soc build/bin/tb_soc --count 3000
 run sim-soc-uart build/bin/tb_soc_uart --count 1000
+run sim-soc-lut build/bin/tb_soc_lut --count 1000
 # UART PHY and CRC-32: loopback at several divisors, baud mismatch, frame errors, zlib, proofs
 run link-phy tests/test_link_phy.sh
 

@@ -29,6 +29,8 @@ lint mmf_uart_tx
 lint mmf_crc32
 lint mmf_cmd
 lint mmf_soc_core
+lint mmf_soc_core -GENG_TAC=0 -GENG_SAC=0
+lint mmf_soc_core -GENG_SAC=0
 lint mmf_soc_uart
 lint mmf_bench_shell
 echo "lint: $n configurations clean under -Wall"

@@ -12,13 +12,14 @@ CC      ?= gcc
 CFLAGS  := -std=c99 -O2 -g -Wall -Wextra -Werror
 JOBS    ?= 2
 
-.PHONY: all deps test demo bench-engines lint formal synth clean help
+.PHONY: all deps test demo bench-engines lint formal synth bitstream clean help
 all: programs
 
 help:
 	@echo "make demo           install what is missing, build, run the datapath benchmark"
 	@echo "make test           install what is missing, build and run every test"
 	@echo "make bench-engines  simulate and place-and-route every engine, write $(BUILD)/reports/engines.json"
+	@echo "make bitstream      the SoC for BOARD=$(BOARD): build/$(BOARD)/mmfree.bin and mmfree.json"
 	@echo "make lint | formal | synth   one stage alone;  BOARD=$(BOARD) (boards/$(BOARD)/board.mk)"
 
 deps:
@@ -166,6 +167,10 @@ test: deps
 bench-engines: deps
 	@$(MAKE) --no-print-directory $(BENCH_BINS) $(SYNTH)
 	@bash scripts/bench_engines.sh $(ENGINES)
+
+# the whole SoC for a board (fails when it misses the board's clock)
+bitstream: deps $(GEN_VH)
+	@bash scripts/bitstream.sh $(BOARD)
 
 demo: deps
 	@$(MAKE) --no-print-directory bench-engines

@@ -143,10 +143,10 @@ module mmf_cmd #(
 	reg [13:0] r_cols [0:2];     // K of the loaded vector per slot
 	reg [8:0]  r_res_rows;
 
-	// ---- counters (READ_COUNTERS order), and their copy taken when READ_COUNTERS runs (the answer
-	// leaves over many cycles while the counters go on) ----
+	// ---- counters (READ_COUNTERS order); the answer leaves over many cycles while the cycle and
+	// bytes-out counters go on, so those two are copied when READ_COUNTERS runs ----
 	reg [31:0] r_cnt [0:11];
-	reg [31:0] r_snap [0:11];
+	reg [31:0] r_snap_cycles, r_snap_out;   // the two that move while the answer goes out
 
 	assign o_rx_hold = r_held;
 	assign o_mem_own = (r_state != S_RUN_GO) && (r_state != S_RUN_WAIT);
@@ -183,7 +183,8 @@ module mmf_cmd #(
 	reg [7:0] w_pl_byte;
 	reg [31:0] w_cnt_word;
 	always @(*) begin
-		w_cnt_word = r_snap[w_j[5:2]];
+		w_cnt_word = (w_j[5:2] == CNT_CYCLES) ? r_snap_cycles :
+			     (w_j[5:2] == CNT_BYTES_OUT) ? r_snap_out : r_cnt[w_j[5:2]];
 		if (r_i == 16'd0)
 			w_pl_byte = r_status;
 		else if (r_rtype == 8'h7F)
@@ -401,8 +402,8 @@ module mmf_cmd #(
 			end
 			S_RECORD: begin
 				r_last_status <= r_status;
-				for (k = 0; k < 12; k = k + 1)
-					r_snap[k] <= r_cnt[k];
+				r_snap_cycles <= r_cnt[CNT_CYCLES];
+				r_snap_out <= r_cnt[CNT_BYTES_OUT];
 				r_fetch <= 2'd0;
 				o_pb_addr <= 10'd2;
 				// a new vector starts: the engine forgets any half-loaded or loaded one

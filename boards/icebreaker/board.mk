@@ -5,3 +5,6 @@ PACKAGE     := sg48
 FREQ_MHZ    := 48
 LINK        := uart
 PROGRAMMER  := iceprog
+# The SoC top for this board and its pins.
+TOP         := icebreaker_top
+PCF         := boards/icebreaker/icebreaker.pcf

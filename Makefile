@@ -160,6 +160,12 @@ programs: $(PROGRAMS)
 
 synth: $(SYNTH)
 
+lint: $(GEN_VH)
+	@bash tests/test_lint.sh
+
+formal: $(GEN_VH)
+	@bash tests/test_formal.sh
+
 test: deps
 	@$(MAKE) --no-print-directory programs
 	@bash tests/run.sh

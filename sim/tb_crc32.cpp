@@ -18,45 +18,6 @@
 static const unsigned MAX_LEN = 300;
 static const unsigned MAX_REPORTS = 10;   // mismatches printed in full
 
-struct Options {
-	uint64_t seed = 1;
-	uint64_t count = 10000;
-	const char *trace = nullptr;
-	uint64_t trace_from = 0, trace_to = 0;
-};
-
-static bool parse(int argc, char **argv, Options &o)
-{
-	for (int i = 1; i < argc; i++) {
-		std::string a = argv[i];
-		auto next = [&](void) -> const char * { return i + 1 < argc ? argv[++i] : nullptr; };
-		const char *v = nullptr;
-		if (a == "--help" || a == "-h") {
-			printf("usage: %s [--seed S] [--count N] [--trace FILE.fst --trace-from C --trace-to C]\n"
-			       "Checks mmf_crc32 against zlib on N random messages of 0..%u bytes.\n", argv[0], MAX_LEN);
-			exit(0);
-		} else if (a == "--seed" && (v = next())) {
-			o.seed = strtoull(v, nullptr, 0);
-		} else if (a == "--count" && (v = next())) {
-			o.count = strtoull(v, nullptr, 0);
-		} else if (a == "--trace" && (v = next())) {
-			o.trace = v;
-		} else if (a == "--trace-from" && (v = next())) {
-			o.trace_from = strtoull(v, nullptr, 0);
-		} else if (a == "--trace-to" && (v = next())) {
-			o.trace_to = strtoull(v, nullptr, 0);
-		} else if (a.rfind("+verilator", 0) == 0) {
-			continue;
-		} else {
-			fprintf(stderr, "%s: unknown or incomplete option '%s' (see --help)\n", argv[0], a.c_str());
-			return false;
-		}
-	}
-	if (o.trace && o.trace_to == 0)
-		o.trace_to = o.trace_from + 10000;
-	return true;
-}
-
 // Feeds one message; with_first puts the first byte in the clearing cycle. Returns o_crc after it.
 static uint32_t run(Testb<Vmmf_crc32> &tb, std::mt19937_64 &rng, const std::vector<uint8_t> &msg,
 		    bool with_first)
@@ -90,8 +51,13 @@ static uint32_t run(Testb<Vmmf_crc32> &tb, std::mt19937_64 &rng, const std::vect
 
 int main(int argc, char **argv)
 {
-	Options o;
-	if (!parse(argc, argv, o))
+	TbOptions o;
+	o.count = 10000;
+	std::string usage = std::string("usage: ") + argv[0] +
+		" [--seed S] [--count N] [--trace FILE.fst --trace-from C --trace-to C]\n"
+		"Checks mmf_crc32 against zlib on N random messages of 0.." + std::to_string(MAX_LEN) +
+		" bytes.\n";
+	if (!tb_parse(argc, argv, o, usage))
 		return 2;
 	Testb<Vmmf_crc32> tb(argc, argv);
 	if (o.trace)

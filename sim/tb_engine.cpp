@@ -5,7 +5,7 @@
 // transaction in five keeps its vector loaded (i_w_keep) and the next one runs against it with no
 // activation stream.
 //
-// Usage: tb_<engine> [--seed S] [--count N] [--trace FILE --trace-from C --trace-to C] [--quiet]
+// Usage: tb_<engine> [--seed S] [--count N] [--trace FILE --trace-from C --trace-to C]
 // On a mismatch it prints the seed and transaction, writes the inputs to a file and exits 1.
 #include <cinttypes>
 #include <cstdio>
@@ -19,55 +19,6 @@
 #include VTOP_H
 
 static const uint64_t IDLE_LIMIT = 100000;   // cycles without any handshake before we call it a hang
-
-struct Options {
-	uint64_t seed = 1;
-	uint64_t count = 100000;
-	const char *trace = nullptr;
-	uint64_t trace_from = 0, trace_to = 0;
-	bool quiet = false;
-};
-
-static void usage(const char *argv0)
-{
-	printf("usage: %s [--seed S] [--count N] [--trace FILE.fst --trace-from C --trace-to C] [--quiet]\n"
-	       "Checks the %s engine (FMT %d, LANES %d) against hls_c on N random matrix-vector products\n"
-	       "after the corner cases, with random back-pressure. Exit 0 when every row matches.\n",
-	       argv0, TB_NAME, TB_FMT, TB_LANES);
-}
-
-static bool parse(int argc, char **argv, Options &o)
-{
-	for (int i = 1; i < argc; i++) {
-		std::string a = argv[i];
-		auto next = [&](void) -> const char * { return i + 1 < argc ? argv[++i] : nullptr; };
-		const char *v = nullptr;
-		if (a == "--help" || a == "-h") {
-			usage(argv[0]);
-			exit(0);
-		} else if (a == "--quiet") {
-			o.quiet = true;
-		} else if (a == "--seed" && (v = next())) {
-			o.seed = strtoull(v, nullptr, 0);
-		} else if (a == "--count" && (v = next())) {
-			o.count = strtoull(v, nullptr, 0);
-		} else if (a == "--trace" && (v = next())) {
-			o.trace = v;
-		} else if (a == "--trace-from" && (v = next())) {
-			o.trace_from = strtoull(v, nullptr, 0);
-		} else if (a == "--trace-to" && (v = next())) {
-			o.trace_to = strtoull(v, nullptr, 0);
-		} else if (a.rfind("+verilator", 0) == 0) {
-			continue;
-		} else {
-			fprintf(stderr, "%s: unknown or incomplete option '%s' (see --help)\n", argv[0], a.c_str());
-			return false;
-		}
-	}
-	if (o.trace && o.trace_to == 0)
-		o.trace_to = o.trace_from + 10000;
-	return true;
-}
 
 // The transaction list: corners first, then random ones, made on demand so memory stays small.
 class Source {
@@ -148,7 +99,7 @@ private:
 	std::vector<int8_t> m_prev_x;
 };
 
-static void dump_inputs(const Options &o, uint64_t n, const Transaction &t)
+static void dump_inputs(const TbOptions &o, uint64_t n, const Transaction &t)
 {
 	char path[256];
 	snprintf(path, sizeof path, "%s_mismatch_seed%" PRIu64 "_txn%" PRIu64 ".txt", TB_NAME, o.seed, n);
@@ -173,8 +124,15 @@ static void dump_inputs(const Options &o, uint64_t n, const Transaction &t)
 
 int main(int argc, char **argv)
 {
-	Options o;
-	if (!parse(argc, argv, o))
+	TbOptions o;
+	o.count = 100000;
+	char usage[512];
+	snprintf(usage, sizeof usage,
+		 "usage: %s [--seed S] [--count N] [--trace FILE.fst --trace-from C --trace-to C]\n"
+		 "Checks the %s engine (FMT %d, LANES %d) against hls_c on N random matrix-vector products\n"
+		 "after the corner cases, with random back-pressure. Exit 0 when every row matches.\n",
+		 argv[0], TB_NAME, TB_FMT, TB_LANES);
+	if (!tb_parse(argc, argv, o, usage))
 		return 2;
 
 	EngineModel model;

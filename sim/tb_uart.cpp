@@ -30,49 +30,6 @@ static const int FRAME_ERR = -1;                     // an expected event that i
 static const unsigned DIVS[] = {4, 5, 7, 16, 104};   // 12 Mbaud .. 460800 baud at 48 MHz
 static const unsigned MAX_REPORTS = 20;              // errors printed in full
 
-struct Options {
-	uint64_t seed = 1;
-	uint64_t count = 20000;
-	bool scan = true;
-	const char *trace = nullptr;
-	uint64_t trace_from = 0, trace_to = 0;
-};
-
-static bool parse(int argc, char **argv, Options &o)
-{
-	for (int i = 1; i < argc; i++) {
-		std::string a = argv[i];
-		auto next = [&](void) -> const char * { return i + 1 < argc ? argv[++i] : nullptr; };
-		const char *v = nullptr;
-		if (a == "--help" || a == "-h") {
-			printf("usage: %s [--seed S] [--count N] [--no-scan] [--trace FILE.fst --trace-from C "
-			       "--trace-to C]\nChecks the UART transmitter and receiver (N loopback bytes per "
-			       "divisor). Exit 0 when all arrive as expected.\n", argv[0]);
-			exit(0);
-		} else if (a == "--no-scan") {
-			o.scan = false;
-		} else if (a == "--seed" && (v = next())) {
-			o.seed = strtoull(v, nullptr, 0);
-		} else if (a == "--count" && (v = next())) {
-			o.count = strtoull(v, nullptr, 0);
-		} else if (a == "--trace" && (v = next())) {
-			o.trace = v;
-		} else if (a == "--trace-from" && (v = next())) {
-			o.trace_from = strtoull(v, nullptr, 0);
-		} else if (a == "--trace-to" && (v = next())) {
-			o.trace_to = strtoull(v, nullptr, 0);
-		} else if (a.rfind("+verilator", 0) == 0) {
-			continue;
-		} else {
-			fprintf(stderr, "%s: unknown or incomplete option '%s' (see --help)\n", argv[0], a.c_str());
-			return false;
-		}
-	}
-	if (o.trace && o.trace_to == 0)
-		o.trace_to = o.trace_from + 10000;
-	return true;
-}
-
 // A line level per clock cycle, built from segments of fractional length: cycle k takes the level
 // of the segment that holds time k.
 struct Wave {
@@ -355,9 +312,15 @@ private:
 
 int main(int argc, char **argv)
 {
-	Options o;
-	if (!parse(argc, argv, o))
+	TbOptions o;
+	o.count = 20000;
+	std::string usage = std::string("usage: ") + argv[0] +
+		" [--seed S] [--count N] [--no-scan] [--trace FILE.fst --trace-from C --trace-to C]\n"
+		"Checks the UART transmitter and receiver (N loopback bytes per divisor). Exit 0 when all "
+		"arrive as expected.\n";
+	if (!tb_parse(argc, argv, o, usage, "--no-scan"))
 		return 2;
+	const bool scan = !o.flag;
 	Testb<Vtb_uart_top> tb(argc, argv);
 	if (o.trace)
 		tb.trace_window(o.trace, o.trace_from, o.trace_to);
@@ -381,7 +344,7 @@ int main(int argc, char **argv)
 	for (unsigned div : DIVS)
 		for (double rate : {0.98, 1.0, 1.02})
 			b.direct(div, rate, n_direct, false);
-	if (o.scan) {
+	if (scan) {
 		for (unsigned div : DIVS) {
 			double lo, hi;
 			b.scan(div, 300, &lo, &hi);

@@ -4,9 +4,57 @@
 #define MMF_TESTB_H
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <string>
 #include <verilated.h>
 #include <verilated_fst_c.h>
+
+// The options every testbench takes: --seed S, --count N, --trace FILE.fst --trace-from C --trace-to C
+// (a window of cycles; 10,000 if no end is given), --help, and at most one flag of its own.
+struct TbOptions {
+	uint64_t seed = 1;                 // seed of everything random
+	uint64_t count = 0;                // how many transactions (each testbench sets its default)
+	const char *trace = nullptr;       // FST file, or none
+	uint64_t trace_from = 0;           // first traced cycle
+	uint64_t trace_to = 0;             // first cycle not traced
+	bool flag = false;                 // the testbench's own flag was given
+};
+
+// Parse argv into o. --help prints usage and exits 0; an unknown or incomplete option prints a
+// message and returns false. `flag` names the testbench's own flag (e.g. "--no-scan"), or is null.
+static inline bool tb_parse(int argc, char **argv, TbOptions &o, const std::string &usage,
+			    const char *flag = nullptr)
+{
+	for (int i = 1; i < argc; i++) {
+		std::string a = argv[i];
+		auto next = [&](void) -> const char * { return i + 1 < argc ? argv[++i] : nullptr; };
+		const char *v = nullptr;
+		if (a == "--help" || a == "-h") {
+			fputs(usage.c_str(), stdout);
+			exit(0);
+		} else if (flag && a == flag) {
+			o.flag = true;
+		} else if (a == "--seed" && (v = next())) {
+			o.seed = strtoull(v, nullptr, 0);
+		} else if (a == "--count" && (v = next())) {
+			o.count = strtoull(v, nullptr, 0);
+		} else if (a == "--trace" && (v = next())) {
+			o.trace = v;
+		} else if (a == "--trace-from" && (v = next())) {
+			o.trace_from = strtoull(v, nullptr, 0);
+		} else if (a == "--trace-to" && (v = next())) {
+			o.trace_to = strtoull(v, nullptr, 0);
+		} else if (a.rfind("+verilator", 0) != 0) {
+			fprintf(stderr, "%s: unknown or incomplete option '%s' (see --help)\n", argv[0], a.c_str());
+			return false;
+		}
+	}
+	if (o.trace && o.trace_to == 0)
+		o.trace_to = o.trace_from + 10000;
+	return true;
+}
 
 template <class V> class Testb {
 public:

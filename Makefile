@@ -154,7 +154,7 @@ SYNTH      := $(addprefix $(BUILD)/synth/,$(addsuffix .report.json,$(ENGINES)))
 
 PROGRAMS := $(BIN)/gen_vh $(HLS_TESTS) $(TB_BINS) $(BENCH_BINS)
 # Each area may add its own rules and programs (PROGRAMS += ...) in a fragment.
--include host/host.mk sim/link.mk
+-include host/host.mk sim/link.mk tests/fuzz.mk
 
 programs: $(PROGRAMS)
 

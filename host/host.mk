@@ -38,13 +38,13 @@ $(BUILD)/lib/libmmfree.a: $(HOST_OBJ) $(HOST_HLS_OBJ)
 
 $(BUILD)/lib/libmmfree.so.1: $(HOST_OBJ) $(HOST_HLS_OBJ)
 	@mkdir -p $(@D)
-	$(CC) -shared -Wl,-soname,libmmfree.so.1 $^ -lz -o $@
+	$(CC) -shared -Wl,-soname,libmmfree.so.1 $^ -lz -lcjson -lm -o $@
 
 $(BUILD)/lib/libmmfree.so: $(BUILD)/lib/libmmfree.so.1
 	ln -sf libmmfree.so.1 $@
 
 # mmfree.pc for a prefix: $(call mmfree_pc,PREFIX), text for printf
-mmfree_pc = prefix=$(1)\nexec_prefix=$${prefix}\nlibdir=$${exec_prefix}/lib\nincludedir=$${prefix}/include\n\nName: mmfree\nDescription: host library for mmfree multiplication-free LM boards\nVersion: $(MMFREE_VERSION)\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lmmfree\nRequires.private: zlib\nLibs.private: -lz\n
+mmfree_pc = prefix=$(1)\nexec_prefix=$${prefix}\nlibdir=$${exec_prefix}/lib\nincludedir=$${prefix}/include\n\nName: mmfree\nDescription: host library for mmfree multiplication-free LM boards\nVersion: $(MMFREE_VERSION)\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lmmfree\nRequires.private: zlib libcjson\nLibs.private: -lz -lcjson -lm\n
 
 $(BUILD)/lib/pkgconfig/mmfree.pc: host/host.mk host/include/mmfree.h
 	@mkdir -p $(@D)
@@ -80,13 +80,13 @@ $(BIN)/mmfree: $(HOST_CLI_SRC) $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/hos
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ihost/include -Ihls_c -c $(HOST_CLI_SRC) && mv $(notdir $(HOST_CLI_SRC:.c=.o)) $(BUILD)/host/
 	$(CXX) $(addprefix $(BUILD)/host/,$(notdir $(HOST_CLI_SRC:.c=.o))) $(BUILD)/lib/libmmfree.a \
-		$(BUILD)/host/transport_sim.o $(VSIM_LIB) -lz -pthread -o $@
+		$(BUILD)/host/transport_sim.o $(VSIM_LIB) -lz -lcjson -lm -pthread -o $@
 
 # host tests: tests/host_<name>.c; they may use the internals (host/src/*.h) of the static library
 HOST_TESTS := $(patsubst tests/%.c,$(BIN)/%,$(wildcard tests/host_*.c))
 $(BIN)/host_%: tests/host_%.c tests/host_common.h tests/check.h $(HOST_HDR) $(BUILD)/lib/libmmfree.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c $< $(BUILD)/lib/libmmfree.a -lz -o $@
+	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c $< $(BUILD)/lib/libmmfree.a -lz -lcjson -lm -o $@
 
 PROGRAMS += $(HOST_LIBS) $(BIN)/mmfree $(HOST_TESTS)
 

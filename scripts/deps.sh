@@ -19,6 +19,9 @@ PKGS=(
   zlib1g-dev           # crc32() for the link protocol on the host
   libcjson-dev         # JSON reports and config parsing
   jq                   # tests read the JSON reports
+  python3-numpy        # the independent float64 model reference (tests/ref/)
+  clang                # libFuzzer builds of the checkpoint and tokenizer parsers
+  libclang-rt-14-dev   # libFuzzer's runtime for clang 14
 )
 
 missing=()

@@ -184,7 +184,7 @@ uint64_t cli_rand(uint64_t *s)
 
 enum { OPT_BOARD = 1, OPT_JSON = 2, OPT_WORDS = 4, OPT_COUNT = 8, OPT_SEED = 16 };
 
-static int usage(const char *cmd, const char *fmt, const char *arg)
+int cli_usage(const char *cmd, const char *fmt, const char *arg)
 {
 	int top = !strcmp(cmd, "mmfree");
 
@@ -194,7 +194,7 @@ static int usage(const char *cmd, const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-static int parse_num(const char *cmd, const char *opt, const char *s, uint64_t max, uint64_t *v)
+int cli_parse_num(const char *cmd, const char *opt, const char *s, uint64_t max, uint64_t *v)
 {
 	char *end;
 	unsigned long long x;
@@ -239,20 +239,20 @@ static int parse_opts(int argc, char **argv, const char *cmd, unsigned allowed, 
 			}
 		}
 		if (!(bit & allowed))
-			return usage(cmd, "unknown option '%s'", argv[a]);
+			return cli_usage(cmd, "unknown option '%s'", argv[a]);
 		if (bit == OPT_JSON) {
 			o->json = 1;
 			continue;
 		}
 		if (!val && a + 1 >= argc)
-			return usage(cmd, "%s needs a value", argv[a]);
+			return cli_usage(cmd, "%s needs a value", argv[a]);
 		if (!val)
 			val = argv[++a];
 		if (bit == OPT_BOARD) {
 			o->board = val;
 			continue;
 		}
-		r = parse_num(cmd, bit == OPT_WORDS ? "--words" : bit == OPT_COUNT ? "--count" : "--seed",
+		r = cli_parse_num(cmd, bit == OPT_WORDS ? "--words" : bit == OPT_COUNT ? "--count" : "--seed",
 			      val, bit == OPT_SEED ? UINT64_MAX : 1000000000u, &v);
 		if (r)
 			return r;
@@ -264,7 +264,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, unsigned allowed, 
 			o->seed = v;
 	}
 	if ((allowed & OPT_BOARD) && !o->board)
-		return usage(cmd, "%s", "--board URI is required (e.g. --board cpu)");
+		return cli_usage(cmd, "%s", "--board URI is required (e.g. --board cpu)");
 	return -1;
 }
 
@@ -348,7 +348,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "bench")) {
 		if (argc < 3)
-			return usage("bench", "%s", "which benchmark: link or engines");
+			return cli_usage("bench", "%s", "which benchmark: link or engines");
 		if (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
 			help_bench(stdout);
 			return EXIT_OK;
@@ -363,7 +363,7 @@ int main(int argc, char **argv)
 				       OPT_BOARD | OPT_JSON | OPT_COUNT | OPT_SEED, help_bench_engines, &o);
 			return r >= 0 ? r : bench_engines(&o);
 		}
-		return usage("bench", "unknown benchmark '%s' (link or engines)", argv[2]);
+		return cli_usage("bench", "unknown benchmark '%s' (link or engines)", argv[2]);
 	}
-	return usage("mmfree", "unknown command '%s'", argv[1]);
+	return cli_usage("mmfree", "unknown command '%s'", argv[1]);
 }

@@ -26,6 +26,11 @@ int cli_fail(const char *what, const char *detail);
 /* The library's failure: "mmfree: <what>: <message> (<error name>)"; returns EXIT_FAIL, or
  * EXIT_USAGE for MMF_ERR_ARG (a bad URI or argument is a usage error). */
 int cli_lib_fail(const char *what, int err, const mmf_board *b);
+/* A usage error: "mmfree: <cmd>: <fmt with arg> (try 'mmfree <cmd> --help')"; returns EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, const char *arg);
+/* A whole number in [0, max] (decimal or 0x hex) for option opt of cmd; EXIT_OK or EXIT_USAGE after
+ * saying why. */
+int cli_parse_num(const char *cmd, const char *opt, const char *s, uint64_t max, uint64_t *v);
 /* Open --board (EXIT_OK, or the exit code after printing why not). */
 int cli_open(const struct cli_opts *o, mmf_board **b);
 /* A JSON string literal. */
@@ -40,5 +45,9 @@ uint64_t cli_rand(uint64_t *s); /* xorshift64 */
 
 int bench_link(const struct cli_opts *o);
 int bench_engines(const struct cli_opts *o);
+
+/* Commands with their own options: argv holds what follows the command name (argc of them); each
+ * takes --help. They return the exit status. */
+int cmd_mkmodel(int argc, char **argv);   /* mmfree_mkmodel.c */
 
 #endif

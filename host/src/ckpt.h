@@ -1,0 +1,111 @@
+/*
+ * ckpt.h: MatMul-free LM checkpoints in the Hugging Face layout (internal to libmmfree).
+ *
+ * A checkpoint is a folder: config.json, then either model.safetensors or shards named in
+ * model.safetensors.index.json, and optionally tokenizer.json (see tok.h). Files are mapped with
+ * mmap, never copied: a tensor's data points into the mapping. Everything is checked at open
+ * (docs/model.md lists the checks); a checkpoint that fails one is refused whole, with a message that
+ * names the file, the tensor and what was expected against what was found.
+ *
+ * The parsers take a buffer so that they can be fuzzed alone (tests/fuzz_*.c).
+ */
+#ifndef MMFI_CKPT_H
+#define MMFI_CKPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+	MMFI_CKPT_MAX_DIMS = 4,     /* safetensors tensors this loader takes have at most 4 dims */
+	MMFI_CKPT_NAME = 128,       /* longest tensor name taken (with its NUL) */
+	MMFI_CKPT_MAX_SHARDS = 64,  /* shards in an index */
+};
+
+/* Tensor element types (the safetensors dtype strings "BF16", "F16", "F32"). */
+enum mmfi_dtype {
+	MMFI_DT_BF16 = 0,
+	MMFI_DT_F16 = 1,
+	MMFI_DT_F32 = 2,
+};
+
+/* The model's shape and constants, from config.json with the documented defaults applied. */
+struct mmfi_config {
+	int hidden;                 /* hidden_size d */
+	int layers;                 /* num_hidden_layers L */
+	int vocab;                  /* vocab_size V */
+	int intermediate;           /* intermediate_size I (null: 256 * ceil(int(d * hidden_ratio * 2/3) / 256)) */
+	int hidden_ratio;           /* hidden_ratio (4): sets the default of intermediate_size */
+	int num_heads;              /* num_heads: only 1 is supported */
+	int use_lower_bound;        /* use_lower_bound (true) */
+	int tie_word_embeddings;    /* tie_word_embeddings: only false is supported */
+	float rms_norm_eps;         /* rms_norm_eps (1e-6) */
+	int bos_token_id;           /* bos_token_id (1) */
+	int eos_token_id;           /* eos_token_id (2) */
+	char model_type[32];        /* "hgrn_bit" */
+};
+
+/* One tensor, its data inside a mapped file. */
+struct mmfi_tensor {
+	char name[MMFI_CKPT_NAME];  /* "model.layers.0.attn.i_proj.weight" */
+	enum mmfi_dtype dtype;      /* element type */
+	int ndim;                   /* dimensions used in shape[] */
+	int64_t shape[MMFI_CKPT_MAX_DIMS]; /* row-major shape */
+	int64_t numel;              /* product of shape */
+	const void *data;           /* numel elements, little-endian, inside the mapping */
+	uint64_t offset;            /* byte offset of data in its file (after the header) */
+	int shard;                  /* index into mmfi_ckpt.files */
+};
+
+struct mmfi_ckpt {
+	struct mmfi_config cfg;     /* config.json */
+	int n_files;                /* safetensors files mapped */
+	char *files[MMFI_CKPT_MAX_SHARDS]; /* their paths */
+	void *maps[MMFI_CKPT_MAX_SHARDS];  /* their mappings */
+	size_t map_len[MMFI_CKPT_MAX_SHARDS]; /* their sizes */
+	int n_tensors;              /* tensors in all files */
+	struct mmfi_tensor *tensors; /* sorted by name */
+};
+
+/* Parse config.json text (path only names it in messages); defaults applied, types checked
+ * ("config.json: hidden_size: expected a positive integer, found string \"1024\""). 0 or MMF_ERR_ARG. */
+int mmfi_config_parse(const char *text, size_t len, const char *path, struct mmfi_config *cfg,
+		      char *err, size_t err_len);
+
+/* Parse one safetensors file held in buf[0..len): the 8-byte header length, the JSON header, every
+ * tensor's dtype/shape/data_offsets checked against the file (in range, no overlap, size equal to
+ * dtype size times numel). On success *out is a malloc'd array of *n tensors (data pointing into
+ * buf, shard = 0). 0 or MMF_ERR_ARG (or MMF_ERR_NOMEM). */
+int mmfi_safetensors_parse(const uint8_t *buf, size_t len, const char *path, struct mmfi_tensor **out,
+			   int *n, char *err, size_t err_len);
+
+/* Open a checkpoint folder: config, index (if any), every shard mapped and parsed, then the model
+ * checks: every tensor of docs/model.md present with the shape config.json implies, no extra tensor,
+ * no NaN or Inf in any weight. 0 or a negative mmf_error, message in err. */
+int mmfi_ckpt_open(const char *dir, struct mmfi_ckpt **out, char *err, size_t err_len);
+void mmfi_ckpt_close(struct mmfi_ckpt *c);
+/* The tensor called name, or NULL. */
+const struct mmfi_tensor *mmfi_ckpt_find(const struct mmfi_ckpt *c, const char *name);
+/* Element i of t as a float (BF16 and F16 widened exactly). */
+float mmfi_tensor_get(const struct mmfi_tensor *t, int64_t i);
+/* Elements [first, first + n) of t into dst as float32. */
+void mmfi_tensor_read(const struct mmfi_tensor *t, int64_t first, int64_t n, float *dst);
+
+/* Writing checkpoints (mkmodel.c) */
+struct mmfi_mkmodel_opts {
+	int hidden;                 /* d */
+	int layers;                 /* L */
+	int vocab;                  /* V */
+	int intermediate;           /* I; 0: null in config.json, the default applies */
+	int shards;                 /* 1: model.safetensors; N > 1: model-0000k-of-0000N.safetensors + index */
+	enum mmfi_dtype dtype;      /* element type of every tensor */
+	uint64_t seed;              /* the random weights repeat with the seed */
+	int tokenizer;              /* 1: also write a byte-level tokenizer.json */
+};
+/* Write a random checkpoint into dir (created if missing); files are written under temporary names
+ * and renamed at the end, so an interrupted run leaves no half checkpoint. progress (may be NULL)
+ * is called with bytes written and total. 0 or a negative mmf_error. */
+int mmfi_mkmodel(const char *dir, const struct mmfi_mkmodel_opts *o,
+		 void (*progress)(void *user, uint64_t done, uint64_t total), void *user,
+		 char *err, size_t err_len);
+
+#endif

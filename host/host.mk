@@ -53,6 +53,11 @@ $(BUILD)/lib/pkgconfig/mmfree.pc: host/host.mk host/include/mmfree.h
 # the `sim` board: the SoC's RTL under Verilator (fast mode and UART mode), linked into the CLI only
 # (libmmfree itself stays plain C; its `sim` is a weak symbol there)
 VSIM     := $(BUILD)/vsim
+# The virtual board is built for speed: no assertions and no tracing compiled in (the testbenches
+# of sim/ keep both), and the model's C++ at -O3 instead of Verilator's default -Os: 1.3 M -> 2.1 M
+# simulated cycles per second through the UART (docs/soc.md).
+VSIMFLAGS := -O3 --x-assign fast --x-initial fast -Wall -Wno-fatal -I$(CURDIR)/$(GEN) -I$(CURDIR)/rtl \
+	--build -j $(JOBS) -MAKEFLAGS "OPT_FAST=-O3 OPT_GLOBAL=-O2"
 VINC     := $(shell verilator --getenv VERILATOR_ROOT 2>/dev/null)/include
 VSIM_LIB := $(VSIM)/fast/Vmmf_soc_core__ALL.a $(VSIM)/uart/Vvboard_uart__ALL.a $(VSIM)/libverilated.a
 VRT_SRC  := verilated.cpp verilated_threads.cpp verilated_fst_c.cpp
@@ -62,13 +67,13 @@ $(VSIM)/libverilated.a:
 		$(CXX) -std=c++17 -O2 -DVM_TRACE=1 -DVM_TRACE_FST=1 -isystem $(VINC) -isystem $(VINC)/vltstd \
 			-c $(VINC)/$$f -o $${f%.cpp}.o || exit 1; done
 	ar rcs $@ $(addprefix $(VSIM)/rt/,$(VRT_SRC:.cpp=.o))
-$(VSIM)/fast/Vmmf_soc_core__ALL.a: $(RTL) $(GEN_VH)
+$(VSIM)/fast/Vmmf_soc_core__ALL.a: $(RTL) $(GEN_VH) host/host.mk
 	@mkdir -p $(VSIM)/fast
-	verilator --cc $(VFLAGS) --top-module mmf_soc_core --Mdir $(VSIM)/fast \
+	verilator --cc $(VSIMFLAGS) --top-module mmf_soc_core --Mdir $(VSIM)/fast \
 		$(CURDIR)/rtl/mmf_soc_core.v > $(VSIM)/fast.log 2>&1 || { tail -30 $(VSIM)/fast.log; exit 1; }
-$(VSIM)/uart/Vvboard_uart__ALL.a: $(RTL) $(GEN_VH) sim/vboard_uart.v
+$(VSIM)/uart/Vvboard_uart__ALL.a: $(RTL) $(GEN_VH) sim/vboard_uart.v host/host.mk
 	@mkdir -p $(VSIM)/uart
-	verilator --cc $(VFLAGS) --top-module vboard_uart -GDIV=4 --Mdir $(VSIM)/uart \
+	verilator --cc $(VSIMFLAGS) --top-module vboard_uart -GDIV=4 --Mdir $(VSIM)/uart \
 		$(CURDIR)/sim/vboard_uart.v > $(VSIM)/uart.log 2>&1 || { tail -30 $(VSIM)/uart.log; exit 1; }
 $(BUILD)/host/transport_sim.o: host/src/transport_sim.cpp $(HOST_HDR) $(VSIM_LIB)
 	@mkdir -p $(@D)

@@ -32,8 +32,10 @@ r=$($M bench engines --board 'sim?uart=1' --count 1 --seed 3 --json)
 check engines-sim-uart jqok "$r" '.transactions == 3 and .mismatches == 0'
 
 r=$($M bench link --board 'sim?uart=1' --words 512 --json)
-echo "$r" | jq -c '{words, mismatches, efficiency}'
+echo "$r" | jq -c '{words, mismatches, efficiency, upload_vs_line, board_cycles_per_wall_s}'
 check link-sim-uart jqok "$r" '.words == 512 and .mismatches == 0 and .efficiency > 0.9'
+# weight upload through the UART in simulated time: at least 0.90 of the 8N1 bound (baud / 10)
+check upload-vs-line-uart jqok "$r" '.upload_vs_line >= 0.90 and .upload_vs_line <= 1.0'
 
 # faults: a timeout costs its timeout_ms of simulated time, so keep it short (2 ms = 96k cycles;
 # the longest answer here takes under 0.2 ms)

@@ -23,8 +23,8 @@ int bench_link(const struct cli_opts *o)
 	struct mmf_link_stats s0, s1;
 	mmf_board *b;
 	uint64_t *w = NULL, *back = NULL, rng = o->seed | 1, payload, link, bad = 0, first_bad = 0;
-	uint32_t n, i;
-	double t0, c0, wall, cpu, mb, link_s;
+	uint32_t n, i, cw[MMF_NUM_COUNTERS], ca[MMF_NUM_COUNTERS];
+	double t0, c0, wall, cpu, mb, link_s, up_s, up_ratio, cyc_per_s;
 	int r = cli_open(o, &b), ret = EXIT_FAIL;
 
 	if (r)
@@ -47,10 +47,18 @@ int bench_link(const struct cli_opts *o)
 		w[i] = cli_rand(&rng);
 	if (cli_progress_on())
 		mmf_set_progress(b, link_progress, "bench link: write");
+	/* the board's own cycle counter times the upload: simulated time on `sim`, real time on a board */
+	r = mmf_clear_counters(b);
+	if (r) {
+		cli_lib_fail("bench link: clear counters", r, b);
+		goto out;
+	}
 	mmf_get_link_stats(b, &s0);
 	t0 = cli_now();
 	c0 = cli_cpu();
 	r = mmf_write_mem(b, 0, w, n);
+	if (!r)
+		r = mmf_read_counters(b, cw);
 	if (r) {
 		cli_progress_done();
 		cli_lib_fail("bench link: write", r, b);
@@ -66,7 +74,16 @@ int bench_link(const struct cli_opts *o)
 	}
 	wall = cli_now() - t0;
 	cpu = cli_cpu() - c0;
+	r = mmf_read_counters(b, ca);
+	if (r) {
+		cli_lib_fail("bench link: read counters", r, b);
+		goto out;
+	}
 	mmf_get_link_stats(b, &s1);
+	/* upload: payload bytes per second of board time against the line's bound (8N1: baud / 10) */
+	up_s = in.clock_hz ? (double)cw[MMF_COUNTER_CYCLES] / in.clock_hz : 0;
+	up_ratio = up_s > 0 && in.link_rate ? 8.0 * n / up_s / (in.link_rate / (in.link == 0 ? 10.0 : 8.0)) : 0;
+	cyc_per_s = wall > 0 ? ca[MMF_COUNTER_CYCLES] / wall : 0;
 	for (i = 0; i < n; i++)
 		if (w[i] != back[i] && bad++ == 0)
 			first_bad = i;
@@ -82,10 +99,13 @@ int bench_link(const struct cli_opts *o)
 		       ", \"link_bytes\": %" PRIu64 ", \"efficiency\": %.4f, \"wall_s\": %.6f, "
 		       "\"wall_s_per_mb\": %.6f, \"cpu_s\": %.6f, \"cpu_s_per_mb\": %.6f, "
 		       "\"link_s\": %.6f, \"link_rate\": %u, \"packets\": %" PRIu64 ", \"retries\": %"
-		       PRIu64 ", \"naks\": %" PRIu64 ", \"timeouts\": %" PRIu64 "}\n", n, bad, payload,
+		       PRIu64 ", \"naks\": %" PRIu64 ", \"timeouts\": %" PRIu64 ", \"upload_board_s\": %.6f, "
+		       "\"upload_bytes_per_s\": %.0f, \"upload_vs_line\": %.4f, \"board_cycles\": %u, "
+		       "\"board_cycles_per_wall_s\": %.0f}\n", n, bad, payload,
 		       link, (double)payload / link, wall, wall / mb, cpu, cpu / mb, link_s,
 		       in.link_rate, s1.packets_sent - s0.packets_sent, s1.retries - s0.retries,
-		       s1.naks - s0.naks, s1.timeouts - s0.timeouts);
+		       s1.naks - s0.naks, s1.timeouts - s0.timeouts, up_s, up_s > 0 ? 8.0 * n / up_s : 0,
+		       up_ratio, ca[MMF_COUNTER_CYCLES], cyc_per_s);
 	} else {
 		printf("bench link on %s: %u words written and read back, %" PRIu64 " differ\n",
 		       o->board, n, bad);
@@ -100,6 +120,10 @@ int bench_link(const struct cli_opts *o)
 		       in.link_rate, in.link == 0 ? "baud" : "Hz");
 		printf("retries      %" PRIu64 " (naks %" PRIu64 ", timeouts %" PRIu64 ")\n",
 		       s1.retries - s0.retries, s1.naks - s0.naks, s1.timeouts - s0.timeouts);
+		printf("upload       %.4f s of board time (%u cycles): %.0f bytes/s, %.3f of the line's "
+		       "bound\n", up_s, cw[MMF_COUNTER_CYCLES], up_s > 0 ? 8.0 * n / up_s : 0, up_ratio);
+		printf("board clock  %u cycles in %.3f s wall: %.2f M cycles per wall second\n",
+		       ca[MMF_COUNTER_CYCLES], wall, cyc_per_s / 1e6);
 	}
 	if (bad) {
 		fprintf(stderr, "mmfree: bench link: %" PRIu64 " of %u words differ, the first at address "

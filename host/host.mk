@@ -50,16 +50,21 @@ $(BUILD)/lib/pkgconfig/mmfree.pc: host/host.mk host/include/mmfree.h
 	@mkdir -p $(@D)
 	printf '$(call mmfree_pc,$(PREFIX))' > $@
 
-# the `sim` board: the SoC's RTL under Verilator (fast mode and UART mode), linked into the CLI only
-# (libmmfree itself stays plain C; its `sim` is a weak symbol there)
+# the `sim` board: the SoC's RTL under Verilator, linked into the CLI and mmfree-vboard only
+# (libmmfree itself stays plain C; its `sim` is a weak symbol there). Three models:
+#   fast   rtl/mmf_soc_core.v, every engine, bytes straight to the packet layer   (`sim`)
+#   uart   sim/vboard_uart.v, the same core behind its UART                        (`sim?uart=1`)
+#   board  sim/vboard_board.v around boards/$(BOARD)'s own top (SIM_DEFINES)       (`sim:$(BOARD)`)
+# each built for speed under $(VSIM)/ (for the CLI) and with FST tracing under $(VSIM)/trace/ (for
+# mmfree-vboard --trace).
 VSIM     := $(BUILD)/vsim
-# The virtual board is built for speed: no assertions and no tracing compiled in (the testbenches
-# of sim/ keep both), and the model's C++ at -O3 instead of Verilator's default -Os: 1.3 M -> 2.1 M
-# simulated cycles per second through the UART (docs/soc.md).
+# Built for speed: no assertions compiled in (the testbenches of sim/ keep them), and the model's
+# C++ at -O3 instead of Verilator's default -Os: 1.3 M -> 2.1 M simulated cycles per second through
+# the UART (docs/soc.md).
 VSIMFLAGS := -O3 --x-assign fast --x-initial fast -Wall -Wno-fatal -I$(CURDIR)/$(GEN) -I$(CURDIR)/rtl \
-	--build -j $(JOBS) -MAKEFLAGS "OPT_FAST=-O3 OPT_GLOBAL=-O2"
+	-I$(CURDIR)/sim/ice40 -I$(CURDIR)/boards/$(BOARD) --build -j $(JOBS) \
+	-MAKEFLAGS "OPT_FAST=-O3 OPT_GLOBAL=-O2"
 VINC     := $(shell verilator --getenv VERILATOR_ROOT 2>/dev/null)/include
-VSIM_LIB := $(VSIM)/fast/Vmmf_soc_core__ALL.a $(VSIM)/uart/Vvboard_uart__ALL.a $(VSIM)/libverilated.a
 VRT_SRC  := verilated.cpp verilated_threads.cpp verilated_fst_c.cpp
 $(VSIM)/libverilated.a:
 	@mkdir -p $(VSIM)/rt
@@ -67,18 +72,34 @@ $(VSIM)/libverilated.a:
 		$(CXX) -std=c++17 -O2 -DVM_TRACE=1 -DVM_TRACE_FST=1 -isystem $(VINC) -isystem $(VINC)/vltstd \
 			-c $(VINC)/$$f -o $${f%.cpp}.o || exit 1; done
 	ar rcs $@ $(addprefix $(VSIM)/rt/,$(VRT_SRC:.cpp=.o))
-$(VSIM)/fast/Vmmf_soc_core__ALL.a: $(RTL) $(GEN_VH) host/host.mk
-	@mkdir -p $(VSIM)/fast
-	verilator --cc $(VSIMFLAGS) --top-module mmf_soc_core --Mdir $(VSIM)/fast \
-		$(CURDIR)/rtl/mmf_soc_core.v > $(VSIM)/fast.log 2>&1 || { tail -30 $(VSIM)/fast.log; exit 1; }
-$(VSIM)/uart/Vvboard_uart__ALL.a: $(RTL) $(GEN_VH) sim/vboard_uart.v host/host.mk
-	@mkdir -p $(VSIM)/uart
-	verilator --cc $(VSIMFLAGS) --top-module vboard_uart -GDIV=4 --Mdir $(VSIM)/uart \
-		$(CURDIR)/sim/vboard_uart.v > $(VSIM)/uart.log 2>&1 || { tail -30 $(VSIM)/uart.log; exit 1; }
+
+# $(1) = model dir, $(2) = class prefix, $(3) = top module, $(4) = source, $(5) = extra flags
+define VSIM_MODEL
+$(1)/$(2)__ALL.a: $(RTL) $(GEN_VH) $(4) $(wildcard sim/ice40/*.v boards/$(BOARD)/*.v) boards/$(BOARD)/board.mk host/host.mk
+	@mkdir -p $(1)
+	verilator --cc $(VSIMFLAGS) $(5) --prefix $(2) --top-module $(3) --Mdir $(1) \
+		$(CURDIR)/$(4) > $(1).log 2>&1 || { tail -30 $(1).log; exit 1; }
+endef
+# $(1) = where, $(2) = extra flags (tracing)
+define VSIM_MODELS
+$(call VSIM_MODEL,$(1)/fast,Vmmf_soc_core,mmf_soc_core,rtl/mmf_soc_core.v,$(2))
+$(call VSIM_MODEL,$(1)/uart,Vvboard_uart,vboard_uart,sim/vboard_uart.v,-GDIV=4 $(2))
+$(call VSIM_MODEL,$(1)/board,Vboard,vboard_board,sim/vboard_board.v,$(SIM_DEFINES) $(2))
+endef
+$(eval $(call VSIM_MODELS,$(VSIM),))
+$(eval $(call VSIM_MODELS,$(VSIM)/trace,--trace-fst))
+vsim_libs = $(1)/fast/Vmmf_soc_core__ALL.a $(1)/uart/Vvboard_uart__ALL.a $(1)/board/Vboard__ALL.a
+VSIM_LIB   := $(call vsim_libs,$(VSIM)) $(VSIM)/libverilated.a
+VSIM_TLIB  := $(call vsim_libs,$(VSIM)/trace) $(VSIM)/libverilated.a
+SIM_CXXFLAGS = -std=c++17 -O2 -g -Wall -Wextra -Werror -Ihost/include -Ihost/src -Ihls_c \
+	-DMMF_SIM_BOARD='"$(BOARD)"' -isystem $(1)/fast -isystem $(1)/uart -isystem $(1)/board \
+	-isystem $(VINC) -isystem $(VINC)/vltstd
 $(BUILD)/host/transport_sim.o: host/src/transport_sim.cpp $(HOST_HDR) $(VSIM_LIB)
 	@mkdir -p $(@D)
-	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror -Ihost/include -Ihost/src -Ihls_c -isystem $(VSIM)/fast \
-		-isystem $(VSIM)/uart -isystem $(VINC) -isystem $(VINC)/vltstd -c $< -o $@
+	$(CXX) $(call SIM_CXXFLAGS,$(VSIM)) -c $< -o $@
+$(BUILD)/host/transport_sim_trace.o: host/src/transport_sim.cpp $(HOST_HDR) $(VSIM_TLIB)
+	@mkdir -p $(@D)
+	$(CXX) $(call SIM_CXXFLAGS,$(VSIM)/trace) -DMMF_SIM_TRACE -c $< -o $@
 
 # the CLI: statically linked, so build/bin/mmfree runs without LD_LIBRARY_PATH
 $(BIN)/mmfree: $(HOST_CLI_SRC) $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim.o $(VSIM_LIB)
@@ -87,13 +108,20 @@ $(BIN)/mmfree: $(HOST_CLI_SRC) $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/hos
 	$(CXX) $(addprefix $(BUILD)/host/,$(notdir $(HOST_CLI_SRC:.c=.o))) $(BUILD)/lib/libmmfree.a \
 		$(BUILD)/host/transport_sim.o $(VSIM_LIB) -lz -lcjson -lm -pthread -o $@
 
+# the virtual board as a server: sim/vboard_main.c on libmmfree's `sim` (traced models)
+$(BIN)/mmfree-vboard: sim/vboard_main.c $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o $(VSIM_TLIB)
+	@mkdir -p $(@D) $(BUILD)/host
+	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c -c $< -o $(BUILD)/host/vboard_main.o
+	$(CXX) $(BUILD)/host/vboard_main.o $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o \
+		$(VSIM_TLIB) -lz -lcjson -lm -pthread -o $@
+
 # host tests: tests/host_<name>.c; they may use the internals (host/src/*.h) of the static library
 HOST_TESTS := $(patsubst tests/%.c,$(BIN)/%,$(wildcard tests/host_*.c))
 $(BIN)/host_%: tests/host_%.c tests/host_common.h tests/check.h $(HOST_HDR) $(BUILD)/lib/libmmfree.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c $< $(BUILD)/lib/libmmfree.a -lz -lcjson -lm -o $@
 
-PROGRAMS += $(HOST_LIBS) $(BIN)/mmfree $(HOST_TESTS)
+PROGRAMS += $(HOST_LIBS) $(BIN)/mmfree $(BIN)/mmfree-vboard $(HOST_TESTS)
 
 .PHONY: install
 install: $(HOST_LIBS) $(BIN)/mmfree

@@ -178,7 +178,8 @@ static void test_uris(void)
 		{ "cpu?dead_for=5", MMF_ERR_ARG, "needs dead_after" },
 		{ "cpu:x", MMF_ERR_ARG, "takes no" },
 		{ "sim", MMF_ERR_UNSUPPORTED, "built without the Verilator board" },
-		{ "socket:/tmp/mmf.sock", MMF_ERR_UNSUPPORTED, "not built yet" },
+		{ "socket:/tmp/mmfree-no-such.sock", MMF_ERR_NO_BOARD, "no virtual board listening" },
+		{ "socket:", MMF_ERR_ARG, "socket needs a path" },
 		{ "ftdi:FT1234", MMF_ERR_UNSUPPORTED, "not built yet" },
 		{ "ftdi?dead_after=3", MMF_ERR_ARG, "cpu' only" },
 	};

@@ -36,6 +36,8 @@ run device-model build/bin/test_dev
 run host tests/test_host.sh
 # the same library and CLI against the SoC's RTL under Verilator (board sim, fast and UART mode)
 run sim-board tests/test_sim_board.sh
+# the virtual board as a server (mmfree-vboard) behind socket:PATH: commands, faults, a killed board
+run vboard tests/test_vboard.sh
 
 # rtl: lint and formal proofs of the stream handshakes
 run lint tests/test_lint.sh

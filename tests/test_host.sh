@@ -100,8 +100,10 @@ check cli-bad-uri 2 $MMFREE info --board nonsense
 says cli-bad-uri "^mmfree: open board: board URI 'nonsense': unknown board 'nonsense' .*\(MMF_ERR_ARG\)"
 check cli-bad-option 2 $MMFREE info --board 'cpu?speed=9'
 says cli-bad-option "unknown option 'speed' .*\(MMF_ERR_ARG\)"
-check cli-unbuilt 1 $MMFREE info --board socket:/tmp/mmfree-none.sock
+check cli-unbuilt 1 $MMFREE info --board ftdi
 says cli-unbuilt "not built yet .*\(MMF_ERR_UNSUPPORTED\)"
+check cli-no-vboard 1 $MMFREE info --board socket:/tmp/mmfree-none.sock
+says cli-no-vboard "no virtual board listening there .*mmfree-vboard --listen .*\(MMF_ERR_NO_BOARD\)"
 check cli-dead-board 1 $MMFREE info --board 'cpu?dead_after=5'
 says cli-dead-board "^mmfree: open board 'cpu\?dead_after=5': SYNC seq 0: no answer after 8 tries .*\(MMF_ERR_TIMEOUT\)"
 

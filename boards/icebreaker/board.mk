@@ -8,3 +8,6 @@ PROGRAMMER  := iceprog
 # The SoC top for this board and its pins.
 TOP         := icebreaker_top
 PCF         := boards/icebreaker/icebreaker.pcf
+# The virtual board (`sim:icebreaker`, mmfree-vboard --board icebreaker): this board's top under
+# Verilator with sim/vboard_board.v; its oscillator input and UART divisor.
+SIM_DEFINES := +define+BOARD_TOP=icebreaker_top +define+BOARD_CLK=i_clk12 -GDIV=4

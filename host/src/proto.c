@@ -255,8 +255,18 @@ static int classify(mmfi_link *l, const mmfi_packet *p, uint8_t cmd, uint8_t seq
 }
 
 /* Wait until try_ms have passed for the answer to (cmd, seq). */
+/* A transport failed: its own message (it writes into the same buffer) follows `what`. */
+static void transport_fail(mmfi_link *l, const char *what)
+{
+	char why[MMFI_MSG];
+
+	snprintf(why, sizeof(why), "%s", l->err ? l->err : "");
+	mmfi_msg(l->err, l->err_len, "%s%s%s", what, why[0] ? ": " : "", why);
+}
+
 static int wait_answer(mmfi_link *l, uint8_t cmd, uint8_t seq, uint32_t try_ms)
 {
+	char what[MMFI_MSG];
 	uint64_t deadline = mmfi_now_us() + (uint64_t)try_ms * 1000u, now;
 	uint32_t left_ms;
 	size_t used, got;
@@ -278,8 +288,9 @@ static int wait_answer(mmfi_link *l, uint8_t cmd, uint8_t seq, uint32_t try_ms)
 		left_ms = (uint32_t)((deadline - now + 999u) / 1000u);
 		r = l->t->ops->recv(l->t, l->pend, sizeof(l->pend), left_ms, &got);
 		if (r) {
-			mmfi_msg(l->err, l->err_len, "%s seq %u: receiving from %s failed",
+			snprintf(what, sizeof(what), "%s seq %u: receiving from %s failed",
 				 mmfi_cmd_name(cmd), seq, l->t->name);
+			transport_fail(l, what);
 			return r;
 		}
 		if (got == 0)
@@ -318,8 +329,10 @@ static int request_once(mmfi_link *l, uint8_t cmd, const uint8_t *payload, uint1
 		l->st.bytes_out += n;
 		r = l->t->ops->send(l->t, l->tx, n);
 		if (r) {
-			mmfi_msg(l->err, l->err_len, "%s seq %u: sending %zu bytes to %s failed",
+			char what[MMFI_MSG];
+			snprintf(what, sizeof(what), "%s seq %u: sending %zu bytes to %s failed",
 				 mmfi_cmd_name(cmd), seq, n, l->t->name);
+			transport_fail(l, what);
 			goto fail;
 		}
 		r = wait_answer(l, cmd, seq, l->timeout_ms + link_ms);

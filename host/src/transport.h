@@ -43,13 +43,35 @@ struct mmfi_fault_opts {
 
 /* The hls_c device model in-process (transport_cpu.c). */
 int mmfi_cpu_open(const struct mmfi_cpu_opts *o, mmfi_transport **out, char *err, size_t err_len);
-/* The Verilator SoC in-process (transport_sim.cpp, linked into build/bin/mmfree only: a weak
- * symbol, NULL in programs built without it). uart: through the SoC's UART, else the fast mode. */
-int mmfi_sim_open(int uart, mmfi_transport **out, char *err, size_t err_len)
+/* The Verilator SoC in-process (transport_sim.cpp, linked into build/bin/mmfree and mmfree-vboard
+ * only: weak symbols, NULL in programs built without it). */
+struct mmfi_sim_opts {
+	int uart;                   /* the generic core behind its UART instead of the fast mode */
+	const char *board;          /* a board's own top ("icebreaker"), or NULL / "" for the core */
+	const char *trace;          /* FST file for a window of cycles (mmfree-vboard only), or NULL */
+	uint64_t trace_from;        /* first cycle traced */
+	uint64_t trace_to;          /* cycle after the last one traced */
+};
+int mmfi_sim_open(const struct mmfi_sim_opts *o, mmfi_transport **out, char *err, size_t err_len)
 #ifdef __GNUC__
 	__attribute__((weak))
 #endif
 	;
+/* Run a sim transport (not a wrapper of one) for up to `cycles` cycles, less once it has bytes for
+ * the host: the board's clock between the host's bytes (mmfree-vboard). */
+void mmfi_sim_step(mmfi_transport *t, uint32_t cycles)
+#ifdef __GNUC__
+	__attribute__((weak))
+#endif
+	;
+/* The board whose top this build simulates as sim:BOARD. */
+const char *mmfi_sim_board_name(void)
+#ifdef __GNUC__
+	__attribute__((weak))
+#endif
+	;
+/* A virtual board in another process on a Unix socket (transport_socket.c). */
+int mmfi_socket_open(const char *path, mmfi_transport **out, char *err, size_t err_len);
 /* Wrap `inner` (taking ownership) in a fault injector (transport_faults.c). */
 int mmfi_faults_open(mmfi_transport *inner, const struct mmfi_fault_opts *o, mmfi_transport **out,
 		     char *err, size_t err_len);

@@ -1,31 +1,49 @@
 /*
  * transport_sim.cpp: the `sim` board, the SoC's RTL under Verilator in-process: the same bytes the
- * host sends to a real board go into rtl/mmf_soc_core.v (fast mode: a byte every 8 cycles, straight
- * into the packet layer) or, with `uart=1`, into sim/vboard_uart.v (line bits at 4 cycles per bit
- * through the SoC's own UART, so link-bound figures are those of a 12 Mbaud board at 48 MHz).
+ * host sends to a real board go into
+ *   sim             rtl/mmf_soc_core.v, every engine (fast mode: a byte every 8 cycles, straight into
+ *                   the packet layer, for long runs);
+ *   sim?uart=1      sim/vboard_uart.v: the same core behind its UART, line bits at 4 cycles per bit
+ *                   (12 Mbaud at 48 MHz), so link-bound figures are those of a real board;
+ *   sim:BOARD       sim/vboard_board.v: the board's own top module (boards/BOARD/), PLL model,
+ *                   reset-after-lock, PHY and the engines its bitstream carries, through its UART.
+ * Built twice: into build/bin/mmfree against the models built for speed, and into mmfree-vboard
+ * against models with FST tracing compiled in (MMF_SIM_TRACE), which can dump a window of cycles.
  *
  * The transport's clock is simulated time: a wait of timeout_ms simulates that many milliseconds of
- * the 48 MHz core (about 3 s of wall time per 100 ms), so give `sim` a short timeout_ms (5 is safe:
+ * the 48 MHz core (about 2 s of wall time per 100 ms), so give `sim` a short timeout_ms (5 is safe:
  * the longest command, a RUN over the whole weight memory, takes under 1 ms).
  */
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <new>
+#include <string>
 
+#include "Vboard.h"
 #include "Vmmf_soc_core.h"
 #include "Vvboard_uart.h"
 #include "verilated.h"
+#ifdef MMF_SIM_TRACE
+#include "verilated_fst_c.h"
+#endif
 
 extern "C" {
 #include "mmfree.h"
 #include "transport.h"
 }
 
+#ifndef MMF_SIM_BOARD
+#define MMF_SIM_BOARD "icebreaker"
+#endif
+
 namespace {
 
 const uint64_t SIM_CLOCK_HZ = 48000000;
 const uint32_t FAST_BYTE_CYCLES = 8;
+const int BOARD_BOOT_CYCLES = 64;      /* a board top resets itself after its PLL locks */
 
 /* One simulated board: the Verilated top and the bytes in flight both ways. */
 struct SimBoard {
@@ -34,6 +52,8 @@ struct SimBoard {
 	std::deque<uint8_t> to_host;          /* board bytes not yet read by the host */
 	uint64_t cycles = 0;                  /* simulated core cycles */
 	uint32_t gap = 0;                     /* fast mode: cycles since the last byte went in */
+	std::string trace;                    /* FST file, or empty */
+	uint64_t trace_from = 0, trace_to = 0; /* its window of cycles [from, to) */
 	virtual ~SimBoard() {}
 	virtual void step() = 0;              /* one clock cycle, moving bytes both ways */
 };
@@ -41,10 +61,19 @@ struct SimBoard {
 template <class V> struct SimTop : SimBoard {
 	std::unique_ptr<V> top;
 	bool uart;
+#ifdef MMF_SIM_TRACE
+	std::unique_ptr<VerilatedFstC> fst;   /* open while in the trace window */
+#endif
 
-	SimTop(bool u) : uart(u)
+	SimTop(bool u, const struct mmfi_sim_opts *o) : uart(u)
 	{
 		ctx.reset(new VerilatedContext);
+		if (o->trace) {
+			trace = o->trace;
+			trace_from = o->trace_from;
+			trace_to = o->trace_to;
+			ctx->traceEverOn(true);
+		}
 		top.reset(new V(ctx.get()));
 		top->i_clk = 0;
 		top->i_reset = 1;
@@ -55,14 +84,46 @@ template <class V> struct SimTop : SimBoard {
 			clock();
 		top->i_reset = 0;
 	}
-	~SimTop() { top->final(); }
+	~SimTop()
+	{
+#ifdef MMF_SIM_TRACE
+		if (fst)
+			fst->close();
+#endif
+		top->final();
+	}
+
+	void dump(uint64_t t)
+	{
+#ifdef MMF_SIM_TRACE
+		if (trace.empty())
+			return;
+		if (!fst && cycles >= trace_from && cycles < trace_to) {
+			fst.reset(new VerilatedFstC);
+			top->trace(fst.get(), 99);
+			fst->open(trace.c_str());
+		}
+		if (fst) {
+			fst->dump(t);
+			if (cycles >= trace_to) {
+				fst->close();
+				fst.reset();
+				trace.clear();
+			}
+		}
+#else
+		(void)t;
+#endif
+	}
 
 	void clock()
 	{
 		top->i_clk = 1;
 		top->eval();
+		dump(2 * cycles + 1);
 		top->i_clk = 0;
 		top->eval();
+		dump(2 * cycles + 2);
 		cycles++;
 	}
 
@@ -87,11 +148,13 @@ template <class V> struct SimTop : SimBoard {
 
 template <> bool SimTop<Vmmf_soc_core>::rx_ready() { return true; }
 template <> bool SimTop<Vvboard_uart>::rx_ready() { return top->o_rx_ready; }
+template <> bool SimTop<Vboard>::rx_ready() { return top->o_rx_ready; }
 
 /* What the C side holds: the transport header first, then the board. */
 struct SimHandle {
 	mmfi_transport base;                  /* must be first */
 	SimBoard *b;                          /* the simulated board */
+	char name[48];                        /* "sim:icebreaker" */
 };
 
 SimBoard *board(mmfi_transport *t) { return reinterpret_cast<SimHandle *>(t)->b; }
@@ -132,21 +195,63 @@ const struct mmfi_transport_ops sim_ops = {sim_send, sim_recv, sim_close};
 
 } // namespace
 
-extern "C" int mmfi_sim_open(int uart, mmfi_transport **out, char *err, size_t err_len)
+extern "C" void mmfi_sim_step(mmfi_transport *t, uint32_t cycles)
 {
-	SimHandle *h;
+	SimBoard *s = board(t);
+
+	for (uint32_t i = 0; i < cycles && s->to_host.empty(); i++)
+		s->step();
+}
+
+extern "C" const char *mmfi_sim_board_name(void)
+{
+	return MMF_SIM_BOARD;
+}
+
+extern "C" int mmfi_sim_open(const struct mmfi_sim_opts *o, mmfi_transport **out, char *err, size_t err_len)
+{
+	SimHandle *h = nullptr;
+	bool is_board = o->board && o->board[0];
+
+	if (is_board && strcmp(o->board, MMF_SIM_BOARD)) {
+		mmfi_msg(err, err_len, "sim:%s: this build simulates the %s board (make BOARD=%s builds "
+			 "another)", o->board, MMF_SIM_BOARD, o->board);
+		return MMF_ERR_NO_BOARD;
+	}
+	if (is_board && o->uart) {
+		mmfi_msg(err, err_len, "sim:%s: a board's own top has its board's link; uart=1 is for "
+			 "the generic 'sim'", o->board);
+		return MMF_ERR_ARG;
+	}
+#ifndef MMF_SIM_TRACE
+	if (o->trace) {
+		mmfi_msg(err, err_len, "sim: this program has no tracing compiled in (mmfree-vboard "
+			 "--trace has)");
+		return MMF_ERR_UNSUPPORTED;
+	}
+#endif
 	try {
 		h = new SimHandle();
-		if (uart)
-			h->b = new SimTop<Vvboard_uart>(true);
-		else
-			h->b = new SimTop<Vmmf_soc_core>(false);
+		if (is_board) {
+			auto *b = new SimTop<Vboard>(true, o);
+			/* the board's PLL locks and its reset counter runs out before it hears anything */
+			for (int i = 0; i < BOARD_BOOT_CYCLES; i++)
+				b->clock();
+			h->b = b;
+		} else if (o->uart) {
+			h->b = new SimTop<Vvboard_uart>(true, o);
+		} else {
+			h->b = new SimTop<Vmmf_soc_core>(false, o);
+		}
 	} catch (const std::bad_alloc &) {
+		delete h;
 		mmfi_msg(err, err_len, "sim board: out of memory for the Verilator model");
 		return MMF_ERR_NOMEM;
 	}
+	snprintf(h->name, sizeof(h->name), "%s%s", is_board ? "sim:" : o->uart ? "sim(uart)" : "sim",
+		 is_board ? o->board : "");
 	h->base.ops = &sim_ops;
-	h->base.name = uart ? "sim(uart)" : "sim";
+	h->base.name = h->name;
 	h->base.err = err;
 	h->base.err_len = err_len;
 	*out = &h->base;

@@ -1,6 +1,7 @@
 /*
- * uri.c: board URIs. "cpu" (the hls_c device model in-process), "sim" (the SoC's RTL under Verilator, in
- * build/bin/mmfree), "socket:PATH" (a virtual board in another process, not built yet), "ftdi[:SERIAL]" (a board on an FTDI bridge, not built yet). Options after
+ * uri.c: board URIs. "cpu" (the hls_c device model in-process), "sim", "sim?uart=1", "sim:BOARD" (the
+ * SoC's RTL under Verilator, in build/bin/mmfree), "socket:PATH" (a virtual board in another process,
+ * mmfree-vboard), "ftdi[:SERIAL]" (a board on an FTDI bridge, not built yet). Options after
  * '?', separated by '&': faults=RATE, seed=S, timeout_ms=N; for cpu, dead_after=N and dead_for=M (the
  * link is cut after the host's N-th byte, for M bytes or for good).
  */
@@ -152,17 +153,21 @@ int mmfi_uri_transport(const struct mmfi_uri *u, const char *uri, mmfi_transport
 				 "board (build/bin/mmfree has it)", uri);
 			return MMF_ERR_UNSUPPORTED;
 		}
-		r = mmfi_sim_open(u->uart, &t, err, err_len);
+		struct mmfi_sim_opts so = { u->uart, u->arg, NULL, 0, 0 };
+		r = mmfi_sim_open(&so, &t, err, err_len);
 		if (r)
 			return r;
-	} else if (!strcmp(u->kind, "socket") || !strcmp(u->kind, "ftdi")) {
-		if (!strcmp(u->kind, "socket") && !u->arg[0]) {
+	} else if (!strcmp(u->kind, "socket")) {
+		if (!u->arg[0]) {
 			mmfi_msg(err, err_len, "board URI '%s': socket needs a path (socket:PATH)", uri);
 			return MMF_ERR_ARG;
 		}
-		mmfi_msg(err, err_len, "board '%s': the %s transport is not built yet (use 'cpu', the "
-			 "device model in-process)", uri,
-			 !strcmp(u->kind, "ftdi") ? "FTDI (libusb)" : "Verilator simulation");
+		r = mmfi_socket_open(u->arg, &t, err, err_len);
+		if (r)
+			return r;
+	} else if (!strcmp(u->kind, "ftdi")) {
+		mmfi_msg(err, err_len, "board '%s': the FTDI (libusb) transport is not built yet (use "
+			 "'sim' or 'socket:PATH' with mmfree-vboard)", uri);
 		return MMF_ERR_UNSUPPORTED;
 	} else {
 		mmfi_msg(err, err_len, "board URI '%s': unknown board '%s' (boards: cpu, sim, "

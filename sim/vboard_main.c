@@ -1,0 +1,310 @@
+/*
+ * vboard_main.c: mmfree-vboard, the virtual board as a server. The SoC's RTL under Verilator (the
+ * board's own top, or the generic core) answers the link bytes of one host at a time on a Unix
+ * socket; hosts open it as `--board socket:PATH`. Options inject link faults and dump an FST trace
+ * of a window of cycles.
+ *
+ * Simulated time runs while the link is busy and for IDLE_CYCLES of board time after the last byte
+ * (4 ms at 48 MHz: long enough for any command to finish and for the board's inter-byte timeout to
+ * drop a cut packet), in slices of SLICE_CYCLES between which the socket is read; then it stops
+ * until the host sends again, so an idle virtual board costs no CPU. Like a real board's, the cycle
+ * counter of a virtual board on a socket therefore also counts some of the time the host takes.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "mmfree.h"
+#include "transport.h"
+
+enum {
+	EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2,
+	IDLE_CYCLES = 192000,       /* board time simulated after the last byte */
+	SLICE_CYCLES = 2048,        /* board time between two looks at the socket */
+	BUF = 4096,                 /* bytes moved per step */
+};
+
+/* Options. */
+struct vb_opts {
+	const char *board;          /* --board: the built board's name, or "sim" for the generic core */
+	const char *listen;         /* --listen PATH */
+	int uart;                   /* --uart: the generic core behind its UART */
+	double errors;              /* --inject-errors RATE */
+	uint64_t seed;              /* --seed S */
+	const char *trace;          /* --trace FILE */
+	uint64_t trace_from;        /* --trace-from CYCLE */
+	uint64_t trace_to;          /* --trace-to CYCLE */
+	int once;                   /* --once: serve one host, then exit */
+	int quiet;                  /* --quiet */
+};
+
+static volatile sig_atomic_t stop;  /* SIGINT / SIGTERM seen */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void help(FILE *f)
+{
+	const char *b = mmfi_sim_board_name ? mmfi_sim_board_name() : "?";
+
+	fprintf(f, "usage: mmfree-vboard --listen PATH [--board %s|sim] [--uart] [--inject-errors RATE]\n"
+		"                     [--seed S] [--trace FILE --trace-from C --trace-to C] [--once]\n\n"
+		"Serve the virtual board on a Unix socket: the SoC's RTL under Verilator answers the link\n"
+		"bytes of one host at a time. Hosts use it as --board socket:PATH, e.g.\n"
+		"  mmfree-vboard --listen /tmp/vb.sock &\n"
+		"  mmfree info --board socket:/tmp/vb.sock\n\n"
+		"  --listen PATH         the socket to create (a stale socket there is replaced)\n"
+		"  --board NAME          %s (default): the board's own top module as its bitstream has it\n"
+		"                        (PLL, reset, UART at its baud in simulated time, its engines);\n"
+		"                        sim: the generic core with every engine, bytes fed straight in\n"
+		"  --uart                with --board sim: through the core's UART at 12 Mbaud\n"
+		"  --inject-errors RATE  each link byte, both ways, is flipped, dropped or doubled with\n"
+		"                        probability RATE (repeatable with --seed S, default 1)\n"
+		"  --trace FILE          write an FST trace (GTKWave) of cycles [--trace-from, --trace-to)\n"
+		"  --once                exit when the first host disconnects\n"
+		"  --quiet               no messages but errors\n\n"
+		"The board keeps its weight memory across hosts, as a real board does until it is reset.\n",
+		b, b);
+}
+
+static int usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "mmfree-vboard: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (try 'mmfree-vboard --help')\n");
+	return EXIT_USAGE;
+}
+
+static int parse(int argc, char **argv, struct vb_opts *o)
+{
+	char *end;
+	int a;
+
+	for (a = 1; a < argc; a++) {
+		const char *opt = argv[a];
+		const char *val = a + 1 < argc ? argv[a + 1] : NULL;
+		if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
+			help(stdout);
+			return EXIT_OK;
+		}
+		if (!strcmp(opt, "--uart")) {
+			o->uart = 1;
+			continue;
+		}
+		if (!strcmp(opt, "--once")) {
+			o->once = 1;
+			continue;
+		}
+		if (!strcmp(opt, "--quiet")) {
+			o->quiet = 1;
+			continue;
+		}
+		if (strcmp(opt, "--listen") && strcmp(opt, "--board") && strcmp(opt, "--inject-errors") &&
+		    strcmp(opt, "--seed") && strcmp(opt, "--trace") && strcmp(opt, "--trace-from") &&
+		    strcmp(opt, "--trace-to"))
+			return usage("unknown option '%s'", opt);
+		if (!val)
+			return usage("%s needs a value", opt);
+		a++;
+		errno = 0;
+		if (!strcmp(opt, "--listen")) {
+			o->listen = val;
+		} else if (!strcmp(opt, "--board")) {
+			o->board = val;
+		} else if (!strcmp(opt, "--trace")) {
+			o->trace = val;
+		} else if (!strcmp(opt, "--inject-errors")) {
+			o->errors = strtod(val, &end);
+			if (!*val || *end || !(o->errors >= 0) || o->errors > 1)
+				return usage("--inject-errors '%s': a probability, 0 to 1", val);
+		} else {
+			unsigned long long v = strtoull(val, &end, 0);
+			if (!*val || *val == '-' || *end || errno)
+				return usage("'%s': not a whole number", val);
+			if (!strcmp(opt, "--seed"))
+				o->seed = v;
+			else if (!strcmp(opt, "--trace-from"))
+				o->trace_from = v;
+			else
+				o->trace_to = v;
+		}
+	}
+	if (!o->listen)
+		return usage("%s", "--listen PATH is required");
+	if (o->uart && strcmp(o->board, "sim"))
+		return usage("--uart is for --board sim (board '%s' has its own link)", o->board);
+	if (o->trace && o->trace_to <= o->trace_from)
+		return usage("%s", "--trace needs --trace-to above --trace-from (a window of cycles)");
+	return -1;
+}
+
+/* Write all of buf to the host; 0, or -1 when the host has gone. */
+static int put_all(int fd, const uint8_t *buf, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = send(fd, buf, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* One host, until it disconnects: t carries the bytes (through the fault injector, if any), sim is
+ * the board itself. Counts the bytes moved each way into *in, *out. */
+static int serve(int fd, mmfi_transport *t, mmfi_transport *sim, uint64_t *in, uint64_t *out)
+{
+	uint8_t buf[BUF];
+	struct pollfd p = { fd, POLLIN, 0 };
+	size_t got;
+	ssize_t n;
+	uint32_t idle = IDLE_CYCLES;
+	int r;
+
+	while (!stop) {
+		r = poll(&p, 1, idle >= IDLE_CYCLES ? 200 : 0);
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r > 0) {
+			n = recv(fd, buf, sizeof(buf), 0);
+			if (n <= 0)
+				return 0;       /* the host closed the connection */
+			*in += (uint64_t)n;
+			if (t->ops->send(t, buf, (size_t)n))
+				return -1;
+			idle = 0;
+		}
+		if (idle >= IDLE_CYCLES)
+			continue;
+		/* a slice of board time, shorter once the board has bytes for the host; then take them */
+		mmfi_sim_step(sim, SLICE_CYCLES);
+		if (t->ops->recv(t, buf, sizeof(buf), 0, &got))
+			return -1;
+		if (got) {
+			*out += got;
+			if (put_all(fd, buf, got))
+				return 0;
+			idle = 0;
+		} else {
+			idle += SLICE_CYCLES;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct vb_opts o = { 0 };
+	struct mmfi_sim_opts so = { 0 };
+	struct mmfi_fault_opts fo;
+	struct sockaddr_un a;
+	struct sigaction sa;
+	struct stat st;
+	mmfi_transport *t = NULL, *sim;
+	char err[512];
+	uint64_t in = 0, out = 0;
+	int lfd = -1, fd, r, ret = EXIT_FAIL;
+
+	if (!mmfi_sim_open) {
+		fprintf(stderr, "mmfree-vboard: built without the Verilator board\n");
+		return EXIT_FAIL;
+	}
+	o.board = mmfi_sim_board_name();
+	o.seed = 1;
+	r = parse(argc, argv, &o);
+	if (r >= 0)
+		return r;
+	so.uart = o.uart;
+	so.board = strcmp(o.board, "sim") ? o.board : NULL;
+	so.trace = o.trace;
+	so.trace_from = o.trace_from;
+	so.trace_to = o.trace_to;
+	r = mmfi_sim_open(&so, &t, err, sizeof(err));
+	sim = t;
+	if (r) {
+		fprintf(stderr, "mmfree-vboard: %s (%s)\n", err, mmf_error_name(r));
+		return r == MMF_ERR_ARG || r == MMF_ERR_NO_BOARD ? EXIT_USAGE : EXIT_FAIL;
+	}
+	if (o.errors > 0) {
+		fo.rate = o.errors;
+		fo.seed = o.seed;
+		r = mmfi_faults_open(t, &fo, &t, err, sizeof(err));
+		if (r) {
+			fprintf(stderr, "mmfree-vboard: %s\n", err);
+			return EXIT_FAIL;
+		}
+	}
+	if (strlen(o.listen) >= sizeof(a.sun_path)) {
+		fprintf(stderr, "mmfree-vboard: --listen %s: longer than %zu bytes\n", o.listen,
+			sizeof(a.sun_path) - 1);
+		goto out;
+	}
+	/* a stale socket from an earlier run is replaced; anything else at the path is kept */
+	if (!lstat(o.listen, &st)) {
+		if (!S_ISSOCK(st.st_mode)) {
+			fprintf(stderr, "mmfree-vboard: --listen %s: a file that is not a socket is there\n",
+				o.listen);
+			goto out;
+		}
+		unlink(o.listen);
+	}
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	strcpy(a.sun_path, o.listen);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 1)) {
+		fprintf(stderr, "mmfree-vboard: --listen %s: %s\n", o.listen, strerror(errno));
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (!o.quiet)
+		fprintf(stderr, "mmfree-vboard: %s board listening on %s%s\n", o.board, o.listen,
+			o.errors > 0 ? " (injecting link errors)" : "");
+	while (!stop) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "mmfree-vboard: accept: %s\n", strerror(errno));
+			goto out;
+		}
+		r = serve(fd, t, sim, &in, &out);
+		close(fd);
+		if (r) {
+			fprintf(stderr, "mmfree-vboard: the simulation failed: %s\n", err);
+			goto out;
+		}
+		if (!o.quiet)
+			fprintf(stderr, "mmfree-vboard: host disconnected (%llu bytes in, %llu out so far)\n",
+				(unsigned long long)in, (unsigned long long)out);
+		if (o.once)
+			break;
+	}
+	ret = EXIT_OK;
+out:
+	if (lfd >= 0) {
+		close(lfd);
+		unlink(o.listen);
+	}
+	t->ops->close(t);   /* closes the FST trace too */
+	return ret;
+}

@@ -37,6 +37,8 @@ static void help_main(FILE *f)
 		"  bench engines --board URI [--count N] [--seed S] [--json]\n"
 		"                                                      random matrix-vector products,\n"
 		"                                                      every result checked against hls_c\n"
+		"  mkmodel --out DIR [--hidden D --layers L --vocab V ...]\n"
+		"                                                      write a random checkpoint (HF layout)\n"
 		"  version                                             versions of this tool and protocol\n\n"
 		"`mmfree <command> --help` for each. Exit status: 0 success, 1 failure, 2 usage error.\n\n%s",
 		boards_help);
@@ -346,6 +348,8 @@ int main(int argc, char **argv)
 		r = parse_opts(argc - 2, argv + 2, "info", OPT_BOARD | OPT_JSON, help_info, &o);
 		return r >= 0 ? r : cmd_info(&o);
 	}
+	if (!strcmp(argv[1], "mkmodel"))
+		return cmd_mkmodel(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "bench")) {
 		if (argc < 3)
 			return cli_usage("bench", "%s", "which benchmark: link or engines");

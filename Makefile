@@ -16,7 +16,7 @@ JOBS    ?= 2
 all: programs
 
 help:
-	@echo "make demo           install what is missing, build, run the datapath benchmark"
+	@echo "make demo           install what is missing, build, run a MatMul-free LM on the simulated iCEBreaker"
 	@echo "make test           install what is missing, build and run every test"
 	@echo "make bench-engines  simulate and place-and-route every engine, write $(BUILD)/reports/engines.json"
 	@echo "make bitstream      the SoC for BOARD=$(BOARD): build/$(BOARD)/mmfree.bin and mmfree.json"
@@ -179,7 +179,8 @@ bitstream: deps $(GEN_VH)
 	@bash scripts/bitstream.sh $(BOARD)
 
 demo: deps
-	@$(MAKE) --no-print-directory bench-engines
+	@$(MAKE) --no-print-directory $(BIN)/mmfree
+	@bash scripts/demo.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -36,6 +36,10 @@ run device-model build/bin/test_dev
 run host tests/test_host.sh
 # the same library and CLI against the SoC's RTL under Verilator (board sim, fast and UART mode)
 run sim-board tests/test_sim_board.sh
+# the MatMul-free LM: checkpoints (loader checks, mkmodel), tokenizers, the runtime end to end
+run ckpt tests/test_ckpt.sh
+run tokenizer build/bin/host_tok
+run model tests/test_model.sh
 # the virtual board as a server (mmfree-vboard) behind socket:PATH: commands, faults, a killed board
 run vboard tests/test_vboard.sh
 

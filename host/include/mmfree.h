@@ -146,6 +146,76 @@ struct mmf_link_stats {
 };
 MMF_API int mmf_get_link_stats(const mmf_board *b, struct mmf_link_stats *s);
 
+/* ---- MatMul-free LM (docs/model.md, docs/runtime.md) ---------------------------------------------
+ *
+ * A checkpoint folder in the Hugging Face layout is loaded, checked and quantised once: every
+ * BitLinear weight becomes ternary codes with one absmean scale per tensor (or, for the shift-add
+ * engine, power-of-two codes with one scale), packed in the chosen engine's weight format. The host
+ * computes norms, activation quantisation, gates, the recurrence and residuals in float32; every
+ * matrix-vector product (all projections and lm_head) runs on the engine: on a board, or with the
+ * hls_c kernels on the host when no board is attached.
+ */
+typedef struct mmf_model mmf_model;
+
+struct mmf_model_opts {
+	unsigned engine;            /* MMF engine id: 0 tac (tac5, 40 lanes), 1 sac (sac4), 2 lut (lut3) */
+	mmf_progress_fn progress;   /* load and quantise progress (tensor elements), or NULL */
+	void *progress_user;        /* its argument */
+};
+
+/* What a loaded model is. */
+struct mmf_model_desc {
+	int hidden;                 /* d */
+	int layers;                 /* L */
+	int vocab;                  /* V */
+	int intermediate;           /* I */
+	uint64_t params;            /* parameters in the checkpoint */
+	uint64_t matvec_weights;    /* weights the engine multiplies per token (all BitLinears) */
+	uint64_t packed_words;      /* 64-bit words of packed weights */
+	double quant_error;         /* sqrt(sum (W - Wq)^2 / sum W^2) over all BitLinear weights */
+	const char *tokenizer;      /* "tokenizer.json" or "bytes" */
+	unsigned engine;            /* the engine the weights are packed for */
+	unsigned format;            /* its weight format (enum in mmf_info.engine[].format) */
+	int bos, eos;               /* special token ids */
+};
+
+/* Counters of the run since the last mmf_model_reset_stats(). */
+struct mmf_model_stats {
+	uint64_t tokens;            /* forward steps */
+	uint64_t matvecs;           /* matrix-vector products (per tile of K) */
+	uint64_t macs;              /* weights x activations multiplied (padding excluded) */
+	uint64_t upload_words;      /* weight words written to the board (placement and streaming) */
+	double host_s;              /* wall time in host arithmetic (norms, gates, quantisation) */
+	double engine_s;            /* wall time in matrix-vector products (board or host kernels) */
+	int resident;               /* 1: weights stay on the board; 0: streamed every token */
+	int on_board;               /* 1: attached to a board; 0: host kernels */
+};
+
+/* Load dir (config.json, safetensors, tokenizer): 0 or a negative mmf_error; mmf_model_error(NULL)
+ * says why ("model.safetensors: tensor model.layers.0.attn.i_proj.weight: shape [64, 48], expected
+ * [64, 64] from config.json"). */
+MMF_API int mmf_model_load(const char *dir, const struct mmf_model_opts *o, mmf_model **out);
+MMF_API void mmf_model_free(mmf_model *m);
+MMF_API const char *mmf_model_error(const mmf_model *m);
+MMF_API int mmf_model_describe(const mmf_model *m, struct mmf_model_desc *d);
+/* Run on board b (NULL: the hls_c kernels on the host). The board must have an engine slot with the
+ * model's engine, format and lanes. Weights are placed once: resident when they fit in the weight
+ * memory (uploaded and read back to verify), else streamed through it for every token. */
+MMF_API int mmf_model_attach(mmf_model *m, mmf_board *b);
+/* Zero the recurrent state: the next step is the first token of a new sequence. */
+MMF_API int mmf_model_reset(mmf_model *m);
+/* One token through the model: logits[vocab] for the next one (logits may be NULL for a prompt
+ * token whose logits are not wanted: the lm_head product is then skipped). */
+MMF_API int mmf_model_step(mmf_model *m, int32_t token, float *logits);
+MMF_API int mmf_model_stats(const mmf_model *m, struct mmf_model_stats *s);
+MMF_API void mmf_model_reset_stats(mmf_model *m);
+/* Tokenizer: encode text (bos first when add_bos) into at most max ids; *n = ids needed. */
+MMF_API int mmf_model_encode(const mmf_model *m, const char *text, int add_bos, int32_t *ids, int max,
+			     int *n);
+/* The text bytes of token id after token prev (-1: at the start), NUL-terminated in buf (cut short
+ * to len - 1 bytes); returns the bytes in buf. */
+MMF_API int mmf_model_decode(const mmf_model *m, int32_t prev, int32_t id, char *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,7 @@
  * cJSON sees it (cJSON is written for NUL-terminated strings).
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE             /* madvise(MADV_DONTNEED) */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -1054,6 +1055,20 @@ static void list_add(char *buf, size_t len, int *count, const char *what)
 		snprintf(buf + used, len - used, "%s%s", *count > 1 ? ", " : "", what);
 }
 
+void mmfi_tensor_release(const struct mmfi_tensor *t)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)t->data, e;
+
+	if (pg <= 0)
+		return;
+	e = a + (uintptr_t)t->numel * (uintptr_t)mmfi_dtype_size(t->dtype);
+	a = (a + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+	e &= ~((uintptr_t)pg - 1);
+	if (e > a)
+		madvise((void *)a, e - a, MADV_DONTNEED);
+}
+
 /* The first element of t that is NaN or Inf (every exponent bit set), or -1. Integer tests on the
  * mapping, one loop per element size, so the scan of a large checkpoint stays cheap. */
 static int64_t first_nonfinite(const struct mmfi_tensor *t)
@@ -1130,6 +1145,7 @@ static int model_check(const struct mmfi_ckpt *c, const char *dir, char *err, si
 	for (i = 0; i < c->n_tensors; i++) {
 		t = &c->tensors[i];
 		e = first_nonfinite(t);
+		mmfi_tensor_release(t);     /* the scan need not keep the file resident */
 		if (e >= 0) {
 			float f = mmfi_tensor_get(t, e);
 

@@ -108,6 +108,9 @@ const struct mmfi_tensor *mmfi_ckpt_find(const struct mmfi_ckpt *c, const char *
 /* Element i of t as a float (BF16 and F16 widened exactly: subnormals, infinities, NaN). i must be
  * in [0, numel). */
 float mmfi_tensor_get(const struct mmfi_tensor *t, int64_t i);
+/* Give the mapped pages of t back to the kernel (they are read from the file again if touched):
+ * keeps the resident set of a large checkpoint small after a pass over it. */
+void mmfi_tensor_release(const struct mmfi_tensor *t);
 /* Elements [first, first + n) of t into dst as float32; the range must lie in [0, numel). */
 void mmfi_tensor_read(const struct mmfi_tensor *t, int64_t first, int64_t n, float *dst);
 

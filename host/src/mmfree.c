@@ -37,6 +37,10 @@ static void help_main(FILE *f)
 		"  bench engines --board URI [--count N] [--seed S] [--json]\n"
 		"                                                      random matrix-vector products,\n"
 		"                                                      every result checked against hls_c\n"
+		"  run --model DIR [--prompt TEXT] [--board URI] [--engine tac|lut|sac] ...\n"
+		"                                                      generate with a MatMul-free LM\n"
+		"  bench model --model DIR [--board URI] [--tokens N] [--json]\n"
+		"                                                      load, place and run a model, measured\n"
 		"  mkmodel --out DIR [--hidden D --layers L --vocab V ...]\n"
 		"                                                      write a random checkpoint (HF layout)\n"
 		"  version                                             versions of this tool and protocol\n\n"
@@ -56,10 +60,11 @@ static void help_info(FILE *f)
 
 static void help_bench(FILE *f)
 {
-	fprintf(f, "usage: mmfree bench link|engines --board URI [options]\n\n"
+	fprintf(f, "usage: mmfree bench link|engines|model [options]\n\n"
 		"  link      write random weight words, read them back, compare; link efficiency and time\n"
-		"  engines   random matrix-vector products on every engine, checked against hls_c\n\n"
-		"`mmfree bench link --help`, `mmfree bench engines --help` for their options.\n");
+		"  engines   random matrix-vector products on every engine, checked against hls_c\n"
+		"  model     a MatMul-free LM end to end: load, placement, tokens/s, board cycles\n\n"
+		"`mmfree bench link --help` etc. for their options.\n");
 }
 
 static void help_bench_link(FILE *f)
@@ -352,7 +357,7 @@ int main(int argc, char **argv)
 		return cmd_mkmodel(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "bench")) {
 		if (argc < 3)
-			return cli_usage("bench", "%s", "which benchmark: link or engines");
+			return cli_usage("bench", "%s", "which benchmark: link, engines or model");
 		if (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
 			help_bench(stdout);
 			return EXIT_OK;
@@ -362,12 +367,16 @@ int main(int argc, char **argv)
 				       OPT_BOARD | OPT_JSON | OPT_WORDS | OPT_SEED, help_bench_link, &o);
 			return r >= 0 ? r : bench_link(&o);
 		}
+		if (!strcmp(argv[2], "model"))
+			return bench_model(argc - 3, argv + 3);
 		if (!strcmp(argv[2], "engines")) {
 			r = parse_opts(argc - 3, argv + 3, "bench engines",
 				       OPT_BOARD | OPT_JSON | OPT_COUNT | OPT_SEED, help_bench_engines, &o);
 			return r >= 0 ? r : bench_engines(&o);
 		}
-		return cli_usage("bench", "unknown benchmark '%s' (link or engines)", argv[2]);
+		return cli_usage("bench", "unknown benchmark '%s' (link, engines or model)", argv[2]);
 	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 2, argv + 2);
 	return cli_usage("mmfree", "unknown command '%s'", argv[1]);
 }

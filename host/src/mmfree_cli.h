@@ -49,5 +49,7 @@ int bench_engines(const struct cli_opts *o);
 /* Commands with their own options: argv holds what follows the command name (argc of them); each
  * takes --help. They return the exit status. */
 int cmd_mkmodel(int argc, char **argv);   /* mmfree_mkmodel.c */
+int cmd_run(int argc, char **argv);       /* mmfree_run.c */
+int bench_model(int argc, char **argv);   /* mmfree_run.c: bench model */
 
 #endif

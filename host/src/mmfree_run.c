@@ -1,0 +1,636 @@
+/*
+ * mmfree_run.c: `mmfree run` (generate text with a MatMul-free LM on a board or the host kernels) and
+ * `mmfree bench model` (the same, measured: load, placement, tokens/s, board cycles, link bytes).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "mmfree_cli.h"
+
+enum { MAX_PROMPT = 65536 };
+
+/* Options of run and bench model. */
+struct run_opts {
+	const char *model;          /* --model DIR */
+	const char *board;          /* --board URI ("cpu": the host kernels) */
+	const char *prompt;         /* --prompt TEXT */
+	const char *prompt_ids;     /* --prompt-ids 1,5,9 */
+	const char *logits;         /* --logits FILE */
+	unsigned engine;            /* --engine tac|sac|lut */
+	uint64_t max_new;           /* --max-new N */
+	int greedy;                 /* --greedy (default) or --temperature */
+	double temperature;         /* --temperature T */
+	uint64_t seed;              /* --seed S */
+	int json;                   /* --json */
+	int quiet;                  /* --quiet: no streamed text */
+};
+
+static const char engines_help[] =
+	"  --engine E      tac (ternary accumulate, tac5 weights, 40 lanes; default), lut (table\n"
+	"                  lookup, lut3, 36 lanes) or sac (shift-add: the power-of-two model variant,\n"
+	"                  sac4, 16 lanes)\n"
+	"  --board URI     cpu (default: the hls_c kernels on this host, no link), sim, sim?uart=1,\n"
+	"                  cpu?OPTIONS (the board's C model behind the link), ...: see `mmfree --help`\n";
+
+static void help_run(FILE *f)
+{
+	fprintf(f, "usage: mmfree run --model DIR [--prompt TEXT | --prompt-ids 1,5,9] [--max-new N]\n"
+		"                  [--greedy | --temperature T --seed S] [--board URI] [--engine tac|lut|sac]\n"
+		"                  [--logits FILE] [--json] [--quiet]\n\n"
+		"Load a MatMul-free LM checkpoint (config.json + safetensors, see docs/checkpoints.md),\n"
+		"quantise it for the engine, place it on the board (resident when it fits, else streamed)\n"
+		"and generate. The host does norms, gates and the recurrence in float32; the engine does\n"
+		"every matrix-vector product. Text streams to stdout as it is generated (control bytes\n"
+		"shown as \\xNN); a summary goes to stderr.\n\n"
+		"  --model DIR     checkpoint folder (mmfree mkmodel writes one)\n"
+		"  --prompt TEXT   encoded with the model's tokenizer, <s> first (default: <s> alone)\n"
+		"  --prompt-ids L  token ids, comma-separated, used as given\n"
+		"  --max-new N     tokens to generate (default 32); stops early at </s>\n"
+		"  --greedy        take the most likely token (default)\n"
+		"  --temperature T sample from softmax(logits / T), with --seed S (default 1)\n"
+		"%s"
+		"  --logits FILE   write little-endian float32 logits [T, vocab]: one row per prompt\n"
+		"                  position (teacher-forced), then one per generated token\n"
+		"  --json          one JSON object on stdout: ids, text, timings, board counters\n"
+		"  --quiet         no streamed text\n\n"
+		"e.g. mmfree run --model build/demo-model --board 'sim?uart=1&timeout_ms=5' --engine lut\n"
+		"        --prompt 'Hello' --max-new 16\n", engines_help);
+}
+
+static void help_bench_model(FILE *f)
+{
+	fprintf(f, "usage: mmfree bench model --model DIR [--board URI] [--engine tac|lut|sac]\n"
+		"                          [--tokens N] [--json]\n\n"
+		"Measure a model end to end: load and quantise time, peak resident memory, placement\n"
+		"(resident or streamed, upload time), then N greedy tokens from <s>: tokens/s of wall\n"
+		"time, and on a board tokens/s at the board's clock from its cycle counter, with engine\n"
+		"busy cycles, link bytes per token and host time per token.\n\n"
+		"  --model DIR     checkpoint folder\n"
+		"  --tokens N      tokens to run (default 8)\n"
+		"%s"
+		"  --json          one JSON object on stdout\n", engines_help);
+}
+
+/* ---- options ----------------------------------------------------------------------------------- */
+
+static int parse_engine(const char *cmd, const char *s, unsigned *e)
+{
+	if (!strcmp(s, "tac"))
+		*e = 0;
+	else if (!strcmp(s, "sac"))
+		*e = 1;
+	else if (!strcmp(s, "lut"))
+		*e = 2;
+	else
+		return cli_usage(cmd, "--engine '%s': tac, lut or sac", s);
+	return EXIT_OK;
+}
+
+/* -1 to go on, else the exit code. bench: the options of `bench model`. */
+static int parse_run(int argc, char **argv, const char *cmd, int bench, struct run_opts *o)
+{
+	static const char *const with_val[] = {
+		"--model", "--board", "--prompt", "--prompt-ids", "--logits", "--engine", "--max-new",
+		"--temperature", "--seed", "--tokens",
+	};
+	const char *opt, *val;
+	char *end;
+	size_t i, n;
+	int a, r;
+
+	for (a = 0; a < argc; a++) {
+		opt = argv[a];
+		val = NULL;
+		if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
+			(bench ? help_bench_model : help_run)(stdout);
+			return EXIT_OK;
+		}
+		if (!strcmp(opt, "--json")) {
+			o->json = 1;
+			continue;
+		}
+		if (!bench && !strcmp(opt, "--greedy")) {
+			o->greedy = 1;
+			continue;
+		}
+		if (!bench && !strcmp(opt, "--quiet")) {
+			o->quiet = 1;
+			continue;
+		}
+		for (i = 0; i < sizeof(with_val) / sizeof(with_val[0]); i++) {
+			n = strlen(with_val[i]);
+			if (!strncmp(opt, with_val[i], n) && (opt[n] == '\0' || opt[n] == '=')) {
+				val = opt[n] == '=' ? opt + n + 1 : NULL;
+				opt = with_val[i];
+				break;
+			}
+		}
+		if (i == sizeof(with_val) / sizeof(with_val[0]) ||
+		    (bench && strcmp(opt, "--model") && strcmp(opt, "--board") && strcmp(opt, "--engine") &&
+		     strcmp(opt, "--tokens")) || (!bench && !strcmp(opt, "--tokens")))
+			return cli_usage(cmd, "unknown option '%s'", argv[a]);
+		if (!val && a + 1 >= argc)
+			return cli_usage(cmd, "%s needs a value", opt);
+		if (!val)
+			val = argv[++a];
+		r = EXIT_OK;
+		if (!strcmp(opt, "--model"))
+			o->model = val;
+		else if (!strcmp(opt, "--board"))
+			o->board = val;
+		else if (!strcmp(opt, "--prompt"))
+			o->prompt = val;
+		else if (!strcmp(opt, "--prompt-ids"))
+			o->prompt_ids = val;
+		else if (!strcmp(opt, "--logits"))
+			o->logits = val;
+		else if (!strcmp(opt, "--engine"))
+			r = parse_engine(cmd, val, &o->engine);
+		else if (!strcmp(opt, "--max-new") || !strcmp(opt, "--tokens"))
+			r = cli_parse_num(cmd, opt, val, 1000000, &o->max_new);
+		else if (!strcmp(opt, "--seed"))
+			r = cli_parse_num(cmd, opt, val, UINT64_MAX, &o->seed);
+		else if (!strcmp(opt, "--temperature")) {
+			o->temperature = strtod(val, &end);
+			if (!*val || *end || !(o->temperature > 0) || o->temperature > 100)
+				return cli_usage(cmd, "--temperature '%s': a number above 0 (up to 100)", val);
+			o->greedy = 0;
+		}
+		if (r)
+			return r;
+	}
+	if (!o->model)
+		return cli_usage(cmd, "%s", "--model DIR is required (mmfree mkmodel writes one)");
+	if (o->prompt && o->prompt_ids)
+		return cli_usage(cmd, "%s", "give --prompt or --prompt-ids, not both");
+	if (!o->greedy && o->temperature <= 0)
+		o->greedy = 1;
+	return -1;
+}
+
+/* "1,5,9" into ids; EXIT_OK or EXIT_USAGE. */
+static int parse_ids(const char *s, int vocab, int32_t *ids, int max, int *n)
+{
+	char *end;
+	long v;
+
+	*n = 0;
+	while (*s) {
+		v = strtol(s, &end, 10);
+		if (end == s || v < 0 || v >= vocab || (*end && *end != ','))
+			return cli_usage("run", "--prompt-ids: '%s' is not a list of token ids below the "
+					 "vocabulary size", s);
+		if (*n >= max)
+			return cli_usage("run", "--prompt-ids: more than %s ids", "65536");
+		ids[(*n)++] = (int32_t)v;
+		s = *end ? end + 1 : end;
+	}
+	if (!*n)
+		return cli_usage("run", "%s", "--prompt-ids: no ids");
+	return EXIT_OK;
+}
+
+/* ---- shared by run and bench ------------------------------------------------------------------- */
+
+/* A model with its board. */
+struct session {
+	mmf_model *m;               /* the model */
+	mmf_board *b;               /* the board, or NULL for the host kernels */
+	struct mmf_model_desc desc; /* what it is */
+	struct mmf_info info;       /* the board's INFO */
+	double load_s;              /* load and quantise, wall */
+	double place_s;             /* placement (upload and read-back), wall */
+	uint64_t c[MMF_NUM_COUNTERS]; /* board counters since generation started, 64-bit */
+	uint32_t last[MMF_NUM_COUNTERS]; /* the last raw reading */
+};
+
+static void load_progress(void *user, uint64_t done, uint64_t total)
+{
+	cli_progress((const char *)user, done, total);
+}
+
+static int session_open(const struct run_opts *o, struct session *s)
+{
+	struct mmf_model_opts mo = { o->engine, load_progress, (void *)"quantising" };
+	struct cli_opts co;
+	double t0 = cli_now();
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	r = mmf_model_load(o->model, &mo, &s->m);
+	cli_progress_done();
+	if (r) {
+		fprintf(stderr, "mmfree: load model %s: %s (%s)\n", o->model, mmf_model_error(NULL),
+			mmf_error_name(r));
+		return r == MMF_ERR_ARG ? EXIT_FAIL : EXIT_FAIL;
+	}
+	s->load_s = cli_now() - t0;
+	mmf_model_describe(s->m, &s->desc);
+	if (o->board && strcmp(o->board, "cpu")) {
+		memset(&co, 0, sizeof(co));
+		co.board = o->board;
+		r = cli_open(&co, &s->b);
+		if (r)
+			return r;
+		mmf_get_info(s->b, &s->info);
+		mmf_set_progress(s->b, load_progress, (void *)"placing weights");
+	}
+	t0 = cli_now();
+	r = mmf_model_attach(s->m, s->b);
+	cli_progress_done();
+	if (s->b)
+		mmf_set_progress(s->b, NULL, NULL);
+	if (r) {
+		fprintf(stderr, "mmfree: place model on %s: %s (%s)\n", o->board, mmf_model_error(s->m),
+			mmf_error_name(r));
+		return EXIT_FAIL;
+	}
+	s->place_s = cli_now() - t0;
+	if (s->b) {
+		r = mmf_clear_counters(s->b);
+		if (r)
+			return cli_lib_fail("clear counters", r, s->b);
+	}
+	mmf_model_reset_stats(s->m);
+	return EXIT_OK;
+}
+
+/* Add the counters moved since the last reading (they are 32-bit on the board and wrap). */
+static int session_counters(struct session *s)
+{
+	uint32_t now[MMF_NUM_COUNTERS];
+	unsigned i;
+	int r;
+
+	if (!s->b)
+		return EXIT_OK;
+	r = mmf_read_counters(s->b, now);
+	if (r)
+		return cli_lib_fail("read counters", r, s->b);
+	for (i = 0; i < MMF_NUM_COUNTERS; i++) {
+		s->c[i] += (uint32_t)(now[i] - s->last[i]);
+		s->last[i] = now[i];
+	}
+	return EXIT_OK;
+}
+
+static void session_close(struct session *s)
+{
+	mmf_model_free(s->m);
+	mmf_close(s->b);
+}
+
+static uint64_t macs_of(const struct session *s)
+{
+	return s->c[MMF_COUNTER_MACS_LO] + (s->c[MMF_COUNTER_MACS_HI] << 32);
+}
+
+/* The figures of a run, text or JSON members (after an opening brace and other members). */
+static void print_figures(FILE *f, const struct session *s, const struct run_opts *o, double wall,
+			  int json)
+{
+	struct mmf_model_stats st;
+	uint64_t tok, cyc, busy = 0, bytes;
+	double clk_tps = 0, hz;
+
+	mmf_model_stats(s->m, &st);
+	tok = st.tokens ? st.tokens : 1;
+	cyc = s->c[MMF_COUNTER_CYCLES];
+	bytes = s->c[MMF_COUNTER_BYTES_IN] + s->c[MMF_COUNTER_BYTES_OUT];
+	hz = s->b ? s->info.clock_hz : 0;
+	if (s->b) {
+		unsigned e;
+		for (e = 0; e < s->info.n_engines && e < 3; e++)
+			busy += s->c[MMF_COUNTER_BUSY0 + e];
+		clk_tps = cyc ? hz * st.tokens / (double)cyc : 0;
+	}
+	if (json) {
+		fprintf(f, "\"board\": ");
+		cli_json_str(f, o->board ? o->board : "cpu");
+		fprintf(f, ", \"engine\": \"%s\", \"format\": \"%s\", \"hidden\": %d, \"layers\": %d, "
+			"\"vocab\": %d, \"intermediate\": %d, \"params\": %llu, \"packed_bytes\": %llu, "
+			"\"quant_error\": %.6f, \"tokenizer\": \"%s\", \"load_s\": %.3f, \"place_s\": %.3f, "
+			"\"on_board\": %s, \"resident\": %s, \"tokens\": %llu, \"wall_s\": %.4f, "
+			"\"tokens_per_s_wall\": %.3f, \"host_s\": %.4f, \"engine_s\": %.4f, "
+			"\"upload_words\": %llu, \"macs\": %llu",
+			mmf_engine_name(s->desc.engine), mmf_format_name(s->desc.format), s->desc.hidden,
+			s->desc.layers, s->desc.vocab, s->desc.intermediate,
+			(unsigned long long)s->desc.params, (unsigned long long)s->desc.packed_words * 8,
+			s->desc.quant_error, s->desc.tokenizer, s->load_s, s->place_s,
+			st.on_board ? "true" : "false", st.resident ? "true" : "false",
+			(unsigned long long)st.tokens, wall, wall > 0 ? st.tokens / wall : 0, st.host_s,
+			st.engine_s, (unsigned long long)st.upload_words, (unsigned long long)st.macs);
+		if (s->b) {
+			struct mmf_link_stats ls;
+			mmf_get_link_stats(s->b, &ls);
+			fprintf(f, ", \"link_retries\": %llu, \"link_timeouts\": %llu",
+				(unsigned long long)ls.retries, (unsigned long long)ls.timeouts);
+		}
+		if (s->b)
+			fprintf(f, ", \"board_clock_hz\": %.0f, \"board_cycles\": %llu, "
+				"\"board_cycles_per_token\": %.1f, \"tokens_per_s_at_clock\": %.3f, "
+				"\"engine_busy_cycles\": %llu, \"board_macs\": %llu, \"link_bytes\": %llu, "
+				"\"link_bytes_per_token\": %.1f, \"crc_errors\": %llu, \"naks\": %llu",
+				hz, (unsigned long long)cyc, (double)cyc / tok, clk_tps,
+				(unsigned long long)busy, (unsigned long long)macs_of(s),
+				(unsigned long long)bytes, (double)bytes / tok,
+				(unsigned long long)s->c[MMF_COUNTER_CRC_ERRORS],
+				(unsigned long long)s->c[MMF_COUNTER_NAKS]);
+		return;
+	}
+	fprintf(f, "model      d=%d L=%d V=%d I=%d, %llu parameters, %s, %s engine (%s), %.2f MB packed, "
+		"weight error %.3f\n", s->desc.hidden, s->desc.layers, s->desc.vocab, s->desc.intermediate,
+		(unsigned long long)s->desc.params, s->desc.tokenizer, mmf_engine_name(s->desc.engine),
+		mmf_format_name(s->desc.format), s->desc.packed_words * 8 / 1e6, s->desc.quant_error);
+	fprintf(f, "load       %.2f s (quantise and pack); placement %.2f s, %s\n", s->load_s, s->place_s,
+		!st.on_board ? "host kernels" : st.resident ? "resident on the board" :
+		"streamed every token");
+	fprintf(f, "tokens     %llu in %.2f s wall: %.2f tokens/s (host float %.3f s, engine %.3f s)\n",
+		(unsigned long long)st.tokens, wall, wall > 0 ? st.tokens / wall : 0, st.host_s, st.engine_s);
+	if (s->b) {
+		fprintf(f, "board      %llu cycles/token at %.0f MHz: %.2f tokens/s at the board's clock "
+			"(link and engine; host arithmetic not counted)\n", (unsigned long long)(cyc / tok),
+			hz / 1e6, clk_tps);
+		fprintf(f, "           engine busy %llu cycles/token (%.1f%%), %llu MACs/token, link %.0f "
+			"bytes/token, %llu weight words uploaded/token\n", (unsigned long long)(busy / tok),
+			cyc ? 100.0 * busy / cyc : 0, (unsigned long long)(macs_of(s) / tok),
+			(double)bytes / tok, (unsigned long long)(st.upload_words / tok));
+	}
+}
+
+/* ---- run --------------------------------------------------------------------------------------- */
+
+static int32_t pick(const float *logits, int V, const struct run_opts *o, uint64_t *rng)
+{
+	double mx = -INFINITY, z = 0, u, acc = 0;
+	int j, best = 0;
+
+	for (j = 0; j < V; j++)
+		if (logits[j] > mx) {
+			mx = logits[j];
+			best = j;
+		}
+	if (o->greedy)
+		return best;
+	for (j = 0; j < V; j++)
+		z += exp((logits[j] - mx) / o->temperature);
+	u = (double)(cli_rand(rng) >> 11) / 9007199254740992.0 * z;
+	for (j = 0; j < V; j++) {
+		acc += exp((logits[j] - mx) / o->temperature);
+		if (u < acc)
+			return j;
+	}
+	return best;
+}
+
+/* Text bytes to a stream, control bytes as \xNN. */
+static void put_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+static int write_row(FILE *lf, const char *path, const float *logits, int V)
+{
+	/* the file is little-endian float32: this host's floats are, on every target mmfree builds for
+	 * (x86-64, arm64); a big-endian host would need a swap here */
+	if (fwrite(logits, sizeof(float), (size_t)V, lf) != (size_t)V) {
+		fprintf(stderr, "mmfree: run: writing %s failed\n", path);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	struct session s;
+	int32_t *ids = NULL, *gen = NULL;
+	float *logits = NULL;
+	FILE *lf = NULL;
+	char piece[256], *text = NULL, *tmp = NULL;
+	size_t text_len = 0, text_cap = 0;
+	uint64_t rng, g;
+	int n = 0, i, r, ng = 0, stream;
+	double t0, wall;
+
+	memset(&o, 0, sizeof(o));
+	o.max_new = 32;
+	o.greedy = 1;
+	o.seed = 1;
+	o.board = "cpu";
+	r = parse_run(argc, argv, "run", 0, &o);
+	if (r >= 0)
+		return r;
+	ids = malloc(MAX_PROMPT * sizeof(int32_t));
+	gen = malloc((o.max_new + 1) * sizeof(int32_t));
+	if (!ids || !gen) {
+		r = cli_fail("run", "out of memory");
+		goto out;
+	}
+	r = session_open(&o, &s);
+	if (r)
+		goto out_session;
+	logits = malloc((size_t)s.desc.vocab * sizeof(float));
+	if (!logits) {
+		r = cli_fail("run", "out of memory");
+		goto out_session;
+	}
+	if (o.prompt_ids) {
+		r = parse_ids(o.prompt_ids, s.desc.vocab, ids, MAX_PROMPT, &n);
+		if (r)
+			goto out_session;
+	} else {
+		r = mmf_model_encode(s.m, o.prompt ? o.prompt : "", 1, ids, MAX_PROMPT, &n);
+		if (r || n > MAX_PROMPT) {
+			r = cli_fail("run", r ? "the tokenizer refused the prompt" : "prompt too long");
+			goto out_session;
+		}
+	}
+	if (o.logits) {
+		/* written under a temporary name and renamed at the end: a failed run leaves no half file */
+		tmp = malloc(strlen(o.logits) + 8);
+		if (tmp)
+			sprintf(tmp, "%s.part", o.logits);
+		lf = tmp ? fopen(tmp, "wb") : NULL;
+		if (!lf) {
+			r = cli_fail("run: cannot write the logits file", o.logits);
+			goto out_session;
+		}
+	}
+	stream = !o.json && !o.quiet;
+	rng = o.seed ? o.seed : 1;
+	t0 = cli_now();
+	/* the prompt, teacher-forced */
+	for (i = 0; i < n; i++) {
+		int want = lf || i == n - 1;
+		r = mmf_model_step(s.m, ids[i], want ? logits : NULL);
+		if (r) {
+			fprintf(stderr, "mmfree: run: prompt token %d (id %d): %s (%s)\n", i, ids[i],
+				mmf_model_error(s.m), mmf_error_name(r));
+			r = EXIT_FAIL;
+			goto out_session;
+		}
+		if (lf && (r = write_row(lf, o.logits, logits, s.desc.vocab)))
+			goto out_session;
+		if ((r = session_counters(&s)))
+			goto out_session;
+	}
+	if (stream) {
+		for (i = 0; i < n; i++) {
+			mmf_model_decode(s.m, i ? ids[i - 1] : -1, ids[i], piece, sizeof(piece));
+			put_text(stdout, piece);
+		}
+		fflush(stdout);
+	}
+	/* generation */
+	for (g = 0; g < o.max_new; g++) {
+		int32_t next = pick(logits, s.desc.vocab, &o, &rng);
+		size_t pl;
+		gen[ng++] = next;
+		pl = (size_t)mmf_model_decode(s.m, ng > 1 ? gen[ng - 2] : ids[n - 1], next, piece, sizeof(piece));
+		if (text_len + pl + 1 > text_cap) {
+			char *nt = realloc(text, text_cap * 2 + pl + 64);
+			if (!nt) {
+				r = cli_fail("run", "out of memory");
+				goto out_session;
+			}
+			text = nt;
+			text_cap = text_cap * 2 + pl + 64;
+		}
+		memcpy(text + text_len, piece, pl + 1);
+		text_len += pl;
+		if (stream) {
+			put_text(stdout, piece);
+			fflush(stdout);
+		}
+		if (next == s.desc.eos)
+			break;
+		r = mmf_model_step(s.m, next, logits);
+		if (r) {
+			fprintf(stderr, "\nmmfree: run: generated token %llu (id %d): %s (%s)\n",
+				(unsigned long long)g, next, mmf_model_error(s.m), mmf_error_name(r));
+			r = EXIT_FAIL;
+			goto out_session;
+		}
+		if (lf && (r = write_row(lf, o.logits, logits, s.desc.vocab)))
+			goto out_session;
+		if ((r = session_counters(&s)))
+			goto out_session;
+	}
+	wall = cli_now() - t0;
+	if (stream)
+		printf("\n");
+	if (lf) {
+		r = fclose(lf);
+		lf = NULL;
+		if (r || rename(tmp, o.logits)) {
+			r = cli_fail("run: writing the logits file failed", o.logits);
+			goto out_session;
+		}
+		free(tmp);
+		tmp = NULL;
+	}
+	if (o.json) {
+		printf("{\"model\": ");
+		cli_json_str(stdout, o.model);
+		printf(", \"prompt_ids\": [");
+		for (i = 0; i < n; i++)
+			printf("%s%d", i ? ", " : "", ids[i]);
+		printf("], \"generated_ids\": [");
+		for (i = 0; i < ng; i++)
+			printf("%s%d", i ? ", " : "", gen[i]);
+		printf("], \"text\": ");
+		cli_json_str(stdout, text ? text : "");
+		printf(", ");
+		print_figures(stdout, &s, &o, wall, 1);
+		printf("}\n");
+	} else {
+		print_figures(stderr, &s, &o, wall, 0);
+	}
+	r = EXIT_OK;
+out_session:
+	if (lf)
+		fclose(lf);
+	if (tmp)
+		remove(tmp);
+	session_close(&s);
+out:
+	free(ids);
+	free(gen);
+	free(logits);
+	free(text);
+	free(tmp);
+	return r;
+}
+
+/* ---- bench model ------------------------------------------------------------------------------- */
+
+int bench_model(int argc, char **argv)
+{
+	struct run_opts o;
+	struct session s;
+	struct rusage ru;
+	float *logits = NULL;
+	int32_t tok;
+	uint64_t i;
+	double t0, wall;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.max_new = 8;
+	o.greedy = 1;
+	o.board = "cpu";
+	r = parse_run(argc, argv, "bench model", 1, &o);
+	if (r >= 0)
+		return r;
+	r = session_open(&o, &s);
+	if (r)
+		goto out;
+	logits = malloc((size_t)s.desc.vocab * sizeof(float));
+	if (!logits) {
+		r = cli_fail("bench model", "out of memory");
+		goto out;
+	}
+	tok = s.desc.bos;
+	t0 = cli_now();
+	for (i = 0; i < o.max_new; i++) {
+		r = mmf_model_step(s.m, tok, logits);
+		if (r) {
+			fprintf(stderr, "mmfree: bench model: token %llu: %s (%s)\n", (unsigned long long)i,
+				mmf_model_error(s.m), mmf_error_name(r));
+			r = EXIT_FAIL;
+			goto out;
+		}
+		if ((r = session_counters(&s)))
+			goto out;
+		tok = pick(logits, s.desc.vocab, &o, NULL);
+		cli_progress("tokens", i + 1, o.max_new);
+	}
+	cli_progress_done();
+	wall = cli_now() - t0;
+	getrusage(RUSAGE_SELF, &ru);
+	if (o.json) {
+		printf("{\"model\": ");
+		cli_json_str(stdout, o.model);
+		printf(", \"peak_rss_mb\": %.1f, ", ru.ru_maxrss / 1024.0);
+		print_figures(stdout, &s, &o, wall, 1);
+		printf("}\n");
+	} else {
+		print_figures(stdout, &s, &o, wall, 0);
+		printf("memory     peak resident %.1f MB\n", ru.ru_maxrss / 1024.0);
+	}
+	r = EXIT_OK;
+out:
+	session_close(&s);
+	free(logits);
+	return r;
+}

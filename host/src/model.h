@@ -1,0 +1,94 @@
+/*
+ * model.h: the MatMul-free LM runtime's internals (model.c loads and quantises, model_run.c runs),
+ * internal to libmmfree.
+ */
+#ifndef MMFI_MODEL_H
+#define MMFI_MODEL_H
+
+#include "ckpt.h"
+#include "lut.h"
+#include "mmfree.h"
+#include "sac.h"
+#include "tac.h"
+#include "tok.h"
+
+enum {
+	MMFI_MODEL_ERR = 512,       /* message buffer */
+};
+
+/* How an engine's weights are laid out: the configuration of its slot on the SoC. */
+struct mmfi_engine_cfg {
+	uint8_t id;                 /* MMF_ENGINE_TAC, _SAC, _LUT */
+	uint8_t format;             /* MMF_FMT_* */
+	uint8_t lanes;              /* weights per word */
+	uint32_t max_cols;          /* largest K one product takes (lanes << lg_act) */
+};
+
+/* One BitLinear, quantised and packed. K is cut into tiles of at most max_cols columns; tile t
+ * holds rows x wpr(t) words, row after row, and the tiles follow one another in words[]. */
+struct mmfi_qlin {
+	char name[MMFI_CKPT_NAME];  /* its weight tensor, "model.layers.0.attn.i_proj.weight" */
+	uint32_t rows;              /* output features */
+	uint32_t cols;              /* input features K */
+	float scale;                /* y = (integer result) * scale / s_x: gamma, or alpha / 64 for sac */
+	float *norm;                /* [cols] the BitLinear's own RMSNorm weight */
+	uint32_t tile_cols;         /* columns per tile (the last may be shorter) */
+	uint32_t n_tiles;           /* tiles */
+	uint64_t *words;            /* packed weights, all tiles */
+	uint64_t n_words;           /* their count */
+	uint64_t *tile_off;         /* [n_tiles] word offset of each tile in words[] */
+	uint32_t base;              /* resident on the board: word address of words[0] */
+	double err2, norm2;         /* sum (W - Wq)^2 and sum W^2, for the quantisation error */
+};
+
+/* One layer's BitLinears. */
+struct mmfi_qlayer {
+	float *attn_norm;           /* [d] */
+	float *mlp_norm;            /* [d] */
+	float *g_norm;              /* [d] attn.g_norm.weight */
+	float *lower_bound;         /* [d] lb[l] after softmax and cumsum (zeros for layer 0) */
+	struct mmfi_qlin i_proj, f_proj, g_proj, o_proj; /* [d, d] */
+	struct mmfi_qlin gate_proj; /* [2I, d] */
+	struct mmfi_qlin down_proj; /* [d, I] */
+};
+
+struct mmf_model {
+	struct mmfi_ckpt *ck;       /* the mapped checkpoint (embeddings are read from it per token) */
+	const struct mmfi_tensor *emb; /* model.embeddings.weight */
+	mmfi_tok *tok;              /* tokenizer */
+	const char *tok_kind;       /* "tokenizer.json" or "bytes" */
+	struct mmfi_engine_cfg eng; /* the engine the weights are packed for */
+	int d, L, V, I;             /* shape */
+	float eps;                  /* rms_norm_eps */
+	struct mmfi_qlayer *layer;  /* [L] */
+	float *final_norm;          /* [d] model.norm.weight */
+	struct mmfi_qlin lm_head;   /* [V, d] */
+	uint64_t params;            /* parameters in the checkpoint */
+	/* running */
+	mmf_board *b;               /* attached board, or NULL: host kernels */
+	int slot;                   /* the board's engine slot */
+	int resident;               /* weights resident on the board */
+	uint32_t res_rows;          /* the board's result buffer */
+	uint32_t stream_words;      /* streaming: words of weight memory used as the buffer */
+	union {                     /* host kernels' engine state */
+		tac_t tac;
+		sac_t sac;
+		lut_t lut;
+	} k;
+	float *state;               /* [L][d] recurrent state s */
+	float *x, *h, *i, *f, *g, *o, *y; /* [d] or [max(d, 2I, I)] work vectors */
+	float *ab;                  /* [2I] gate_proj output */
+	float *m;                   /* [I] silu(a) * b */
+	float *nrm;                 /* [max K] BitLinear RMSNorm output */
+	int8_t *q;                  /* [max K] int8 activations */
+	int32_t *acc;               /* [max rows] integer results */
+	int32_t *part;              /* [max rows] one tile's results */
+	struct mmf_model_stats st;  /* counters */
+	char err[MMFI_MODEL_ERR];   /* last message */
+};
+
+/* model_run.c */
+int mmfi_model_alloc_run(mmf_model *m);
+void mmfi_model_free_run(mmf_model *m);
+
+#endif

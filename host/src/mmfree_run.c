@@ -294,13 +294,15 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 {
 	struct mmf_model_stats st;
 	uint64_t tok, cyc, busy = 0, bytes;
-	double clk_tps = 0, hz;
+	double clk_tps = 0, hz, link_s;
 
 	mmf_model_stats(s->m, &st);
 	tok = st.tokens ? st.tokens : 1;
 	cyc = s->c[MMF_COUNTER_CYCLES];
 	bytes = s->c[MMF_COUNTER_BYTES_IN] + s->c[MMF_COUNTER_BYTES_OUT];
 	hz = s->b ? s->info.clock_hz : 0;
+	/* the bytes' time on the board's wire: 10 bits a byte on a UART, 8 on SPI or FIFO */
+	link_s = s->b && s->info.link_rate ? (double)bytes * (s->info.link == 0 ? 10 : 8) / s->info.link_rate : 0;
 	if (s->b) {
 		unsigned e;
 		for (e = 0; e < s->info.n_engines && e < 3; e++)
@@ -333,10 +335,11 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 			fprintf(f, ", \"board_clock_hz\": %.0f, \"board_cycles\": %llu, "
 				"\"board_cycles_per_token\": %.1f, \"tokens_per_s_at_clock\": %.3f, "
 				"\"engine_busy_cycles\": %llu, \"board_macs\": %llu, \"link_bytes\": %llu, "
-				"\"link_bytes_per_token\": %.1f, \"crc_errors\": %llu, \"naks\": %llu",
+				"\"link_bytes_per_token\": %.1f, \"link_s_per_token\": %.6f, \"crc_errors\": %llu, "
+				"\"naks\": %llu",
 				hz, (unsigned long long)cyc, (double)cyc / tok, clk_tps,
 				(unsigned long long)busy, (unsigned long long)macs_of(s),
-				(unsigned long long)bytes, (double)bytes / tok,
+				(unsigned long long)bytes, (double)bytes / tok, link_s / tok,
 				(unsigned long long)s->c[MMF_COUNTER_CRC_ERRORS],
 				(unsigned long long)s->c[MMF_COUNTER_NAKS]);
 		return;
@@ -355,9 +358,10 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 			"(link and engine; host arithmetic not counted)\n", (unsigned long long)(cyc / tok),
 			hz / 1e6, clk_tps);
 		fprintf(f, "           engine busy %llu cycles/token (%.1f%%), %llu MACs/token, link %.0f "
-			"bytes/token, %llu weight words uploaded/token\n", (unsigned long long)(busy / tok),
-			cyc ? 100.0 * busy / cyc : 0, (unsigned long long)(macs_of(s) / tok),
-			(double)bytes / tok, (unsigned long long)(st.upload_words / tok));
+			"bytes/token (%.2f ms on the wire), %llu weight words uploaded/token\n",
+			(unsigned long long)(busy / tok), cyc ? 100.0 * busy / cyc : 0,
+			(unsigned long long)(macs_of(s) / tok), (double)bytes / tok, 1e3 * link_s / tok,
+			(unsigned long long)(st.upload_words / tok));
 	}
 }
 

@@ -191,7 +191,12 @@ void sim_close(mmfi_transport *t)
 	delete reinterpret_cast<SimHandle *>(t);
 }
 
-const struct mmfi_transport_ops sim_ops = {sim_send, sim_recv, sim_close};
+uint64_t sim_now(mmfi_transport *t)
+{
+	return board(t)->cycles / (SIM_CLOCK_HZ / 1000000);
+}
+
+const struct mmfi_transport_ops sim_ops = {sim_send, sim_recv, sim_close, sim_now};
 
 } // namespace
 

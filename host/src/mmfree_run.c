@@ -516,8 +516,6 @@ int cmd_run(int argc, char **argv)
 			put_text(stdout, piece);
 			fflush(stdout);
 		}
-		if (next == s.desc.eos)
-			break;
 		r = mmf_model_step(s.m, next, logits);
 		if (r) {
 			fprintf(stderr, "\nmmfree: run: generated token %llu (id %d): %s (%s)\n",
@@ -529,6 +527,8 @@ int cmd_run(int argc, char **argv)
 			goto out_session;
 		if ((r = session_counters(&s)))
 			goto out_session;
+		if (next == s.desc.eos)
+			break;          /* </s> is fed too: the logits file has a row for every token */
 	}
 	wall = cli_now() - t0;
 	if (stream)

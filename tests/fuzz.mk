@@ -17,8 +17,7 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 FUZZ_SRC_tok         := host/src/tok.c host/src/error.c
 FUZZ_SRC_safetensors := host/src/ckpt.c host/src/error.c
 FUZZ_SRC_config      := host/src/ckpt.c host/src/error.c
-# the checkpoint parsers' targets once host/src/ckpt.c is there
-FUZZ_TARGETS := tok $(if $(wildcard host/src/ckpt.c),safetensors config)
+FUZZ_TARGETS := tok safetensors config
 FUZZ_BINS    := $(addprefix $(BIN)/fuzz_,$(FUZZ_TARGETS))
 
 # $(1) = target name

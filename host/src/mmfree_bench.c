@@ -10,6 +10,35 @@
 #include "sac.h"
 #include "tac.h"
 
+/* ---- the energy line: an ESTIMATE from the board's counters (host/src/energy.c, docs/power.md) -- */
+
+/* JSON: `, "energy_estimate": {...}`; text: one line. `per` names what n counts ("MAC", "payload
+ * byte"); nothing is printed if the estimate cannot be made (e.g. a board the data has no entry for). */
+static void print_energy(int json, const struct mmf_info *in, const uint32_t *cnt, const char *per, double n)
+{
+	struct mmf_energy e;
+
+	if (mmf_energy_estimate(in, cnt, &e) != MMF_OK) {
+		if (!json)
+			printf("energy       no estimate: %s\n", mmf_energy_error());
+		return;
+	}
+	if (json) {
+		printf(", \"energy_estimate\": {\"estimate\": true, \"family\": \"%s\", \"cells\": %u, "
+		       "\"over_capacity\": %s, \"seconds\": %.6g, \"total_j\": %.6g, \"avg_w\": %.6g, "
+		       "\"static_j\": %.6g, \"clock_j\": %.6g, \"logic_j\": %.6g, \"mac_j\": %.6g, \"spram_j\": %.6g, "
+		       "\"ebr_j\": %.6g, \"link_j\": %.6g, \"j_per_%s\": %.6g}", e.family, e.cells,
+		       e.over_capacity ? "true" : "false", e.seconds, e.total_j, e.avg_w, e.static_j, e.clock_j,
+		       e.logic_j, e.mac_j, e.spram_j, e.ebr_j, e.link_j, strcmp(per, "MAC") ? "byte" : "mac",
+		       n > 0 ? e.total_j / n : 0);
+		return;
+	}
+	printf("energy       ESTIMATE, not measured: %.4g mJ in %.4g ms of board time, %.3g mW average, "
+	       "%.3g nJ per %s (%s coefficients%s; docs/power.md)\n", e.total_j * 1e3, e.seconds * 1e3,
+	       e.avg_w * 1e3, n > 0 ? e.total_j / n * 1e9 : 0.0, per, e.family,
+	       e.over_capacity ? ", more logic cells than the part has" : "");
+}
+
 /* ---- bench link -------------------------------------------------------------------------------- */
 
 static void link_progress(void *user, uint64_t done, uint64_t total)
@@ -23,7 +52,7 @@ int bench_link(const struct cli_opts *o)
 	struct mmf_link_stats s0, s1;
 	mmf_board *b;
 	uint64_t *w = NULL, *back = NULL, rng = o->seed | 1, payload, link, bad = 0, first_bad = 0;
-	uint32_t n, i;
+	uint32_t n, i, cnt[MMF_NUM_COUNTERS];
 	double t0, c0, wall, cpu, mb, link_s;
 	int r = cli_open(o, &b), ret = EXIT_FAIL;
 
@@ -47,6 +76,11 @@ int bench_link(const struct cli_opts *o)
 		w[i] = cli_rand(&rng);
 	if (cli_progress_on())
 		mmf_set_progress(b, link_progress, "bench link: write");
+	r = mmf_clear_counters(b);
+	if (r) {
+		cli_lib_fail("bench link: clear counters", r, b);
+		goto out;
+	}
 	mmf_get_link_stats(b, &s0);
 	t0 = cli_now();
 	c0 = cli_cpu();
@@ -67,6 +101,11 @@ int bench_link(const struct cli_opts *o)
 	wall = cli_now() - t0;
 	cpu = cli_cpu() - c0;
 	mmf_get_link_stats(b, &s1);
+	r = mmf_read_counters(b, cnt);
+	if (r) {
+		cli_lib_fail("bench link: read counters", r, b);
+		goto out;
+	}
 	for (i = 0; i < n; i++)
 		if (w[i] != back[i] && bad++ == 0)
 			first_bad = i;
@@ -82,10 +121,12 @@ int bench_link(const struct cli_opts *o)
 		       ", \"link_bytes\": %" PRIu64 ", \"efficiency\": %.4f, \"wall_s\": %.6f, "
 		       "\"wall_s_per_mb\": %.6f, \"cpu_s\": %.6f, \"cpu_s_per_mb\": %.6f, "
 		       "\"link_s\": %.6f, \"link_rate\": %u, \"packets\": %" PRIu64 ", \"retries\": %"
-		       PRIu64 ", \"naks\": %" PRIu64 ", \"timeouts\": %" PRIu64 "}\n", n, bad, payload,
+		       PRIu64 ", \"naks\": %" PRIu64 ", \"timeouts\": %" PRIu64, n, bad, payload,
 		       link, (double)payload / link, wall, wall / mb, cpu, cpu / mb, link_s,
 		       in.link_rate, s1.packets_sent - s0.packets_sent, s1.retries - s0.retries,
 		       s1.naks - s0.naks, s1.timeouts - s0.timeouts);
+		print_energy(1, &in, cnt, "payload byte", (double)payload);
+		printf("}\n");
 	} else {
 		printf("bench link on %s: %u words written and read back, %" PRIu64 " differ\n",
 		       o->board, n, bad);
@@ -100,6 +141,7 @@ int bench_link(const struct cli_opts *o)
 		       in.link_rate, in.link == 0 ? "baud" : "Hz");
 		printf("retries      %" PRIu64 " (naks %" PRIu64 ", timeouts %" PRIu64 ")\n",
 		       s1.retries - s0.retries, s1.naks - s0.naks, s1.timeouts - s0.timeouts);
+		print_energy(0, &in, cnt, "payload byte", (double)payload);
 	}
 	if (bad) {
 		fprintf(stderr, "mmfree: bench link: %" PRIu64 " of %u words differ, the first at address "
@@ -226,12 +268,13 @@ static int one_product(mmf_board *b, const struct mmf_info *in, unsigned e, uint
 static void print_engines(const struct cli_opts *o, const struct mmf_info *in, const struct eng_result *res,
 			  const uint32_t *cnt, const struct mmf_link_stats *s, double wall)
 {
-	uint64_t products = 0, bad = 0, busy;
+	uint64_t products = 0, bad = 0, busy, macs = 0;
 	unsigned e;
 
 	for (e = 0; e < in->n_engines; e++) {
 		products += res[e].products;
 		bad += res[e].mismatches;
+		macs += res[e].macs;
 	}
 	if (o->json) {
 		printf("{\"board\": ");
@@ -248,7 +291,9 @@ static void print_engines(const struct cli_opts *o, const struct mmf_info *in, c
 			       mmf_engine_name(in->engine[e].id), mmf_format_name(in->engine[e].format),
 			       in->engine[e].lanes, res[e].products, res[e].mismatches, res[e].macs, busy);
 		}
-		printf("]}\n");
+		printf("]");
+		print_energy(1, in, cnt, "MAC", (double)macs);
+		printf("}\n");
 		return;
 	}
 	printf("bench engines on %s: %u random products per engine (seed %" PRIu64 "), every result "
@@ -264,6 +309,7 @@ static void print_engines(const struct cli_opts *o, const struct mmf_info *in, c
 	printf("total: %" PRIu64 " products, %" PRIu64 " mismatches; link: %" PRIu64 " retries, %"
 	       PRIu64 " naks, %" PRIu64 " timeouts; %.2f s\n", products, bad, s->retries, s->naks,
 	       s->timeouts, wall);
+	print_energy(0, in, cnt, "MAC", (double)macs);
 }
 
 int bench_engines(const struct cli_opts *o)

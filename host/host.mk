@@ -19,6 +19,8 @@ HOST_SRC     := $(filter-out $(HOST_CLI_SRC),$(wildcard host/src/*.c))
 HOST_HDR     := $(wildcard host/src/*.h) host/include/mmfree.h $(HLS_HDR)
 HOST_OBJ     := $(patsubst host/src/%.c,$(BUILD)/host/%.o,$(HOST_SRC))
 HOST_HLS_OBJ := $(patsubst hls_c/%.c,$(BUILD)/host/hls/%.o,$(HLS_SRC))
+# the energy coefficients (boards/energy.json) compiled in as a C array, read by host/src/energy.c
+HOST_OBJ     += $(BUILD)/host/energy_data.o
 HOST_CFLAGS  := $(CFLAGS) -fPIC -fvisibility=hidden -DMMF_BUILDING -Ihost/include -Ihls_c
 HOST_LIBS    := $(BUILD)/lib/libmmfree.a $(BUILD)/lib/libmmfree.so.1 $(BUILD)/lib/libmmfree.so \
 	$(BUILD)/lib/pkgconfig/mmfree.pc
@@ -29,6 +31,13 @@ $(BUILD)/host/%.o: host/src/%.c $(HOST_HDR)
 
 $(BUILD)/host/hls/%.o: hls_c/%.c $(HLS_HDR)
 	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(BUILD)/host/energy_data.c: boards/energy.json scripts/gen_energy_c.sh
+	@mkdir -p $(@D)
+	bash scripts/gen_energy_c.sh $< $@
+
+$(BUILD)/host/energy_data.o: $(BUILD)/host/energy_data.c
 	$(CC) $(HOST_CFLAGS) -c $< -o $@
 
 $(BUILD)/lib/libmmfree.a: $(HOST_OBJ) $(HOST_HLS_OBJ)

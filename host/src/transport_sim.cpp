@@ -203,6 +203,11 @@ extern "C" void mmfi_sim_step(mmfi_transport *t, uint32_t cycles)
 		s->step();
 }
 
+extern "C" uint64_t mmfi_sim_cycles(mmfi_transport *t)
+{
+	return board(t)->cycles;
+}
+
 extern "C" const char *mmfi_sim_board_name(void)
 {
 	return MMF_SIM_BOARD;

@@ -127,7 +127,7 @@ $(BIN)/mmfree-vboard: sim/vboard_main.c sim/usb_emu.c sim/usb_emu.h $(HOST_HDR) 
 HOST_TESTS := $(patsubst tests/%.c,$(BIN)/%,$(wildcard tests/host_*.c))
 $(BIN)/host_%: tests/host_%.c tests/host_common.h tests/check.h $(HOST_HDR) $(BUILD)/lib/libmmfree.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c $< $(BUILD)/lib/libmmfree.a -lz -lcjson $(USB_LIBS) -lm -o $@
+	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c $(USB_CFLAGS) $< $(BUILD)/lib/libmmfree.a -lz -lcjson $(USB_LIBS) -lm -o $@
 
 PROGRAMS += $(HOST_LIBS) $(BIN)/mmfree $(BIN)/mmfree-vboard $(HOST_TESTS)
 

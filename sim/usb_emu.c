@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -118,6 +119,7 @@ struct chip {
 	unsigned latency_ms;        /* latency timer */
 	uint32_t baud;              /* from the divisor (9600 after power-up) */
 	uint16_t baud_value, baud_index; /* the divisor as sent */
+	int baud_set;               /* the host has set a divisor (until then the chip is at 9600) */
 	uint16_t data_fmt;          /* SET_DATA wValue (0x0008: 8N1) */
 	uint8_t bitmode;            /* SET_BITMODE mode (0: UART) */
 	int garble;                 /* the UART settings do not match the board's */
@@ -287,13 +289,13 @@ static uint32_t baud_of(uint16_t value, uint16_t index)
 	return (uint32_t)((uint64_t)base * 8 / (whole * 8 + eighths));
 }
 
-/* Does channel B still talk to the board's UART? Says so when that changes. */
+/* Does channel B still talk to the board's UART? Says so whenever a setting makes it not. */
 static void check_line(struct chip *c)
 {
 	uint32_t off = c->baud > BOARD_BAUD ? c->baud - BOARD_BAUD : BOARD_BAUD - c->baud;
 	int bad = off > BOARD_BAUD / 33 || c->data_fmt != 0x0008 || c->bitmode != 0;
 
-	if (bad && !c->garble)
+	if (bad && c->baud_set)
 		note(1, "channel B set to %u baud (divisor wValue 0x%04x wIndex 0x%04x), data format "
 		     "0x%04x, bit mode 0x%02x; the board's UART runs at %u baud 8N1: every byte both ways "
 		     "will be garbled", c->baud, c->baud_value, c->baud_index, c->data_fmt, c->bitmode,
@@ -452,6 +454,7 @@ static int control(struct chip *c, const uint8_t *setup, uint8_t *out)
 		c->baud_value = value;
 		c->baud_index = index;
 		c->baud = baud_of(value, index);
+		c->baud_set = 1;
 		check_line(c);
 		return 0;
 	case FTDI_SET_DATA:
@@ -599,10 +602,12 @@ static int driver_ioctl(struct chip *c, UMockdevIoctlData *arg)
 		if (!r)
 			note(0, "ftdi_sio detached from interface %d", io->ifno);
 	} else if (io->ioctl_code == (int)USBDEVFS_CONNECT) {
-		if (c->claimed[io->ifno])
+		if (c->claimed[io->ifno]) {
 			r = EBUSY;
-		else
+		} else {
 			c->bound[io->ifno] = 1;
+			note(0, "ftdi_sio attached again to interface %d", io->ifno);
+		}
 	} else {
 		r = ENOTTY;
 	}
@@ -818,6 +823,40 @@ static int add_chip(struct chip *c)
 	return 0;
 }
 
+/* The device nodes as a system without the udev rule has them: root's, mode 0600; the testbed's
+ * folders open to all, so a program run as another user finds the chips but cannot open them. */
+static int deny_access(void)
+{
+	char path[512];
+	const char *root = umockdev_testbed_get_root_dir(e.tb);
+	static const char *const dirs[] = { "", "/dev", "/dev/bus", "/dev/bus/usb", "/dev/bus/usb/001" };
+	unsigned i;
+
+	/* the root takes the sockets a client's preload library makes for uevents */
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", root, dirs[i]);
+		if (chmod(path, i ? 0755 : 01777)) {
+			note(1, "chmod %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	for (i = 0; i < (unsigned)e.n_chips; i++) {
+		/* the node itself; umockdev's socket behind it stays open to all, as the kernel is */
+		snprintf(path, sizeof(path), "%s%s", root, e.chip[i].devnode);
+		if (chmod(path, 0600)) {
+			note(1, "chmod %s: %s", path, strerror(errno));
+			return -1;
+		}
+		snprintf(path, sizeof(path), "%s/ioctl%s", root, e.chip[i].devnode);
+		if (chmod(path, 0777)) {
+			note(1, "chmod %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	note(0, "device nodes are root's, mode 0600 (no udev rule)");
+	return 0;
+}
+
 static int parse_boards(const struct usb_emu_opts *o)
 {
 	char list[64], *tok, *save;
@@ -902,6 +941,8 @@ int usb_emu_run(const struct usb_emu_opts *o, char **argv)
 	for (i = 0; i < e.n_chips; i++)
 		if (add_chip(&e.chip[i]))
 			goto out;
+	if (o->deny_access && deny_access())
+		goto out;
 	if (e.bc) {
 		if (pthread_create(&th, NULL, sim_main, NULL)) {
 			fprintf(stderr, "mmfree-vboard: usb: no simulation thread: %s\n", strerror(errno));

@@ -15,6 +15,7 @@ struct usb_emu_opts {
 	double errors;              /* link faults per UART byte, both ways (the fault injector) */
 	uint64_t seed;              /* their seed */
 	int claim_busy;             /* another program holds channel B: CLAIMINTERFACE says EBUSY */
+	int deny_access;            /* device nodes root's and 0600, as without the udev rule */
 	int quiet;                  /* only errors on stderr */
 };
 

@@ -53,6 +53,7 @@ struct vb_opts {
 	const char *serial;         /* --serial S: the emulated iCEBreaker's serial string */
 	uint64_t unplug_after;      /* --unplug-after-bytes N */
 	int claim_busy;             /* --claim-busy: channel B held by another program */
+	int deny_access;            /* --deny-access: device nodes root's, mode 0600 */
 	char **prog;                /* after --: the program to run with the USB board attached */
 };
 
@@ -86,7 +87,8 @@ static void help(FILE *f)
 		"  --quiet               no messages but errors\n\n"
 		"The board keeps its weight memory across hosts, as a real board does until it is reset.\n\n"
 		"usage: mmfree-vboard --usb icebreaker[,upduino3] [--serial S] [--unplug-after-bytes N]\n"
-		"                     [--inject-errors RATE] [--seed S] [--claim-busy] [--quiet]\n"
+		"                     [--inject-errors RATE] [--seed S] [--claim-busy] [--deny-access]\n"
+		"                     [--quiet]\n"
 		"                     -- PROGRAM ARGS...\n\n"
 		"Run PROGRAM with emulated FTDI chips on an emulated USB bus (umockdev; PROGRAM runs under\n"
 		"LD_PRELOAD=libumockdev-preload.so): its libusb finds them as real devices, e.g.\n"
@@ -98,6 +100,8 @@ static void help(FILE *f)
 		"  --serial S            the iCEBreaker chip's serial string\n"
 		"  --unplug-after-bytes N  the chip leaves the bus once the board took N bytes\n"
 		"  --claim-busy          channel B is held by another program (claiming it says EBUSY)\n"
+		"  --deny-access         device nodes root's, mode 0600, as without the udev rule (run\n"
+		"                        PROGRAM as another user to see LIBUSB_ERROR_ACCESS)\n"
 		"The exit status is PROGRAM's.\n",
 		b, b);
 }
@@ -136,6 +140,10 @@ static int parse(int argc, char **argv, struct vb_opts *o)
 		}
 		if (!strcmp(opt, "--claim-busy")) {
 			o->claim_busy = 1;
+			continue;
+		}
+		if (!strcmp(opt, "--deny-access")) {
+			o->deny_access = 1;
 			continue;
 		}
 		if (!strcmp(opt, "--")) {
@@ -188,8 +196,9 @@ static int parse(int argc, char **argv, struct vb_opts *o)
 				     "--trace or --uart");
 		return -1;
 	}
-	if (o->prog || o->unplug_after || o->serial || o->claim_busy)
-		return usage("%s", "--, --serial, --unplug-after-bytes and --claim-busy go with --usb");
+	if (o->prog || o->unplug_after || o->serial || o->claim_busy || o->deny_access)
+		return usage("%s", "--, --serial, --unplug-after-bytes, --claim-busy and --deny-access go "
+			     "with --usb");
 	if (!o->listen)
 		return usage("%s", "--listen PATH is required (or --usb BOARDS -- PROGRAM)");
 	if (o->uart && strcmp(o->board, "sim"))
@@ -282,7 +291,7 @@ int main(int argc, char **argv)
 		return r;
 	if (o.usb) {
 		struct usb_emu_opts uo = { o.usb, o.serial, o.unplug_after, o.errors, o.seed,
-					   o.claim_busy, o.quiet };
+					   o.claim_busy, o.deny_access, o.quiet };
 		return usb_emu_run(&uo, o.prog);
 	}
 	so.uart = o.uart;

@@ -251,6 +251,19 @@ static int find(libusb_context *ctx, struct mmfi_ftdi_dev *d, int max, int *n, l
 		}
 		(*n)++;
 	}
+	/* by bus and address, as lsusb lists them */
+	for (i = 1; i < (*n < max ? *n : max); i++)
+		for (ssize_t j = i; j > 0 && (d[j - 1].bus > d[j].bus ||
+				(d[j - 1].bus == d[j].bus && d[j - 1].addr > d[j].addr)); j--) {
+			struct mmfi_ftdi_dev t = d[j];
+			d[j] = d[j - 1];
+			d[j - 1] = t;
+			if (devs) {
+				libusb_device *u = devs[j];
+				devs[j] = devs[j - 1];
+				devs[j - 1] = u;
+			}
+		}
 	if (list)
 		*list = all;
 	else
@@ -302,11 +315,11 @@ static int ctrl(ftdi_transport *f, uint8_t req, uint16_t value, uint16_t index, 
 /* The device is gone: say so, with what was lost. */
 static int unplugged(ftdi_transport *f, const char *when)
 {
+	/* short: proto.c puts the command and the transport's name in front */
 	f->gone = 1;
-	mmfi_msg(f->base.err, f->base.err_len, "%s: %s: LIBUSB_ERROR_NO_DEVICE: the board was unplugged "
-		 "(after %llu bytes sent and %llu received); the command in flight and anything it was "
-		 "writing are lost, the board's memory is unknown: plug it in and start again", f->name,
-		 when, (unsigned long long)f->sent, (unsigned long long)f->got);
+	mmfi_msg(f->base.err, f->base.err_len, "%s: LIBUSB_ERROR_NO_DEVICE: board unplugged after %llu "
+		 "bytes sent, %llu received; the command in flight is lost", when,
+		 (unsigned long long)f->sent, (unsigned long long)f->got);
 	return MMF_ERR_IO;
 }
 
@@ -393,8 +406,8 @@ static int in_failed(ftdi_transport *f)
 					   "NO_DEVICE", "OVERFLOW" };
 	int s = f->in_err - 1;
 
-	mmfi_msg(f->base.err, f->base.err_len, "%s: a bulk IN transfer on endpoint 0x%02x failed: "
-		 "LIBUSB_TRANSFER_%s (after %llu bytes received)", f->name, UART_EP_IN,
+	mmfi_msg(f->base.err, f->base.err_len, "a bulk IN transfer on endpoint 0x%02x failed: "
+		 "LIBUSB_TRANSFER_%s (after %llu bytes received)", UART_EP_IN,
 		 s >= 0 && s < 7 ? st[s] : "?", (unsigned long long)f->got);
 	return MMF_ERR_IO;
 }
@@ -419,14 +432,14 @@ static int ftdi_send(mmfi_transport *t, const uint8_t *buf, size_t n)
 		if (r == LIBUSB_ERROR_NO_DEVICE)
 			return unplugged(f, "sending");
 		if (r == LIBUSB_ERROR_TIMEOUT) {
-			mmfi_msg(f->base.err, f->base.err_len, "%s: bulk OUT: LIBUSB_ERROR_TIMEOUT: the chip "
-				 "took %d of %zu bytes in %u ms (is the baud right and the board's UART "
-				 "reading?)", f->name, done, n + (size_t)done, timeout);
+			mmfi_msg(f->base.err, f->base.err_len, "bulk OUT: LIBUSB_ERROR_TIMEOUT: the chip "
+				 "took %d of %zu bytes in %u ms (is the board's UART reading?)", done,
+				 n + (size_t)done, timeout);
 			return MMF_ERR_TIMEOUT;
 		}
 		if (r) {
-			char m[128];
-			snprintf(m, sizeof(m), "%s: bulk OUT of %zu bytes failed", f->name, n);
+			char m[64];
+			snprintf(m, sizeof(m), "bulk OUT of %zu bytes failed", n);
 			return mmfi_ftdi_msg(f->base.err, f->base.err_len, m, r);
 		}
 	}
@@ -547,12 +560,15 @@ static int pick(ftdi_transport *f, const struct mmfi_ftdi_opts *o, libusb_device
 			 "ftdi:SERIAL", serial ? ":" : "", serial ? serial : "", nmatch, found);
 		return MMF_ERR_ARG;
 	}
-	snprintf(f->name, sizeof(f->name), "ftdi:%s (bus %u address %u)", d[match].serial,
-		 d[match].bus, d[match].addr);
+	if (d[match].open_err)
+		snprintf(f->name, sizeof(f->name), "ftdi (%04x:%04x at bus %u address %u)", d[match].vid,
+			 d[match].pid, d[match].bus, d[match].addr);
+	else
+		snprintf(f->name, sizeof(f->name), "ftdi:%s (bus %u address %u)", d[match].serial,
+			 d[match].bus, d[match].addr);
 	if (d[match].open_err) {
 		char what[160];
-		snprintf(what, sizeof(what), "%s: opening %04x:%04x failed", f->name, d[match].vid,
-			 d[match].pid);
+		snprintf(what, sizeof(what), "%s: opening it failed", f->name);
 		return mmfi_ftdi_msg(f->base.err, f->base.err_len, what, d[match].open_err);
 	}
 	if (d[match].pid == FTDI_PID_232H) {

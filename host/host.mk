@@ -20,7 +20,9 @@ HOST_HDR     := $(wildcard host/src/*.h) host/include/mmfree.h $(HLS_HDR)
 HOST_OBJ     := $(patsubst host/src/%.c,$(BUILD)/host/%.o,$(HOST_SRC))
 HOST_HLS_OBJ := $(patsubst hls_c/%.c,$(BUILD)/host/hls/%.o,$(HLS_SRC))
 # libusb-1.0 carries the ftdi transport (transport_ftdi.c); umockdev emulates the FT2232H for
-# mmfree-vboard --usb (sim/usb_emu.c) and is linked into nothing else
+# mmfree-vboard --usb (sim/usb_emu.c) and is linked into nothing else. mmfree.pc names -lusb-1.0 in
+# Libs.private, not libusb-1.0 in Requires.private: `pkg-config --static libusb-1.0` asks for -ludev,
+# whose static archive Debian does not ship, so a program on libmmfree.a links libusb shared.
 USB_CFLAGS   := $(shell pkg-config --cflags libusb-1.0)
 USB_LIBS     := $(shell pkg-config --libs libusb-1.0)
 UMOCK_CFLAGS := $(shell pkg-config --cflags umockdev-1.0)
@@ -50,7 +52,7 @@ $(BUILD)/lib/libmmfree.so: $(BUILD)/lib/libmmfree.so.1
 	ln -sf libmmfree.so.1 $@
 
 # mmfree.pc for a prefix: $(call mmfree_pc,PREFIX), text for printf
-mmfree_pc = prefix=$(1)\nexec_prefix=$${prefix}\nlibdir=$${exec_prefix}/lib\nincludedir=$${prefix}/include\n\nName: mmfree\nDescription: host library for mmfree multiplication-free LM boards\nVersion: $(MMFREE_VERSION)\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lmmfree\nRequires.private: zlib libcjson libusb-1.0\nLibs.private: -lz -lcjson -lusb-1.0 -lm\n
+mmfree_pc = prefix=$(1)\nexec_prefix=$${prefix}\nlibdir=$${exec_prefix}/lib\nincludedir=$${prefix}/include\n\nName: mmfree\nDescription: host library for mmfree multiplication-free LM boards\nVersion: $(MMFREE_VERSION)\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lmmfree\nRequires.private: zlib libcjson\nLibs.private: -lz -lcjson -lusb-1.0 -lm\n
 
 $(BUILD)/lib/pkgconfig/mmfree.pc: host/host.mk host/include/mmfree.h
 	@mkdir -p $(@D)

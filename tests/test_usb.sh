@@ -75,11 +75,11 @@ if [ $rc -eq 0 ] && jqok "$out" '.transactions == 3 and .mismatches == 0'; then 
 else no engines-ftdi "$out $err"; fi
 
 # ---- 1e-3 of the UART bytes damaged both ways (flipped, dropped, doubled) ----
-usb icebreaker --quiet --inject-errors 1e-3 --seed 5 -- $M bench link --board 'ftdi?timeout_ms=50' --words 2048 --json
+usb icebreaker --quiet --inject-errors 1e-3 --seed 5 -- $M bench link --board 'ftdi?timeout_ms=100' --words 2048 --json
 echo "   $(jq -c '{mismatches, retries, naks, timeouts}' <<<"$out" 2>/dev/null)"
 if [ $rc -eq 0 ] && jqok "$out" '.mismatches == 0 and .retries > 0'; then ok faults-link-ftdi
 else no faults-link-ftdi "$out $err"; fi
-usb icebreaker --quiet --inject-errors 1e-3 --seed 7 -- $M bench engines --board 'ftdi?timeout_ms=50' --count 2 --seed 3 --json
+usb icebreaker --quiet --inject-errors 1e-3 --seed 7 -- $M bench engines --board 'ftdi?timeout_ms=100' --count 2 --seed 3 --json
 echo "   $(jq -c '{transactions, mismatches, retries, naks, timeouts}' <<<"$out" 2>/dev/null)"
 if [ $rc -eq 0 ] && jqok "$out" '.transactions == 2 and .mismatches == 0'; then ok faults-engines-ftdi
 else no faults-engines-ftdi "$out $err"; fi

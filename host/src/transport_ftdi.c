@@ -462,7 +462,9 @@ static int ftdi_recv(mmfi_transport *t, uint8_t *buf, size_t max, uint32_t timeo
 				f->rx_len--;
 			}
 			*got = n;
-			return submit_in(f);
+			/* a failure here (the board gone) is reported by the next call, with no bytes lost */
+			(void)submit_in(f);
+			return MMF_OK;
 		}
 		if (f->gone)
 			return unplugged(f, "receiving");
@@ -486,9 +488,11 @@ static void ftdi_close(mmfi_transport *t)
 	uint64_t end = mmfi_now_us() + (uint64_t)CLOSE_MS * 1000u;
 	int i, busy;
 
+	/* every transfer still in flight comes back through in_done (cancelled, or NO_DEVICE when the
+	 * board is gone); wait for that, within the deadline */
 	for (i = 0; i < IN_XFERS; i++)
-		if (f->in_busy[i] && libusb_cancel_transfer(f->in[i]))
-			f->in_busy[i] = 0;   /* already done or gone: no callback will come */
+		if (f->in_busy[i])
+			libusb_cancel_transfer(f->in[i]);
 	for (;;) {
 		for (busy = 0, i = 0; i < IN_XFERS; i++)
 			busy += f->in_busy[i];
@@ -640,7 +644,9 @@ int mmfi_ftdi_open(const struct mmfi_ftdi_opts *o, mmfi_transport **out, char *e
 	snprintf(f->name, sizeof(f->name), "ftdi");
 	r = libusb_init(&f->ctx);
 	if (r) {
-		r = mmfi_ftdi_msg(err, err_len, "ftdi: libusb_init failed", r);
+		/* no USB reachable here (no usbfs in a container, say): no board either */
+		mmfi_ftdi_msg(err, err_len, "ftdi: no USB here: libusb_init failed", r);
+		r = MMF_ERR_NO_BOARD;
 		goto fail_free;
 	}
 	r = pick(f, o, &dev, &list);

@@ -28,6 +28,8 @@ USB_LIBS     := $(shell pkg-config --libs libusb-1.0)
 UMOCK_CFLAGS := $(shell pkg-config --cflags umockdev-1.0)
 UMOCK_LIBS   := $(shell pkg-config --libs umockdev-1.0) -pthread
 HOST_CFLAGS  := $(CFLAGS) -fPIC -fvisibility=hidden -DMMF_BUILDING -Ihost/include -Ihls_c $(USB_CFLAGS)
+# the energy coefficients (boards/energy.json) compiled in as a C array, read by host/src/energy.c
+HOST_OBJ     += $(BUILD)/host/energy_data.o
 HOST_LIBS    := $(BUILD)/lib/libmmfree.a $(BUILD)/lib/libmmfree.so.1 $(BUILD)/lib/libmmfree.so \
 	$(BUILD)/lib/pkgconfig/mmfree.pc
 
@@ -37,6 +39,13 @@ $(BUILD)/host/%.o: host/src/%.c $(HOST_HDR)
 
 $(BUILD)/host/hls/%.o: hls_c/%.c $(HLS_HDR)
 	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(BUILD)/host/energy_data.c: boards/energy.json scripts/gen_energy_c.sh
+	@mkdir -p $(@D)
+	bash scripts/gen_energy_c.sh $< $@
+
+$(BUILD)/host/energy_data.o: $(BUILD)/host/energy_data.c
 	$(CC) $(HOST_CFLAGS) -c $< -o $@
 
 $(BUILD)/lib/libmmfree.a: $(HOST_OBJ) $(HOST_HLS_OBJ)

@@ -3,7 +3,9 @@
 // activation vector, streams the matrix and checks every row against hls_c; counts the cycles from
 // the first weight word to the last result. Prints one JSON object (see docs/datapaths.md).
 //
-// Usage: bench_<cfg> [--seed S] [--matrices N] [--help]. Exit 1 on any mismatch.
+// Usage: bench_<cfg> [--seed S] [--matrices N] [--coverage FILE] [--help]. Exit 1 on any mismatch.
+// --coverage (builds with Verilator's --coverage-toggle only, see scripts/power_crosscheck.sh) writes
+// the toggle counts of the first matrix's stream, from its first weight word to its last result.
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -14,11 +16,15 @@
 #include "Vmmf_bench_top.h"
 #include "engine_model.h"
 #include "testb.h"
+#if VM_COVERAGE
+#include <verilated_cov.h>
+#endif
 
 int main(int argc, char **argv)
 {
 	uint64_t seed = 1;
 	int matrices = 3;
+	const char *coverage = nullptr;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: %s [--seed S] [--matrices N]\n"
@@ -30,6 +36,8 @@ int main(int argc, char **argv)
 			seed = strtoull(argv[++i], nullptr, 0);
 		} else if (!strcmp(argv[i], "--matrices") && i + 1 < argc) {
 			matrices = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--coverage") && i + 1 < argc && VM_COVERAGE) {
+			coverage = argv[++i];
 		} else {
 			fprintf(stderr, "%s: unknown option '%s' (see --help)\n", argv[0], argv[i]);
 			return 2;
@@ -108,6 +116,10 @@ int main(int argc, char **argv)
 				started = true;
 				first = tb.cycle;
 				load_cycles += first - c0;
+#if VM_COVERAGE
+				if (m == 0)
+					tb.ctx->coveragep()->zero();   // count the stream only
+#endif
 			}
 			if (top->o_res_valid) {
 				bool last = row + 1 == rows;
@@ -127,6 +139,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		stream_cycles += tb.cycle - first;
+#if VM_COVERAGE
+		if (m == 0 && coverage)
+			tb.ctx->coveragep()->write(coverage);
+#endif
 		macs += (uint64_t)rows * k;
 	}
 	double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();

@@ -33,10 +33,11 @@
  *
  * Time: the chip's clock is the SoC's simulated clock (48 MHz), and it runs only while the host
  * waits, as the in-process `sim` board's does. libusb under umockdev polls with REAPURBNDELAY while
- * it waits; every poll that finds nothing grants the board GRANT cycles (43 us), at most GRANT_MAX
- * ahead. So the host's own work between two commands costs about one grant of board time (a real
- * host's turnaround is one or two 125 us microframes), the simulation stops when the host does, and
- * figures in board time (bench link's upload_vs_line) do not depend on how fast this machine is.
+ * it waits; every poll that finds nothing grants the board GRANT cycles (11 us), at most GRANT_MAX
+ * ahead. So the host's own work between two commands costs at most ~30 us of board time, the
+ * simulation stops when the host does, and figures in board time (bench link's upload_vs_line) do
+ * not depend on how fast or loaded this machine is. That is a fast host: a real one turns around in
+ * one or two 125 us microframes (docs/usb.md: what that costs behind the latency timer).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -70,10 +71,10 @@ enum {
 	RX_FIFO = 4096,             /* ... UART to host */
 	BOARD_BAUD = 12000000,      /* the iCEBreaker's UART (boards/icebreaker) */
 	CLOCK_HZ = 48000000,        /* the SoC's clock: simulated cycles per second */
-	CHUNK = 32,                 /* bytes fed to the SoC per step */
-	SLICE = 1024,               /* cycles per step when nothing goes to the SoC */
-	GRANT = 2048,               /* board cycles one empty reap (a host waiting) allows */
-	GRANT_MAX = 4096,           /* ... at most this far ahead of the host's last poll */
+	CHUNK = 8,                  /* bytes fed to the SoC per step (320 cycles) */
+	SLICE = 256,                /* cycles per step when nothing goes to the SoC */
+	GRANT = 512,                /* board cycles one empty reap (a host waiting) allows */
+	GRANT_MAX = 1024,           /* ... at most this far ahead of the host's last poll */
 	MAX_CHIPS = 2,
 	MAX_URBS = 64,              /* URBs in flight per chip before SUBMITURB says ENOMEM */
 };
@@ -766,7 +767,8 @@ static void *sim_main(void *arg)
 			unplug(c);
 			break;
 		}
-		e.now = mmfi_sim_cycles(e.sim);
+		/* the SoC's clock in microseconds of simulated time, as cycles of the 48 MHz core */
+		e.now = mmfi_transport_now(e.sim) * (CLOCK_HZ / 1000000);
 		e.budget = e.budget > e.now - t0 ? e.budget - (e.now - t0) : 0;
 		c->to_board += n;
 		for (i = 0; i < got; i++) {
@@ -918,8 +920,7 @@ int usb_emu_run(const struct usb_emu_opts *o, char **argv)
 	}
 	if (e.bc) {
 		so.board = "icebreaker";
-		if (!mmfi_sim_open || !mmfi_sim_cycles ||
-		    mmfi_sim_open(&so, &e.sim, e.err, sizeof(e.err))) {
+		if (!mmfi_sim_open || mmfi_sim_open(&so, &e.sim, e.err, sizeof(e.err))) {
 			fprintf(stderr, "mmfree-vboard: usb: the iCEBreaker SoC: %s\n", e.err);
 			return 1;
 		}

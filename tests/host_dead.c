@@ -98,7 +98,7 @@ static void wall_close(mmfi_transport *t)
 	(void)t;
 }
 
-static const struct mmfi_transport_ops wall_ops = { wall_send, wall_recv, wall_close };
+static const struct mmfi_transport_ops wall_ops = { wall_send, wall_recv, wall_close, NULL };
 
 static mmfi_link g_link;
 

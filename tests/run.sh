@@ -40,6 +40,14 @@ run sim-board tests/test_sim_board.sh
 run ckpt tests/test_ckpt.sh
 run tokenizer build/bin/host_tok
 run model tests/test_model.sh
+# the energy estimate: coefficient data and sources, linearity, malformed files, a cpu-board run
+run energy build/bin/host_energy
+# the float64 model reference checks itself (float32 vs float64 within the tolerance, mutants caught),
+# then the runtime's logits against it on 8 checkpoints (shapes, dtypes, shards; cpu and sim, tac and lut)
+run model-ref-self tests/ref/test_ref.sh
+run model-ref tests/test_model_ref.sh
+# parsers of untrusted files under libFuzzer: crashers replayed, then FUZZ_SECONDS (20) per target
+run fuzz tests/test_fuzz.sh
 # the virtual board as a server (mmfree-vboard) behind socket:PATH: commands, faults, a killed board
 run vboard tests/test_vboard.sh
 

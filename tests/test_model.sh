@@ -53,6 +53,11 @@ check resident-on-sim jqok "$(cat "$T/sim-lut.json")" '.resident == true and .on
 check logits-rows jqok "$(cat "$T/cpu-tac.json")" "(.generated_ids | length) == 3"
 rows=$(( $(stat -c %s "$T/cpu-tac.f32") / (300 * 4) ))
 [ "$rows" -eq 8 ] && ok "logits-file-8-rows" || no "logits-file-8-rows" "$rows rows"
+# a clean link needs no retransmission (deadlines run in simulated time, not wall time)
+check no-retries-clean-link jqok "$(cat "$T/sim-tac.json")" '.link_retries == 0 and .link_timeouts == 0'
+# the energy estimate comes from the board's counters and says it is one
+check energy-estimate jqok "$(cat "$T/sim-tac.json")" \
+	'.energy_estimate.estimate == true and .energy_estimate.measured == false and .energy_estimate.j_per_token > 0 and .energy_estimate.idle_w > 0'
 check json-board-figures jqok "$(cat "$T/sim-tac.json")" \
 	'.board_cycles > 0 and .tokens_per_s_at_clock > 0 and .link_bytes_per_token > 0 and .engine_busy_cycles > 0'
 

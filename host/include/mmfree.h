@@ -216,6 +216,104 @@ MMF_API int mmf_model_encode(const mmf_model *m, const char *text, int add_bos, 
  * to len - 1 bytes); returns the bytes in buf. */
 MMF_API int mmf_model_decode(const mmf_model *m, int32_t prev, int32_t id, char *buf, size_t len);
 
+/* ---- energy estimate (host/src/energy.c, docs/power.md) ----------------------------------------
+ *
+ * An ESTIMATE of the energy the board's FPGA used, from its counters (cycles, busy cycles, MACs,
+ * link bytes) and per-event coefficients calibrated from published UP5K current measurements
+ * (boards/energy.json, built into the library). It is not a measurement: no meter is read. It covers
+ * the FPGA's rails (core, PLL, the link pins' I/O bank), not the rest of the board.
+ *
+ * Counter wrap: the board's counters are u32 (MACs are one u64 in two halves). Cycles wrap after
+ * 2^32 / clock_hz seconds (89 s at 48 MHz), busy cycles no sooner. mmf_energy_estimate() on one
+ * snapshot is right only for a run shorter than that since CLEAR_COUNTERS; for longer runs, read the
+ * counters at least once per wrap period (e.g. once per token) and add the differences with
+ * mmf_counters_accumulate(), whose 64-bit totals do not wrap. Do not clear or reset the counters
+ * between two snapshots you accumulate. */
+
+/* Counter differences added up in 64 bits (names as in enum mmf_counter_index). */
+struct mmf_counter_totals {
+	uint64_t cycles;            /* core clock cycles */
+	uint64_t busy[3];           /* busy cycles of engine slots 0..2 (weight words streamed) */
+	uint64_t macs;              /* multiply-accumulates */
+	uint64_t bytes_in;          /* link bytes received by the board */
+	uint64_t bytes_out;         /* link bytes sent by the board */
+	uint64_t crc_errors;        /* packets the board dropped */
+	uint64_t naks;              /* NAKs the board sent */
+	uint64_t executed;          /* commands executed */
+	uint64_t repeats;           /* repeats answered from the stored status */
+};
+/* totals += now - prev, each u32 difference taken modulo 2^32 (so one wrap between the two reads is
+ * harmless) and the MACs as one u64. prev may be NULL: now counts from a clear (all zero). */
+MMF_API void mmf_counters_accumulate(struct mmf_counter_totals *totals,
+				     const uint32_t prev[MMF_NUM_COUNTERS], const uint32_t now[MMF_NUM_COUNTERS]);
+
+/* The estimate of one run, in joules, broken down by event class. */
+struct mmf_energy {
+	double static_j;            /* leakage of the FPGA's rails over the run's time */
+	double clock_j;             /* clock tree (per cycle) and the PLL (per second) */
+	double logic_j;             /* logic cells in use, clocked every cycle, busy or not */
+	double mac_j;               /* the engines' lane logic and adder trees, per MAC */
+	double spram_j;             /* weight words read from SPRAM (4 reads each) and streamed */
+	double ebr_j;               /* block RAM reads per weight word (activations, ROMs, lut tables) */
+	double link_j;              /* link bytes: UART and packet logic, the TX pin's I/O bank */
+	double total_j;             /* the sum of the above */
+	double seconds;             /* cycles / clock_hz */
+	double avg_w;               /* total_j / seconds */
+	double j_per_mac;           /* total_j / macs (0 without MACs) */
+	uint64_t macs;              /* MACs counted */
+	uint32_t cells;             /* logic cells charged by logic_j */
+	const char *family;         /* coefficient section used, e.g. "ice40up" (valid until the next
+				     * mmf_energy_load) */
+	const char *board;          /* board entry used, e.g. "icebreaker" (same lifetime) */
+	int estimate;               /* always 1: a model, not a measurement; say so wherever it is shown */
+	int over_capacity;          /* 1 if cells exceed the family's part (e.g. three engines on a UP5K):
+				     * the figure is that of a larger part with the same per-cell costs */
+};
+
+/* What to estimate for, beyond INFO; zero fields take the defaults. */
+struct mmf_energy_params {
+	const char *family;         /* coefficient section; default: the board's entry in the data */
+	uint32_t cells;             /* logic cells in use (e.g. from the bitstream report); default: the
+				     * SoC base plus the cells of each engine INFO lists */
+	int no_pll;                 /* 1: the board's clock does not come from the PLL */
+};
+
+/* Estimate from a counter snapshot counted since CLEAR_COUNTERS (see the wrap note above) and the
+ * board's INFO. MMF_ERR_ARG for a NULL argument, a clock of 0 Hz, or a board or family the data
+ * does not have; the message is in mmf_energy_error(). */
+MMF_API int mmf_energy_estimate(const struct mmf_info *info, const uint32_t c[MMF_NUM_COUNTERS],
+				struct mmf_energy *e);
+/* The same from 64-bit totals, with parameters (p may be NULL). */
+MMF_API int mmf_energy_estimate_totals(const struct mmf_info *info, const struct mmf_counter_totals *t,
+				       const struct mmf_energy_params *p, struct mmf_energy *e);
+/* Joules per token for a run that produced `tokens` tokens (0 if tokens is 0). */
+MMF_API double mmf_energy_per_token(const struct mmf_energy *e, uint64_t tokens);
+
+/* Use the coefficients in the JSON file at path (same layout as boards/energy.json) instead of the
+ * built-in ones; NULL goes back to the built-in data. A file that is not valid JSON, or lacks a
+ * field, or has a coefficient without a value, unit, kind (measured / derived / guessed), source or
+ * derivation, is refused with MMF_ERR_ARG (MMF_ERR_IO if it cannot be read) and the data in use is
+ * kept; mmf_energy_error() names the file, the field and what is wrong. Not thread-safe: load
+ * before estimating from several threads. */
+MMF_API int mmf_energy_load(const char *path);
+/* The message of the last energy call that failed. */
+MMF_API const char *mmf_energy_error(void);
+
+/* One coefficient of the data in use, for listing (strings live until the next mmf_energy_load). */
+struct mmf_energy_coef {
+	const char *family;         /* "ice40up" */
+	const char *name;           /* "mac_j_lut3" */
+	double value;               /* in unit */
+	const char *unit;           /* "J", "W", "V", "cells", "reads" */
+	const char *kind;           /* "measured", "derived" or "guessed" */
+	const char *source;         /* where the figure comes from */
+	const char *derivation;     /* how the value follows from it */
+};
+/* The index-th coefficient over all families, in file order; MMF_ERR_ARG past the last. */
+MMF_API int mmf_energy_coefficient(unsigned index, struct mmf_energy_coef *out);
+/* Logic cells used, from a bitstream's build/<board>/mmfree.json or a nextpnr --report file. */
+MMF_API int mmf_energy_cells_from_report(const char *path, uint32_t *cells);
+
 #ifdef __cplusplus
 }
 #endif

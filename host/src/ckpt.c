@@ -399,6 +399,12 @@ int mmfi_config_parse(const char *text, size_t len, const char *path, struct mmf
 	}
 	if (!cfg->intermediate) {
 		cfg->intermediate = mmfi_default_intermediate(cfg->hidden, cfg->hidden_ratio);
+		if (cfg->intermediate <= 0) {
+			mmfi_msg(err, err_len, "%s: intermediate_size (null): the default from hidden_size "
+				 "%d and hidden_ratio %d is 0; give intermediate_size", path, cfg->hidden,
+				 cfg->hidden_ratio);
+			goto out;
+		}
 		if (cfg->intermediate > MMFI_CKPT_MAX_INTER) {
 			mmfi_msg(err, err_len, "%s: intermediate_size (null): the default %d from hidden_size "
 				 "%d and hidden_ratio %d is more than this loader takes (%d)", path,

@@ -10,6 +10,35 @@
 #include "sac.h"
 #include "tac.h"
 
+/* ---- the energy line: an ESTIMATE from the board's counters (host/src/energy.c, docs/power.md) -- */
+
+/* JSON: `, "energy_estimate": {...}`; text: one line. `per` names what n counts ("MAC", "payload
+ * byte"); nothing is printed if the estimate cannot be made (e.g. a board the data has no entry for). */
+static void print_energy(int json, const struct mmf_info *in, const uint32_t *cnt, const char *per, double n)
+{
+	struct mmf_energy e;
+
+	if (mmf_energy_estimate(in, cnt, &e) != MMF_OK) {
+		if (!json)
+			printf("energy       no estimate: %s\n", mmf_energy_error());
+		return;
+	}
+	if (json) {
+		printf(", \"energy_estimate\": {\"estimate\": true, \"family\": \"%s\", \"cells\": %u, "
+		       "\"over_capacity\": %s, \"seconds\": %.6g, \"total_j\": %.6g, \"avg_w\": %.6g, "
+		       "\"static_j\": %.6g, \"clock_j\": %.6g, \"logic_j\": %.6g, \"mac_j\": %.6g, \"spram_j\": %.6g, "
+		       "\"ebr_j\": %.6g, \"link_j\": %.6g, \"j_per_%s\": %.6g}", e.family, e.cells,
+		       e.over_capacity ? "true" : "false", e.seconds, e.total_j, e.avg_w, e.static_j, e.clock_j,
+		       e.logic_j, e.mac_j, e.spram_j, e.ebr_j, e.link_j, strcmp(per, "MAC") ? "byte" : "mac",
+		       n > 0 ? e.total_j / n : 0);
+		return;
+	}
+	printf("energy       ESTIMATE, not measured: %.4g mJ in %.4g ms of board time, %.3g mW average, "
+	       "%.3g nJ per %s (%s coefficients%s; docs/power.md)\n", e.total_j * 1e3, e.seconds * 1e3,
+	       e.avg_w * 1e3, n > 0 ? e.total_j / n * 1e9 : 0.0, per, e.family,
+	       e.over_capacity ? ", more logic cells than the part has" : "");
+}
+
 /* ---- bench link -------------------------------------------------------------------------------- */
 
 static void link_progress(void *user, uint64_t done, uint64_t total)
@@ -101,11 +130,13 @@ int bench_link(const struct cli_opts *o)
 		       "\"link_s\": %.6f, \"link_rate\": %u, \"packets\": %" PRIu64 ", \"retries\": %"
 		       PRIu64 ", \"naks\": %" PRIu64 ", \"timeouts\": %" PRIu64 ", \"upload_board_s\": %.6f, "
 		       "\"upload_bytes_per_s\": %.0f, \"upload_vs_line\": %.4f, \"board_cycles\": %u, "
-		       "\"board_cycles_per_wall_s\": %.0f}\n", n, bad, payload,
+		       "\"board_cycles_per_wall_s\": %.0f", n, bad, payload,
 		       link, (double)payload / link, wall, wall / mb, cpu, cpu / mb, link_s,
 		       in.link_rate, s1.packets_sent - s0.packets_sent, s1.retries - s0.retries,
 		       s1.naks - s0.naks, s1.timeouts - s0.timeouts, up_s, up_s > 0 ? 8.0 * n / up_s : 0,
 		       up_ratio, ca[MMF_COUNTER_CYCLES], cyc_per_s);
+		print_energy(1, &in, ca, "payload byte", (double)payload);
+		printf("}\n");
 	} else {
 		printf("bench link on %s: %u words written and read back, %" PRIu64 " differ\n",
 		       o->board, n, bad);
@@ -124,6 +155,7 @@ int bench_link(const struct cli_opts *o)
 		       "bound\n", up_s, cw[MMF_COUNTER_CYCLES], up_s > 0 ? 8.0 * n / up_s : 0, up_ratio);
 		printf("board clock  %u cycles in %.3f s wall: %.2f M cycles per wall second\n",
 		       ca[MMF_COUNTER_CYCLES], wall, cyc_per_s / 1e6);
+		print_energy(0, &in, ca, "payload byte", (double)payload);
 	}
 	if (bad) {
 		fprintf(stderr, "mmfree: bench link: %" PRIu64 " of %u words differ, the first at address "
@@ -250,12 +282,13 @@ static int one_product(mmf_board *b, const struct mmf_info *in, unsigned e, uint
 static void print_engines(const struct cli_opts *o, const struct mmf_info *in, const struct eng_result *res,
 			  const uint32_t *cnt, const struct mmf_link_stats *s, double wall)
 {
-	uint64_t products = 0, bad = 0, busy;
+	uint64_t products = 0, bad = 0, busy, macs = 0;
 	unsigned e;
 
 	for (e = 0; e < in->n_engines; e++) {
 		products += res[e].products;
 		bad += res[e].mismatches;
+		macs += res[e].macs;
 	}
 	if (o->json) {
 		printf("{\"board\": ");
@@ -272,7 +305,9 @@ static void print_engines(const struct cli_opts *o, const struct mmf_info *in, c
 			       mmf_engine_name(in->engine[e].id), mmf_format_name(in->engine[e].format),
 			       in->engine[e].lanes, res[e].products, res[e].mismatches, res[e].macs, busy);
 		}
-		printf("]}\n");
+		printf("]");
+		print_energy(1, in, cnt, "MAC", (double)macs);
+		printf("}\n");
 		return;
 	}
 	printf("bench engines on %s: %u random products per engine (seed %" PRIu64 "), every result "
@@ -288,6 +323,7 @@ static void print_engines(const struct cli_opts *o, const struct mmf_info *in, c
 	printf("total: %" PRIu64 " products, %" PRIu64 " mismatches; link: %" PRIu64 " retries, %"
 	       PRIu64 " naks, %" PRIu64 " timeouts; %.2f s\n", products, bad, s->retries, s->naks,
 	       s->timeouts, wall);
+	print_energy(0, in, cnt, "MAC", (double)macs);
 }
 
 int bench_engines(const struct cli_opts *o)

@@ -203,7 +203,7 @@ struct session {
 	struct mmf_info info;       /* the board's INFO */
 	double load_s;              /* load and quantise, wall */
 	double place_s;             /* placement (upload and read-back), wall */
-	uint64_t c[MMF_NUM_COUNTERS]; /* board counters since generation started, 64-bit */
+	struct mmf_counter_totals c; /* board counters since generation started, 64-bit */
 	uint32_t last[MMF_NUM_COUNTERS]; /* the last raw reading */
 };
 
@@ -262,7 +262,6 @@ static int session_open(const struct run_opts *o, struct session *s)
 static int session_counters(struct session *s)
 {
 	uint32_t now[MMF_NUM_COUNTERS];
-	unsigned i;
 	int r;
 
 	if (!s->b)
@@ -270,10 +269,8 @@ static int session_counters(struct session *s)
 	r = mmf_read_counters(s->b, now);
 	if (r)
 		return cli_lib_fail("read counters", r, s->b);
-	for (i = 0; i < MMF_NUM_COUNTERS; i++) {
-		s->c[i] += (uint32_t)(now[i] - s->last[i]);
-		s->last[i] = now[i];
-	}
+	mmf_counters_accumulate(&s->c, s->last, now);
+	memcpy(s->last, now, sizeof(now));
 	return EXIT_OK;
 }
 
@@ -285,7 +282,22 @@ static void session_close(struct session *s)
 
 static uint64_t macs_of(const struct session *s)
 {
-	return s->c[MMF_COUNTER_MACS_LO] + (s->c[MMF_COUNTER_MACS_HI] << 32);
+	return s->c.macs;
+}
+
+/* The energy estimate of the run and the idle power (one second of cycles, nothing else moving),
+ * from the board's counters; 0 when there is no board or no estimate. */
+static int energy_of(const struct session *s, struct mmf_energy *e, double *idle_w)
+{
+	struct mmf_counter_totals idle;
+	struct mmf_energy ei;
+
+	if (!s->b || mmf_energy_estimate_totals(&s->info, &s->c, NULL, e))
+		return 0;
+	memset(&idle, 0, sizeof(idle));
+	idle.cycles = s->info.clock_hz;
+	*idle_w = mmf_energy_estimate_totals(&s->info, &idle, NULL, &ei) ? 0 : ei.avg_w;
+	return 1;
 }
 
 /* The figures of a run, text or JSON members (after an opening brace and other members). */
@@ -293,18 +305,22 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 			  int json)
 {
 	struct mmf_model_stats st;
+	struct mmf_energy e;
 	uint64_t tok, cyc, busy = 0, bytes;
-	double clk_tps = 0, hz;
+	double clk_tps = 0, hz, link_s, idle_w = 0;
+	int has_e = energy_of(s, &e, &idle_w);
 
 	mmf_model_stats(s->m, &st);
 	tok = st.tokens ? st.tokens : 1;
-	cyc = s->c[MMF_COUNTER_CYCLES];
-	bytes = s->c[MMF_COUNTER_BYTES_IN] + s->c[MMF_COUNTER_BYTES_OUT];
+	cyc = s->c.cycles;
+	bytes = s->c.bytes_in + s->c.bytes_out;
 	hz = s->b ? s->info.clock_hz : 0;
+	/* the bytes' time on the board's wire: 10 bits a byte on a UART, 8 on SPI or FIFO */
+	link_s = s->b && s->info.link_rate ? (double)bytes * (s->info.link == 0 ? 10 : 8) / s->info.link_rate : 0;
 	if (s->b) {
 		unsigned e;
 		for (e = 0; e < s->info.n_engines && e < 3; e++)
-			busy += s->c[MMF_COUNTER_BUSY0 + e];
+			busy += s->c.busy[e];
 		clk_tps = cyc ? hz * st.tokens / (double)cyc : 0;
 	}
 	if (json) {
@@ -333,12 +349,21 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 			fprintf(f, ", \"board_clock_hz\": %.0f, \"board_cycles\": %llu, "
 				"\"board_cycles_per_token\": %.1f, \"tokens_per_s_at_clock\": %.3f, "
 				"\"engine_busy_cycles\": %llu, \"board_macs\": %llu, \"link_bytes\": %llu, "
-				"\"link_bytes_per_token\": %.1f, \"crc_errors\": %llu, \"naks\": %llu",
+				"\"link_bytes_per_token\": %.1f, \"link_s_per_token\": %.6f, \"crc_errors\": %llu, "
+				"\"naks\": %llu",
 				hz, (unsigned long long)cyc, (double)cyc / tok, clk_tps,
 				(unsigned long long)busy, (unsigned long long)macs_of(s),
-				(unsigned long long)bytes, (double)bytes / tok,
-				(unsigned long long)s->c[MMF_COUNTER_CRC_ERRORS],
-				(unsigned long long)s->c[MMF_COUNTER_NAKS]);
+				(unsigned long long)bytes, (double)bytes / tok, link_s / tok,
+				(unsigned long long)s->c.crc_errors, (unsigned long long)s->c.naks);
+		if (has_e)
+			fprintf(f, ", \"energy_estimate\": {\"estimate\": true, \"measured\": false, "
+				"\"family\": \"%s\", \"over_capacity\": %s, \"j_per_token\": %.6g, "
+				"\"avg_w\": %.6g, \"idle_w\": %.6g, \"tokens_per_s_per_w\": %.6g, "
+				"\"total_j\": %.6g, \"static_j\": %.6g, \"clock_j\": %.6g, \"logic_j\": %.6g, "
+				"\"mac_j\": %.6g, \"spram_j\": %.6g, \"ebr_j\": %.6g, \"link_j\": %.6g}",
+				e.family, e.over_capacity ? "true" : "false", e.total_j / tok, e.avg_w, idle_w,
+				e.avg_w > 0 ? clk_tps / e.avg_w : 0, e.total_j, e.static_j, e.clock_j,
+				e.logic_j, e.mac_j, e.spram_j, e.ebr_j, e.link_j);
 		return;
 	}
 	fprintf(f, "model      d=%d L=%d V=%d I=%d, %llu parameters, %s, %s engine (%s), %.2f MB packed, "
@@ -355,9 +380,23 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 			"(link and engine; host arithmetic not counted)\n", (unsigned long long)(cyc / tok),
 			hz / 1e6, clk_tps);
 		fprintf(f, "           engine busy %llu cycles/token (%.1f%%), %llu MACs/token, link %.0f "
-			"bytes/token, %llu weight words uploaded/token\n", (unsigned long long)(busy / tok),
-			cyc ? 100.0 * busy / cyc : 0, (unsigned long long)(macs_of(s) / tok),
-			(double)bytes / tok, (unsigned long long)(st.upload_words / tok));
+			"bytes/token (%.2f ms on the wire), %llu weight words uploaded/token\n",
+			(unsigned long long)(busy / tok), cyc ? 100.0 * busy / cyc : 0,
+			(unsigned long long)(macs_of(s) / tok), (double)bytes / tok, 1e3 * link_s / tok,
+			(unsigned long long)(st.upload_words / tok));
+	}
+	if (has_e) {
+		fprintf(f, "energy     ESTIMATE, not measured (%s coefficients, docs/power.md): %.3g mJ/token, "
+			"%.3g mW active, %.3g mW idle, %.3g tokens/s/W%s\n", e.family, 1e3 * e.total_j / tok,
+			1e3 * e.avg_w, 1e3 * idle_w, e.avg_w > 0 ? clk_tps / e.avg_w : 0,
+			e.over_capacity ? " (more logic cells than the part has)" : "");
+		fprintf(f, "           per token: static %.3g, clock %.3g, logic %.3g, MACs %.3g, SPRAM %.3g, "
+			"EBR %.3g, link %.3g uJ\n", 1e6 * e.static_j / tok, 1e6 * e.clock_j / tok,
+			1e6 * e.logic_j / tok, 1e6 * e.mac_j / tok, 1e6 * e.spram_j / tok,
+			1e6 * e.ebr_j / tok, 1e6 * e.link_j / tok);
+	} else if (!s->b) {
+		fprintf(f, "energy     no estimate: the host kernels have no board counters (use a board, "
+			"e.g. --board sim:icebreaker)\n");
 	}
 }
 
@@ -512,8 +551,6 @@ int cmd_run(int argc, char **argv)
 			put_text(stdout, piece);
 			fflush(stdout);
 		}
-		if (next == s.desc.eos)
-			break;
 		r = mmf_model_step(s.m, next, logits);
 		if (r) {
 			fprintf(stderr, "\nmmfree: run: generated token %llu (id %d): %s (%s)\n",
@@ -525,6 +562,8 @@ int cmd_run(int argc, char **argv)
 			goto out_session;
 		if ((r = session_counters(&s)))
 			goto out_session;
+		if (next == s.desc.eos)
+			break;          /* </s> is fed too: the logits file has a row for every token */
 	}
 	wall = cli_now() - t0;
 	if (stream)

@@ -11,10 +11,12 @@
  * packed words are the only copy. Pages of the mapping are given back once a tensor is packed, so
  * the resident set stays near the packed size (docs/runtime.md has the figures).
  */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "model.h"
 #include "transport.h"
@@ -302,9 +304,15 @@ int mmf_model_load(const char *dir, const struct mmf_model_opts *o, mmf_model **
 	m->V = m->ck->cfg.vocab;
 	m->I = m->ck->cfg.intermediate;
 	m->eps = m->ck->cfg.rms_norm_eps;
-	r = mmfi_tok_load(dir, m->V, &m->tok, &m->tok_kind, load_err, sizeof(load_err));
-	if (r)
-		goto fail;
+	/* no tokenizer.json and too small a vocabulary for bytes: ids only (--prompt-ids) */
+	snprintf(name, sizeof(name), "%s/tokenizer.json", dir);
+	if (m->V < 259 && access(name, F_OK)) {
+		m->tok_kind = "none";
+	} else {
+		r = mmfi_tok_load(dir, m->V, &m->tok, &m->tok_kind, load_err, sizeof(load_err));
+		if (r)
+			goto fail;
+	}
 	for (l = 0; l < m->ck->n_tensors; l++)
 		m->params += (uint64_t)m->ck->tensors[l].numel;
 	m->emb = need(m, "model.embeddings.weight");
@@ -450,8 +458,8 @@ int mmf_model_describe(const mmf_model *m, struct mmf_model_desc *d)
 	d->tokenizer = m->tok_kind;
 	d->engine = m->eng.id;
 	d->format = m->eng.format;
-	d->bos = mmfi_tok_bos(m->tok);
-	d->eos = mmfi_tok_eos(m->tok);
+	d->bos = m->tok ? mmfi_tok_bos(m->tok) : m->ck->cfg.bos_token_id;
+	d->eos = m->tok ? mmfi_tok_eos(m->tok) : m->ck->cfg.eos_token_id;
 	return MMF_OK;
 }
 
@@ -459,6 +467,11 @@ int mmf_model_encode(const mmf_model *m, const char *text, int add_bos, int32_t 
 {
 	if (!m || !text || !n)
 		return MMF_ERR_ARG;
+	if (!m->tok) {
+		mmfi_msg(((mmf_model *)m)->err, sizeof(m->err), "the model has no tokenizer (no "
+			 "tokenizer.json, vocabulary under 259): give token ids");
+		return MMF_ERR_UNSUPPORTED;
+	}
 	return mmfi_tok_encode(m->tok, text, add_bos, ids, max, n);
 }
 
@@ -468,7 +481,10 @@ int mmf_model_decode(const mmf_model *m, int32_t prev, int32_t id, char *buf, si
 
 	if (!m || !buf || !len)
 		return 0;
-	n = mmfi_tok_decode(m->tok, prev, id, buf, len);
+	if (!m->tok)
+		n = snprintf(buf, len, "[%d]", id);   /* no tokenizer: the id itself */
+	else
+		n = mmfi_tok_decode(m->tok, prev, id, buf, len);
 	if (n < 0)
 		buf[0] = '\0';
 	/* a piece longer than buf was cut short: say what buf holds */

@@ -36,6 +36,11 @@ uint64_t mmfi_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+uint64_t mmfi_transport_now(mmfi_transport *t)
+{
+	return t->ops->now_us ? t->ops->now_us(t) : mmfi_now_us();
+}
+
 /* ---- names ------------------------------------------------------------------------------------- */
 
 const char *mmfi_cmd_name(uint8_t cmd)
@@ -267,7 +272,8 @@ static void transport_fail(mmfi_link *l, const char *what)
 static int wait_answer(mmfi_link *l, uint8_t cmd, uint8_t seq, uint32_t try_ms)
 {
 	char what[MMFI_MSG];
-	uint64_t deadline = mmfi_now_us() + (uint64_t)try_ms * 1000u, now;
+	/* the deadline runs on the transport's clock: simulated time is far slower than wall time */
+	uint64_t deadline = mmfi_transport_now(l->t) + (uint64_t)try_ms * 1000u, now;
 	uint32_t left_ms;
 	size_t used, got;
 	int r;
@@ -282,7 +288,7 @@ static int wait_answer(mmfi_link *l, uint8_t cmd, uint8_t seq, uint32_t try_ms)
 				return r;
 		}
 		l->pend_off = l->pend_n = 0;
-		now = mmfi_now_us();
+		now = mmfi_transport_now(l->t);
 		if (now >= deadline)
 			break;
 		left_ms = (uint32_t)((deadline - now + 999u) / 1000u);

@@ -22,6 +22,9 @@ struct mmfi_transport_ops {
 	int (*recv)(mmfi_transport *t, uint8_t *buf, size_t max, uint32_t timeout_ms, size_t *got);
 	/* Free the transport (and any transport it wraps). */
 	void (*close)(mmfi_transport *t);
+	/* The transport's clock, microseconds, the one recv's timeout runs on (link time for `cpu`,
+	 * simulated time for `sim`); NULL: the wall clock. */
+	uint64_t (*now_us)(mmfi_transport *t);
 };
 
 struct mmfi_transport {
@@ -60,12 +63,6 @@ int mmfi_sim_open(const struct mmfi_sim_opts *o, mmfi_transport **out, char *err
 /* Run a sim transport (not a wrapper of one) for up to `cycles` cycles, less once it has bytes for
  * the host: the board's clock between the host's bytes (mmfree-vboard). */
 void mmfi_sim_step(mmfi_transport *t, uint32_t cycles)
-#ifdef __GNUC__
-	__attribute__((weak))
-#endif
-	;
-/* Core cycles a sim transport has simulated since open (the emulated FTDI chip's clock). */
-uint64_t mmfi_sim_cycles(mmfi_transport *t)
 #ifdef __GNUC__
 	__attribute__((weak))
 #endif
@@ -112,6 +109,8 @@ int mmfi_faults_open(mmfi_transport *inner, const struct mmfi_fault_opts *o, mmf
 
 /* Monotonic wall clock in microseconds (proto.c). */
 uint64_t mmfi_now_us(void);
+/* t's own clock (ops->now_us), or the wall clock (proto.c). */
+uint64_t mmfi_transport_now(mmfi_transport *t);
 /* printf into a message buffer (error.c); a NULL buffer is ignored. */
 void mmfi_msg(char *buf, size_t len, const char *fmt, ...)
 #ifdef __GNUC__

@@ -46,6 +46,7 @@ typedef struct {
 	uint64_t host_out;          /* bytes the host has sent */
 	uint64_t dead_after;        /* the link is cut after this many bytes from the host; 0 never */
 	uint64_t dead_for;          /* ... for this many bytes from the host; 0 for good */
+	uint64_t cycles;            /* board cycles so far: the transport's clock */
 } cpu_transport;
 
 /* Is the link cut? Then bytes are lost both ways; the board's clock keeps running. */
@@ -57,6 +58,13 @@ static int cpu_dead(const cpu_transport *c)
 
 /* The board's next output byte, if any, into the host's buffer (lost if the link is cut, dropped if
  * the buffer is full, as a UART driver would). 1 if the board sent a byte. */
+/* Board cycles pass: the device model's and the transport's clock. */
+static void cpu_tick(cpu_transport *c, uint32_t cycles)
+{
+	mmf_dev_tick(c->dev, cycles);
+	c->cycles += cycles;
+}
+
 static int cpu_take_tx(cpu_transport *c)
 {
 	uint8_t b;
@@ -74,7 +82,7 @@ static int cpu_take_tx(cpu_transport *c)
 static void cpu_byte_time(cpu_transport *c, uint8_t in)
 {
 	c->host_out++;
-	mmf_dev_tick(c->dev, CPU_BYTE_CYCLES);
+	cpu_tick(c, CPU_BYTE_CYCLES);
 	if (!cpu_dead(c))
 		mmf_dev_rx(c->dev, in);
 	cpu_take_tx(c);
@@ -102,12 +110,12 @@ static int cpu_recv(mmfi_transport *t, uint8_t *buf, size_t max, uint32_t timeou
 			step = CPU_BYTE_CYCLES;
 		else
 			step = budget - spent < CPU_IDLE_STEP ? budget - spent : CPU_IDLE_STEP;
-		mmf_dev_tick(c->dev, (uint32_t)step);
+		cpu_tick(c, (uint32_t)step);
 		spent += step;
 	}
 	/* what else the board has ready comes in the same read */
 	while (c->q_n < max && cpu_take_tx(c))
-		mmf_dev_tick(c->dev, CPU_BYTE_CYCLES);
+		cpu_tick(c, CPU_BYTE_CYCLES);
 	while (n < max && c->q_n > 0) {
 		buf[n++] = c->q[c->q_head];
 		c->q_head = (c->q_head + 1) % CPU_RXQ;
@@ -125,7 +133,12 @@ static void cpu_close(mmfi_transport *t)
 	free(c);
 }
 
-static const struct mmfi_transport_ops cpu_ops = { cpu_send, cpu_recv, cpu_close };
+static uint64_t cpu_now(mmfi_transport *t)
+{
+	return ((cpu_transport *)t)->cycles / (CPU_CLOCK_HZ / 1000000);
+}
+
+static const struct mmfi_transport_ops cpu_ops = { cpu_send, cpu_recv, cpu_close, cpu_now };
 
 int mmfi_cpu_open(const struct mmfi_cpu_opts *o, mmfi_transport **out, char *err, size_t err_len)
 {

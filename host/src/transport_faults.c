@@ -79,7 +79,7 @@ static int fault_recv(mmfi_transport *t, uint8_t *buf, size_t max, uint32_t time
 {
 	fault_transport *f = (fault_transport *)t;
 	uint8_t in[FAULT_CHUNK];
-	uint64_t deadline = mmfi_now_us() + (uint64_t)timeout_ms * 1000;
+	uint64_t deadline = mmfi_transport_now(f->inner) + (uint64_t)timeout_ms * 1000;
 	size_t n, want = max / 2;
 	int ret;
 
@@ -94,7 +94,7 @@ static int fault_recv(mmfi_transport *t, uint8_t *buf, size_t max, uint32_t time
 		if (ret || n == 0)
 			return ret;
 		n = fault_apply(f, in, n, f->buf);
-	} while (n == 0 && mmfi_now_us() < deadline);
+	} while (n == 0 && mmfi_transport_now(f->inner) < deadline);
 	if (n > max) /* only when max == 1 and the byte was doubled */
 		n = max;
 	memcpy(buf, f->buf, n);
@@ -110,7 +110,12 @@ static void fault_close(mmfi_transport *t)
 	free(f);
 }
 
-static const struct mmfi_transport_ops fault_ops = { fault_send, fault_recv, fault_close };
+static uint64_t fault_now(mmfi_transport *t)
+{
+	return mmfi_transport_now(((fault_transport *)t)->inner);
+}
+
+static const struct mmfi_transport_ops fault_ops = { fault_send, fault_recv, fault_close, fault_now };
 
 int mmfi_faults_open(mmfi_transport *inner, const struct mmfi_fault_opts *o, mmfi_transport **out,
 		     char *err, size_t err_len)

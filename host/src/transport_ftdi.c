@@ -515,7 +515,7 @@ static void ftdi_close(mmfi_transport *t)
 	free(f);
 }
 
-static const struct mmfi_transport_ops ftdi_ops = { ftdi_send, ftdi_recv, ftdi_close };
+static const struct mmfi_transport_ops ftdi_ops = { ftdi_send, ftdi_recv, ftdi_close, NULL };
 
 /* Pick the device: by serial, or the only one. */
 static int pick(ftdi_transport *f, const struct mmfi_ftdi_opts *o, libusb_device **dev,

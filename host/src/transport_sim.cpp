@@ -191,7 +191,12 @@ void sim_close(mmfi_transport *t)
 	delete reinterpret_cast<SimHandle *>(t);
 }
 
-const struct mmfi_transport_ops sim_ops = {sim_send, sim_recv, sim_close};
+uint64_t sim_now(mmfi_transport *t)
+{
+	return board(t)->cycles / (SIM_CLOCK_HZ / 1000000);
+}
+
+const struct mmfi_transport_ops sim_ops = {sim_send, sim_recv, sim_close, sim_now};
 
 } // namespace
 
@@ -201,11 +206,6 @@ extern "C" void mmfi_sim_step(mmfi_transport *t, uint32_t cycles)
 
 	for (uint32_t i = 0; i < cycles && s->to_host.empty(); i++)
 		s->step();
-}
-
-extern "C" uint64_t mmfi_sim_cycles(mmfi_transport *t)
-{
-	return board(t)->cycles;
 }
 
 extern "C" const char *mmfi_sim_board_name(void)

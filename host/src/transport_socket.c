@@ -84,7 +84,7 @@ static void socket_close(mmfi_transport *t)
 	free(s);
 }
 
-static const struct mmfi_transport_ops socket_ops = { socket_send, socket_recv, socket_close };
+static const struct mmfi_transport_ops socket_ops = { socket_send, socket_recv, socket_close, NULL };
 
 int mmfi_socket_open(const char *path, mmfi_transport **out, char *err, size_t err_len)
 {

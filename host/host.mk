@@ -19,9 +19,17 @@ HOST_SRC     := $(filter-out $(HOST_CLI_SRC),$(wildcard host/src/*.c))
 HOST_HDR     := $(wildcard host/src/*.h) host/include/mmfree.h $(HLS_HDR)
 HOST_OBJ     := $(patsubst host/src/%.c,$(BUILD)/host/%.o,$(HOST_SRC))
 HOST_HLS_OBJ := $(patsubst hls_c/%.c,$(BUILD)/host/hls/%.o,$(HLS_SRC))
+# libusb-1.0 carries the ftdi transport (transport_ftdi.c); umockdev emulates the FT2232H for
+# mmfree-vboard --usb (sim/usb_emu.c) and is linked into nothing else. mmfree.pc names -lusb-1.0 in
+# Libs.private, not libusb-1.0 in Requires.private: `pkg-config --static libusb-1.0` asks for -ludev,
+# whose static archive Debian does not ship, so a program on libmmfree.a links libusb shared.
+USB_CFLAGS   := $(shell pkg-config --cflags libusb-1.0)
+USB_LIBS     := $(shell pkg-config --libs libusb-1.0)
+UMOCK_CFLAGS := $(shell pkg-config --cflags umockdev-1.0)
+UMOCK_LIBS   := $(shell pkg-config --libs umockdev-1.0) -pthread
+HOST_CFLAGS  := $(CFLAGS) -fPIC -fvisibility=hidden -DMMF_BUILDING -Ihost/include -Ihls_c $(USB_CFLAGS)
 # the energy coefficients (boards/energy.json) compiled in as a C array, read by host/src/energy.c
 HOST_OBJ     += $(BUILD)/host/energy_data.o
-HOST_CFLAGS  := $(CFLAGS) -fPIC -fvisibility=hidden -DMMF_BUILDING -Ihost/include -Ihls_c
 HOST_LIBS    := $(BUILD)/lib/libmmfree.a $(BUILD)/lib/libmmfree.so.1 $(BUILD)/lib/libmmfree.so \
 	$(BUILD)/lib/pkgconfig/mmfree.pc
 
@@ -47,13 +55,13 @@ $(BUILD)/lib/libmmfree.a: $(HOST_OBJ) $(HOST_HLS_OBJ)
 
 $(BUILD)/lib/libmmfree.so.1: $(HOST_OBJ) $(HOST_HLS_OBJ)
 	@mkdir -p $(@D)
-	$(CC) -shared -Wl,-soname,libmmfree.so.1 $^ -lz -lcjson -lm -o $@
+	$(CC) -shared -Wl,-soname,libmmfree.so.1 $^ -lz -lcjson $(USB_LIBS) -lm -o $@
 
 $(BUILD)/lib/libmmfree.so: $(BUILD)/lib/libmmfree.so.1
 	ln -sf libmmfree.so.1 $@
 
 # mmfree.pc for a prefix: $(call mmfree_pc,PREFIX), text for printf
-mmfree_pc = prefix=$(1)\nexec_prefix=$${prefix}\nlibdir=$${exec_prefix}/lib\nincludedir=$${prefix}/include\n\nName: mmfree\nDescription: host library for mmfree multiplication-free LM boards\nVersion: $(MMFREE_VERSION)\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lmmfree\nRequires.private: zlib libcjson\nLibs.private: -lz -lcjson -lm\n
+mmfree_pc = prefix=$(1)\nexec_prefix=$${prefix}\nlibdir=$${exec_prefix}/lib\nincludedir=$${prefix}/include\n\nName: mmfree\nDescription: host library for mmfree multiplication-free LM boards\nVersion: $(MMFREE_VERSION)\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lmmfree\nRequires.private: zlib libcjson\nLibs.private: -lz -lcjson -lusb-1.0 -lm\n
 
 $(BUILD)/lib/pkgconfig/mmfree.pc: host/host.mk host/include/mmfree.h
 	@mkdir -p $(@D)
@@ -113,22 +121,24 @@ $(BUILD)/host/transport_sim_trace.o: host/src/transport_sim.cpp $(HOST_HDR) $(VS
 # the CLI: statically linked, so build/bin/mmfree runs without LD_LIBRARY_PATH
 $(BIN)/mmfree: $(HOST_CLI_SRC) $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim.o $(VSIM_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Ihost/include -Ihls_c -c $(HOST_CLI_SRC) && mv $(notdir $(HOST_CLI_SRC:.c=.o)) $(BUILD)/host/
+	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c -c $(HOST_CLI_SRC) && mv $(notdir $(HOST_CLI_SRC:.c=.o)) $(BUILD)/host/
 	$(CXX) $(addprefix $(BUILD)/host/,$(notdir $(HOST_CLI_SRC:.c=.o))) $(BUILD)/lib/libmmfree.a \
-		$(BUILD)/host/transport_sim.o $(VSIM_LIB) -lz -lcjson -lm -pthread -o $@
+		$(BUILD)/host/transport_sim.o $(VSIM_LIB) -lz -lcjson $(USB_LIBS) -lm -pthread -o $@
 
-# the virtual board as a server: sim/vboard_main.c on libmmfree's `sim` (traced models)
-$(BIN)/mmfree-vboard: sim/vboard_main.c $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o $(VSIM_TLIB)
+# the virtual board as a server: sim/vboard_main.c on libmmfree's `sim` (traced models); with --usb,
+# the emulated FTDI chip of sim/usb_emu.c under umockdev
+$(BIN)/mmfree-vboard: sim/vboard_main.c sim/usb_emu.c sim/usb_emu.h $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o $(VSIM_TLIB)
 	@mkdir -p $(@D) $(BUILD)/host
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c -c $< -o $(BUILD)/host/vboard_main.o
-	$(CXX) $(BUILD)/host/vboard_main.o $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o \
-		$(VSIM_TLIB) -lz -lcjson -lm -pthread -o $@
+	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c $(UMOCK_CFLAGS) -c sim/usb_emu.c -o $(BUILD)/host/usb_emu.o
+	$(CXX) $(BUILD)/host/vboard_main.o $(BUILD)/host/usb_emu.o $(BUILD)/lib/libmmfree.a \
+		$(BUILD)/host/transport_sim_trace.o $(VSIM_TLIB) -lz -lcjson $(USB_LIBS) $(UMOCK_LIBS) -lm -o $@
 
 # host tests: tests/host_<name>.c; they may use the internals (host/src/*.h) of the static library
 HOST_TESTS := $(patsubst tests/%.c,$(BIN)/%,$(wildcard tests/host_*.c))
 $(BIN)/host_%: tests/host_%.c tests/host_common.h tests/check.h $(HOST_HDR) $(BUILD)/lib/libmmfree.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c $< $(BUILD)/lib/libmmfree.a -lz -lcjson -lm -o $@
+	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c $(USB_CFLAGS) $< $(BUILD)/lib/libmmfree.a -lz -lcjson $(USB_LIBS) -lm -o $@
 
 PROGRAMS += $(HOST_LIBS) $(BIN)/mmfree $(BIN)/mmfree-vboard $(HOST_TESTS)
 

@@ -9,6 +9,10 @@
  * drop a cut packet), in slices of SLICE_CYCLES between which the socket is read; then it stops
  * until the host sends again, so an idle virtual board costs no CPU. Like a real board's, the cycle
  * counter of a virtual board on a socket therefore also counts some of the time the host takes.
+ *
+ * With --usb the board sits behind an emulated FTDI chip on an emulated USB bus instead (usb_emu.c):
+ * `mmfree-vboard --usb icebreaker -- PROGRAM ARGS...` runs PROGRAM, which finds the board with libusb
+ * as `--board ftdi`.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -24,6 +28,7 @@
 
 #include "mmfree.h"
 #include "transport.h"
+#include "usb_emu.h"
 
 enum {
 	EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2,
@@ -44,6 +49,12 @@ struct vb_opts {
 	uint64_t trace_to;          /* --trace-to CYCLE */
 	int once;                   /* --once: serve one host, then exit */
 	int quiet;                  /* --quiet */
+	const char *usb;            /* --usb BOARDS: emulated FTDI chips instead of a socket */
+	const char *serial;         /* --serial S: the emulated iCEBreaker's serial string */
+	uint64_t unplug_after;      /* --unplug-after-bytes N */
+	int claim_busy;             /* --claim-busy: channel B held by another program */
+	int deny_access;            /* --deny-access: device nodes root's, mode 0600 */
+	char **prog;                /* after --: the program to run with the USB board attached */
 };
 
 static volatile sig_atomic_t stop;  /* SIGINT / SIGTERM seen */
@@ -74,7 +85,24 @@ static void help(FILE *f)
 		"  --trace FILE          write an FST trace (GTKWave) of cycles [--trace-from, --trace-to)\n"
 		"  --once                exit when the first host disconnects\n"
 		"  --quiet               no messages but errors\n\n"
-		"The board keeps its weight memory across hosts, as a real board does until it is reset.\n",
+		"The board keeps its weight memory across hosts, as a real board does until it is reset.\n\n"
+		"usage: mmfree-vboard --usb icebreaker[,upduino3] [--serial S] [--unplug-after-bytes N]\n"
+		"                     [--inject-errors RATE] [--seed S] [--claim-busy] [--deny-access]\n"
+		"                     [--quiet]\n"
+		"                     -- PROGRAM ARGS...\n\n"
+		"Run PROGRAM with emulated FTDI chips on an emulated USB bus (umockdev; PROGRAM runs under\n"
+		"LD_PRELOAD=libumockdev-preload.so): its libusb finds them as real devices, e.g.\n"
+		"  mmfree-vboard --usb icebreaker -- mmfree info --board ftdi\n\n"
+		"  --usb icebreaker      an FT2232H (0403:6010, serial MMF0001) whose channel B UART is the\n"
+		"                        iCEBreaker SoC's, at 12 Mbaud in simulated time\n"
+		"  --usb upduino3        an FT232H (0403:6014, serial MMF0002): descriptors only, its SPI\n"
+		"                        link is not built\n"
+		"  --serial S            the iCEBreaker chip's serial string\n"
+		"  --unplug-after-bytes N  the chip leaves the bus once the board took N bytes\n"
+		"  --claim-busy          channel B is held by another program (claiming it says EBUSY)\n"
+		"  --deny-access         device nodes root's, mode 0600, as without the udev rule (run\n"
+		"                        PROGRAM as another user to see LIBUSB_ERROR_ACCESS)\n"
+		"The exit status is PROGRAM's.\n",
 		b, b);
 }
 
@@ -110,9 +138,22 @@ static int parse(int argc, char **argv, struct vb_opts *o)
 			o->quiet = 1;
 			continue;
 		}
+		if (!strcmp(opt, "--claim-busy")) {
+			o->claim_busy = 1;
+			continue;
+		}
+		if (!strcmp(opt, "--deny-access")) {
+			o->deny_access = 1;
+			continue;
+		}
+		if (!strcmp(opt, "--")) {
+			o->prog = argv + a + 1;
+			break;
+		}
 		if (strcmp(opt, "--listen") && strcmp(opt, "--board") && strcmp(opt, "--inject-errors") &&
 		    strcmp(opt, "--seed") && strcmp(opt, "--trace") && strcmp(opt, "--trace-from") &&
-		    strcmp(opt, "--trace-to"))
+		    strcmp(opt, "--trace-to") && strcmp(opt, "--usb") && strcmp(opt, "--serial") &&
+		    strcmp(opt, "--unplug-after-bytes"))
 			return usage("unknown option '%s'", opt);
 		if (!val)
 			return usage("%s needs a value", opt);
@@ -124,6 +165,10 @@ static int parse(int argc, char **argv, struct vb_opts *o)
 			o->board = val;
 		} else if (!strcmp(opt, "--trace")) {
 			o->trace = val;
+		} else if (!strcmp(opt, "--usb")) {
+			o->usb = val;
+		} else if (!strcmp(opt, "--serial")) {
+			o->serial = val;
 		} else if (!strcmp(opt, "--inject-errors")) {
 			o->errors = strtod(val, &end);
 			if (!*val || *end || !(o->errors >= 0) || o->errors > 1)
@@ -134,14 +179,28 @@ static int parse(int argc, char **argv, struct vb_opts *o)
 				return usage("'%s': not a whole number", val);
 			if (!strcmp(opt, "--seed"))
 				o->seed = v;
+			else if (!strcmp(opt, "--unplug-after-bytes"))
+				o->unplug_after = v;
 			else if (!strcmp(opt, "--trace-from"))
 				o->trace_from = v;
 			else
 				o->trace_to = v;
 		}
 	}
+	if (o->usb) {
+		if (!o->prog || !o->prog[0])
+			return usage("%s", "--usb needs a program to run after -- (e.g. -- mmfree info "
+				     "--board ftdi)");
+		if (o->listen || o->trace || o->uart)
+			return usage("%s", "--usb runs a program with the board on USB: no --listen, "
+				     "--trace or --uart");
+		return -1;
+	}
+	if (o->prog || o->unplug_after || o->serial || o->claim_busy || o->deny_access)
+		return usage("%s", "--, --serial, --unplug-after-bytes, --claim-busy and --deny-access go "
+			     "with --usb");
 	if (!o->listen)
-		return usage("%s", "--listen PATH is required");
+		return usage("%s", "--listen PATH is required (or --usb BOARDS -- PROGRAM)");
 	if (o->uart && strcmp(o->board, "sim"))
 		return usage("--uart is for --board sim (board '%s' has its own link)", o->board);
 	if (o->trace && o->trace_to <= o->trace_from)
@@ -230,6 +289,11 @@ int main(int argc, char **argv)
 	r = parse(argc, argv, &o);
 	if (r >= 0)
 		return r;
+	if (o.usb) {
+		struct usb_emu_opts uo = { o.usb, o.serial, o.unplug_after, o.errors, o.seed,
+					   o.claim_busy, o.deny_access, o.quiet };
+		return usb_emu_run(&uo, o.prog);
+	}
 	so.uart = o.uart;
 	so.board = strcmp(o.board, "sim") ? o.board : NULL;
 	so.trace = o.trace;

@@ -180,7 +180,9 @@ static void test_uris(void)
 		{ "sim", MMF_ERR_UNSUPPORTED, "built without the Verilator board" },
 		{ "socket:/tmp/mmfree-no-such.sock", MMF_ERR_NO_BOARD, "no virtual board listening" },
 		{ "socket:", MMF_ERR_ARG, "socket needs a path" },
-		{ "ftdi:FT1234", MMF_ERR_UNSUPPORTED, "not built yet" },
+		{ "ftdi:FT1234", MMF_ERR_NO_BOARD, "ftdi:FT1234: no " },
+		{ "ftdi?baud=0", MMF_ERR_ARG, "a UART rate" },
+		{ "cpu?baud=9600", MMF_ERR_ARG, "baud is an option of 'ftdi' only" },
 		{ "ftdi?dead_after=3", MMF_ERR_ARG, "cpu' only" },
 	};
 	mmf_board *b = (mmf_board *)&g_p;   /* must be set to NULL on failure */

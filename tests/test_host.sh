@@ -100,8 +100,9 @@ check cli-bad-uri 2 $MMFREE info --board nonsense
 says cli-bad-uri "^mmfree: open board: board URI 'nonsense': unknown board 'nonsense' .*\(MMF_ERR_ARG\)"
 check cli-bad-option 2 $MMFREE info --board 'cpu?speed=9'
 says cli-bad-option "unknown option 'speed' .*\(MMF_ERR_ARG\)"
-check cli-unbuilt 1 $MMFREE info --board ftdi
-says cli-unbuilt "not built yet .*\(MMF_ERR_UNSUPPORTED\)"
+# no FTDI chip on this machine's USB (tests/test_usb.sh runs the transport against an emulated one)
+check cli-no-ftdi 1 $MMFREE info --board ftdi:FT1234
+says cli-no-ftdi "ftdi:FT1234: no .*\(MMF_ERR_NO_BOARD\)"
 check cli-no-vboard 1 $MMFREE info --board socket:/tmp/mmfree-none.sock
 says cli-no-vboard "no virtual board listening there .*mmfree-vboard --listen .*\(MMF_ERR_NO_BOARD\)"
 check cli-dead-board 1 $MMFREE info --board 'cpu?dead_after=5'

@@ -47,6 +47,7 @@ struct mmfi_uri {
 	struct mmfi_fault_opts fault; /* faults=RATE, seed=S */
 	struct mmfi_cpu_opts cpu;   /* dead_after=N, dead_for=M */
 	int uart;                   /* sim: uart=1, the board's UART instead of the fast mode */
+	uint32_t baud;              /* ftdi: baud=N, the UART rate to set (0: the board's) */
 };
 
 /* Parse uri; MMF_ERR_ARG with a message naming the bad part. */

@@ -1,5 +1,7 @@
 /*
- * mmfree.c: the mmfree command line: `info`, `bench link`, `bench engines`, `version`.
+ * mmfree.c: the mmfree command line: `info`, `bench link`, `bench engines`, `version`, and the
+ * dispatch of the commands in the other mmfree_*.c files (`run`, `bench model`, `mkmodel`, `list`,
+ * `udev-rule`).
  *
  * Exit status 0 on success, 1 on failure, 2 on a usage error (a bad option, number or board URI).
  * Errors go to stderr as "mmfree: <what failed>: <detail>"; progress goes to stderr when it is a
@@ -19,8 +21,9 @@ static const char boards_help[] =
 	"  cpu              the board's C model (hls_c) in this process: no hardware needed\n"
 	"  sim              the SoC's RTL under Verilator in this process (fast mode; sim?uart=1:\n"
 	"                   through its UART at 12 Mbaud); give it a short timeout_ms, e.g. 5\n"
-	"  socket:PATH      a virtual board in another process (not built yet)\n"
-	"  ftdi[:SERIAL]    a board on an FTDI USB bridge (not built yet)\n"
+	"  socket:PATH      a virtual board in another process (mmfree-vboard --listen PATH)\n"
+	"  ftdi[:SERIAL]    a board on an FTDI USB bridge: the FT2232H's UART on channel B\n"
+	"                   (iCEBreaker, iCE40HX8K-B-EVN); 'mmfree list' shows the serials\n"
 	"  options after '?', joined by '&': faults=RATE (inject bit flips, drops and duplicates,\n"
 	"  each byte with probability RATE), seed=S (the faults' seed), timeout_ms=N (answer wait\n"
 	"  per try, default 200), dead_after=N and dead_for=M (cpu: the link is cut after the\n"
@@ -43,6 +46,8 @@ static void help_main(FILE *f)
 		"                                                      load, place and run a model, measured\n"
 		"  mkmodel --out DIR [--hidden D --layers L --vocab V ...]\n"
 		"                                                      write a random checkpoint (HF layout)\n"
+		"  list [--json]                                       the FTDI boards on USB (ftdi:SERIAL)\n"
+		"  udev-rule                                           the udev rule for them (no root)\n"
 		"  version                                             versions of this tool and protocol\n\n"
 		"`mmfree <command> --help` for each. Exit status: 0 success, 1 failure, 2 usage error.\n\n%s",
 		boards_help);
@@ -380,5 +385,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "list"))
+		return cmd_list(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "udev-rule"))
+		return cmd_udev_rule(argc - 2, argv + 2);
 	return cli_usage("mmfree", "unknown command '%s'", argv[1]);
 }

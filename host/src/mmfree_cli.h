@@ -51,5 +51,7 @@ int bench_engines(const struct cli_opts *o);
 int cmd_mkmodel(int argc, char **argv);   /* mmfree_mkmodel.c */
 int cmd_run(int argc, char **argv);       /* mmfree_run.c */
 int bench_model(int argc, char **argv);   /* mmfree_run.c: bench model */
+int cmd_list(int argc, char **argv);      /* mmfree_usb.c: the FTDI boards on USB */
+int cmd_udev_rule(int argc, char **argv); /* mmfree_usb.c: the udev rule for them */
 
 #endif

@@ -20,8 +20,9 @@ static int parse_info(mmf_board *b, const uint8_t *d, uint16_t n)
 	uint32_t e;
 
 	if (n >= 1 && d[0] != MMF_PROTO_VERSION) {
-		mmfi_msg(b->err, sizeof(b->err), "board speaks protocol version %u, this host speaks %u",
-			 d[0], (unsigned)MMF_PROTO_VERSION);
+		mmfi_msg(b->err, sizeof(b->err), "board speaks protocol version %u, this host speaks %u: "
+			 "a wrong bitstream on the board (flash the one built with this host, or use the "
+			 "mmfree that matches it)", d[0], (unsigned)MMF_PROTO_VERSION);
 		return MMF_ERR_VERSION;
 	}
 	if (n < INFO_FIXED || d[3] > MMF_INFO_MAX_ENGINES || n != INFO_FIXED + INFO_ENGINE * d[3]) {

@@ -1,9 +1,10 @@
 /*
  * uri.c: board URIs. "cpu" (the hls_c device model in-process), "sim", "sim?uart=1", "sim:BOARD" (the
  * SoC's RTL under Verilator, in build/bin/mmfree), "socket:PATH" (a virtual board in another process,
- * mmfree-vboard), "ftdi[:SERIAL]" (a board on an FTDI bridge, not built yet). Options after
+ * mmfree-vboard), "ftdi[:SERIAL]" (a board on an FTDI USB bridge, transport_ftdi.c). Options after
  * '?', separated by '&': faults=RATE, seed=S, timeout_ms=N; for cpu, dead_after=N and dead_for=M (the
- * link is cut after the host's N-th byte, for M bytes or for good).
+ * link is cut after the host's N-th byte, for M bytes or for good); for ftdi, baud=N (the UART rate
+ * the chip is set to; the board's is 12000000).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 
 #include "board.h"
 
-static const char known_opts[] = "faults, seed, timeout_ms, dead_after, dead_for, uart";
+static const char known_opts[] = "faults, seed, timeout_ms, dead_after, dead_for, uart, baud";
 
 /* A whole string as an unsigned number in [lo, hi]. */
 static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
@@ -54,6 +55,10 @@ static int parse_opt(struct mmfi_uri *u, char *opt, const char *uri, char *err, 
 		if (parse_u64(val, 1, 600000, &v))
 			goto bad;
 		u->timeout_ms = (uint32_t)v;
+	} else if (!strcmp(opt, "baud")) {
+		if (parse_u64(val, 1, 12000000, &v))
+			goto bad;
+		u->baud = (uint32_t)v;
 	} else if (!strcmp(opt, "uart")) {
 		if (parse_u64(val, 0, 1, &v))
 			goto bad;
@@ -73,7 +78,8 @@ static int parse_opt(struct mmfi_uri *u, char *opt, const char *uri, char *err, 
 bad:
 	mmfi_msg(err, err_len, "board URI '%s': bad value '%s' for %s (%s)", uri, val, opt,
 		 !strcmp(opt, "faults") ? "a probability, 0 to 1" :
-		 !strcmp(opt, "timeout_ms") ? "milliseconds, 1 to 600000" : "a whole number");
+		 !strcmp(opt, "timeout_ms") ? "milliseconds, 1 to 600000" :
+		 !strcmp(opt, "baud") ? "a UART rate, 1 to 12000000" : "a whole number");
 	return MMF_ERR_ARG;
 }
 
@@ -126,6 +132,10 @@ int mmfi_uri_transport(const struct mmfi_uri *u, const char *uri, mmfi_transport
 	mmfi_transport *t = NULL;
 	int r;
 
+	if (u->baud && strcmp(u->kind, "ftdi")) {
+		mmfi_msg(err, err_len, "board URI '%s': baud is an option of 'ftdi' only", uri);
+		return MMF_ERR_ARG;
+	}
 	if (u->uart && strcmp(u->kind, "sim")) {
 		mmfi_msg(err, err_len, "board URI '%s': uart is an option of 'sim' only", uri);
 		return MMF_ERR_ARG;
@@ -166,9 +176,10 @@ int mmfi_uri_transport(const struct mmfi_uri *u, const char *uri, mmfi_transport
 		if (r)
 			return r;
 	} else if (!strcmp(u->kind, "ftdi")) {
-		mmfi_msg(err, err_len, "board '%s': the FTDI (libusb) transport is not built yet (use "
-			 "'sim' or 'socket:PATH' with mmfree-vboard)", uri);
-		return MMF_ERR_UNSUPPORTED;
+		struct mmfi_ftdi_opts fo = { u->arg, u->baud };
+		r = mmfi_ftdi_open(&fo, &t, err, err_len);
+		if (r)
+			return r;
 	} else {
 		mmfi_msg(err, err_len, "board URI '%s': unknown board '%s' (boards: cpu, sim, "
 			 "socket:PATH, ftdi[:SERIAL])", uri, u->kind);

@@ -1,0 +1,697 @@
+/*
+ * transport_ftdi.c: the `ftdi[:SERIAL]` board, a board behind an FTDI USB bridge, on raw libusb-1.0
+ * (no libftdi). The FT2232H of the iCEBreaker and the iCE40HX8K-B-EVN carries the board's UART on
+ * channel B (interface 1, bulk OUT 0x04, bulk IN 0x83); the FT232H of the UPduino v3 has only the
+ * flash SPI lines, whose link (MPSSE SPI into an SPI slave in the SoC) is not built: it is found and
+ * named, then refused.
+ *
+ * Chip set-up is what a real FT2232H needs after power-up or after another program: claim the
+ * interface (the kernel's ftdi_sio detached for the time we hold it), reset the channel, purge both
+ * buffers, latency timer 1 ms, bit mode reset (plain UART), 8N1, no flow control, and the baud
+ * divisor of the H chips (120 MHz / 10 base, see mmfi_ftdi_baud). Every IN packet (512 bytes at high
+ * speed) starts with 2 status bytes that are stripped here. Several bulk IN transfers stay in flight
+ * so the chip never waits for the host; writes are bulk OUT. The transport's clock is the wall clock:
+ * recv() returns no bytes only when timeout_ms have passed, and every libusb wait has a deadline.
+ *
+ * Errors carry libusb_error_name() and a way out: LIBUSB_ERROR_ACCESS names the udev rule, a busy
+ * interface names who may hold it, several boards list their serials, and a board unplugged mid-run
+ * fails the next send or wait at once, saying how many bytes went each way before.
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <libusb.h>
+
+#include "mmfree.h"
+#include "transport.h"
+
+/* FTDI vendor requests (bmRequestType 0x40 out; wIndex = channel, A = 1, B = 2). */
+enum {
+	FTDI_RESET = 0x00,          /* wValue: 0 reset the channel, 1 purge RX, 2 purge TX */
+	FTDI_SET_FLOW = 0x02,       /* wValue 0, wIndex = channel: no flow control */
+	FTDI_SET_BAUD = 0x03,       /* wValue/wIndex: the encoded divisor (mmfi_ftdi_baud) */
+	FTDI_SET_DATA = 0x04,       /* wValue 0x0008: 8 data bits, no parity, 1 stop bit */
+	FTDI_SET_LATENCY = 0x09,    /* wValue: latency timer, 1..255 ms */
+	FTDI_GET_LATENCY = 0x0A,    /* one byte back */
+	FTDI_SET_BITMODE = 0x0B,    /* wValue = mode << 8 | pin mask; 0x0000: reset (UART) */
+	FTDI_PURGE_RX = 1,          /* FTDI_RESET wValue: drop the chip's bytes for the host */
+	FTDI_PURGE_TX = 2,          /* ... and the host's bytes not yet on the UART */
+	FTDI_OUT = 0x40,            /* bmRequestType: vendor, device, host to device */
+	FTDI_IN = 0xC0,             /* ... device to host */
+};
+
+/* Chip and board constants. */
+enum {
+	FTDI_VID = 0x0403,
+	FTDI_PID_2232H = 0x6010,    /* FT2232H: iCEBreaker, iCE40HX8K-B-EVN (UART on channel B) */
+	FTDI_PID_232H = 0x6014,     /* FT232H: UPduino v3 (MPSSE SPI; that link is not built) */
+	UART_IFACE = 1,             /* FT2232H channel B */
+	UART_CHANNEL = 2,           /* wIndex of channel B */
+	UART_EP_OUT = 0x04,
+	UART_EP_IN = 0x83,
+	BOARD_BAUD = 12000000,      /* the boards' UART (docs/protocol.md) */
+	LATENCY_MS = 1,             /* latency timer: the chip sends a short packet after this */
+	PACKET = 512,               /* high-speed bulk packet; 2 status bytes start each IN packet */
+	STATUS_BYTES = 2,
+	IN_XFERS = 8,               /* bulk IN transfers in flight */
+	IN_SIZE = 16384,            /* bytes each (a multiple of PACKET) */
+	RX_CAP = 1 << 18,           /* received bytes the host has not read yet */
+	CTRL_MS = 1000,             /* deadline of one control request */
+	CLOSE_MS = 500,             /* deadline for cancelled transfers to come back at close */
+	MAX_FOUND = 16,             /* boards listed in a message */
+};
+
+/* H chips: 120 MHz / 10 = 12 MHz base with the 0x20000 flag; 48 MHz / 16 = 3 MHz for slow rates. */
+#define H_BASE 12000000u
+#define AM_BASE 3000000u
+#define H_FLAG 0x20000u
+
+typedef struct {
+	mmfi_transport base;        /* must be first */
+	libusb_context *ctx;        /* our own libusb context */
+	libusb_device_handle *h;    /* the open chip */
+	struct libusb_transfer *in[IN_XFERS]; /* bulk IN transfers */
+	int in_busy[IN_XFERS];      /* 1 while submitted */
+	uint8_t *rx;                /* ring of received data bytes (status bytes stripped) */
+	size_t rx_head, rx_len;     /* first byte, bytes held */
+	int gone;                   /* the chip disappeared (LIBUSB_ERROR_NO_DEVICE) */
+	int in_err;                 /* a bulk IN transfer failed: its libusb_transfer_status + 1, or 0 */
+	uint64_t sent, got;         /* bytes to and from the board since open */
+	uint32_t baud;              /* the rate set */
+	char name[96];              /* "ftdi:MMF0001 (bus 1 address 2)" */
+} ftdi_transport;
+
+/* ---- messages ------------------------------------------------------------------------------------ */
+
+int mmfi_ftdi_error(int usb_err)
+{
+	switch (usb_err) {
+	case LIBUSB_SUCCESS: return MMF_OK;
+	case LIBUSB_ERROR_TIMEOUT: return MMF_ERR_TIMEOUT;
+	case LIBUSB_ERROR_NO_DEVICE:
+	case LIBUSB_ERROR_NOT_FOUND: return MMF_ERR_NO_BOARD;
+	case LIBUSB_ERROR_NO_MEM: return MMF_ERR_NOMEM;
+	case LIBUSB_ERROR_NOT_SUPPORTED: return MMF_ERR_UNSUPPORTED;
+	case LIBUSB_ERROR_INVALID_PARAM: return MMF_ERR_ARG;
+	}
+	return MMF_ERR_IO;
+}
+
+int mmfi_ftdi_msg(char *err, size_t len, const char *what, int usb_err)
+{
+	const char *hint = "";
+
+	switch (usb_err) {
+	case LIBUSB_ERROR_ACCESS:
+		hint = ": no permission on the USB device node; install the udev rule ("
+		       "'mmfree udev-rule > /etc/udev/rules.d/60-mmfree.rules' as root, then "
+		       "'udevadm control --reload && udevadm trigger' and replug the board), or run as root";
+		break;
+	case LIBUSB_ERROR_BUSY:
+		hint = ": the interface is claimed by another program or driver (another mmfree, "
+		       "iceprog, openFPGALoader or a serial terminal on /dev/ttyUSB*?); close it and retry";
+		break;
+	case LIBUSB_ERROR_NO_DEVICE:
+		hint = ": the board was unplugged or reset";
+		break;
+	case LIBUSB_ERROR_NOT_FOUND:
+		hint = ": the kernel driver or the device went away";
+		break;
+	}
+	mmfi_msg(err, len, "%s: %s%s", what, libusb_error_name(usb_err), hint);
+	return mmfi_ftdi_error(usb_err);
+}
+
+/* ---- the baud divisor (AN232B-05; H chips) -------------------------------------------------------- */
+
+int mmfi_ftdi_baud(uint32_t baud, uint16_t *value, uint16_t *index_hi, uint32_t *actual)
+{
+	/* the 3-bit fraction code of eighths 0, 1/8, 2/8, ... 7/8 (AN232B-05) */
+	static const uint8_t frac_code[8] = { 0, 3, 2, 4, 1, 5, 6, 7 };
+	uint32_t base, flag, enc, eighths, got;
+	uint64_t sixteenths;
+
+	if (baud == 0 || baud > H_BASE)
+		return MMF_ERR_ARG;
+	/* the 12 MHz base reaches down to 12 MHz / 16383.875 (~733 baud); slower rates use 3 MHz */
+	if ((uint64_t)baud * 10u > 120000000u / 0x3fff) {
+		base = H_BASE;
+		flag = H_FLAG;
+	} else {
+		base = AM_BASE;
+		flag = 0;
+	}
+	if (baud >= base) {                       /* divisor 1: code 0 means "base" */
+		enc = 0;
+		got = base;
+	} else if (baud >= base * 2 / 3) {        /* divisor 1.5: code 1 */
+		enc = 1;
+		got = base * 2 / 3;
+	} else if (baud >= base / 2) {            /* divisor 2: code 2 */
+		enc = 2;
+		got = base / 2;
+	} else {
+		/* the divisor in eighths, rounded to the nearest eighth */
+		sixteenths = (uint64_t)base * 16u / baud;
+		eighths = (uint32_t)((sixteenths + 1) / 2);
+		if (eighths > 0x1ffff)
+			eighths = 0x1ffff;
+		if (eighths < 0x10)
+			eighths = 0x10;
+		got = (uint32_t)(((uint64_t)base * 8u * 2u / eighths + 1) / 2);
+		enc = (eighths >> 3) | (uint32_t)frac_code[eighths & 7] << 14;
+	}
+	enc |= flag;
+	*value = (uint16_t)(enc & 0xffff);
+	*index_hi = (uint16_t)((enc >> 8) & 0xff00);
+	if (actual)
+		*actual = got;
+	return MMF_OK;
+}
+
+/* ---- finding boards ------------------------------------------------------------------------------ */
+
+const char *mmfi_ftdi_kind(uint16_t pid, const char *product)
+{
+	if (pid == FTDI_PID_232H)
+		return "FT232H: UPduino v3 or similar (MPSSE SPI link, not built)";
+	if (pid != FTDI_PID_2232H)
+		return "?";
+	if (product && !strncmp(product, "iCEBreaker", 10))
+		return "FT2232H: iCEBreaker (UART on channel B)";
+	if (product && strstr(product, "Lattice"))
+		return "FT2232H: iCE40HX8K-B-EVN likely (UART on channel B)";
+	return "FT2232H: iCEBreaker or iCE40HX8K-B-EVN (UART on channel B)";
+}
+
+/* One string descriptor as ASCII, or "" (with *access set on LIBUSB_ERROR_ACCESS at open). */
+static void get_str(libusb_device_handle *h, uint8_t idx, char *out, size_t len)
+{
+	int n = idx ? libusb_get_string_descriptor_ascii(h, idx, (unsigned char *)out, (int)len) : 0;
+
+	out[n > 0 ? (n < (int)len ? n : (int)len - 1) : 0] = '\0';
+}
+
+/* What one candidate device is; open_err = 0, or the libusb error that kept its strings unread. */
+static int describe(libusb_device *dev, const struct libusb_device_descriptor *dd,
+		    struct mmfi_ftdi_dev *d)
+{
+	libusb_device_handle *h;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	d->vid = dd->idVendor;
+	d->pid = dd->idProduct;
+	d->bus = libusb_get_bus_number(dev);
+	d->addr = libusb_get_device_address(dev);
+	r = libusb_open(dev, &h);
+	if (r) {
+		d->open_err = r;
+		snprintf(d->serial, sizeof(d->serial), "?");
+	} else {
+		get_str(h, dd->iSerialNumber, d->serial, sizeof(d->serial));
+		get_str(h, dd->iProduct, d->product, sizeof(d->product));
+		get_str(h, dd->iManufacturer, d->manufacturer, sizeof(d->manufacturer));
+		libusb_close(h);
+	}
+	d->kind = mmfi_ftdi_kind(d->pid, d->product);
+	return r;
+}
+
+static int is_ftdi_board(const struct libusb_device_descriptor *dd)
+{
+	return dd->idVendor == FTDI_VID &&
+	       (dd->idProduct == FTDI_PID_2232H || dd->idProduct == FTDI_PID_232H);
+}
+
+/* Candidates on ctx into d[0..max); *n = how many there are (may exceed max); *list = the device list
+ * (kept referenced for the caller, NULL if not wanted), devs[i] its device for d[i]. */
+static int find(libusb_context *ctx, struct mmfi_ftdi_dev *d, int max, int *n, libusb_device ***list,
+		libusb_device **devs, char *err, size_t err_len)
+{
+	struct libusb_device_descriptor dd;
+	libusb_device **all;
+	ssize_t cnt, i;
+
+	*n = 0;
+	cnt = libusb_get_device_list(ctx, &all);
+	if (cnt < 0)
+		return mmfi_ftdi_msg(err, err_len, "listing USB devices failed", (int)cnt);
+	for (i = 0; i < cnt; i++) {
+		if (libusb_get_device_descriptor(all[i], &dd) || !is_ftdi_board(&dd))
+			continue;
+		if (*n < max) {
+			describe(all[i], &dd, &d[*n]);
+			if (devs)
+				devs[*n] = all[i];
+		}
+		(*n)++;
+	}
+	/* by bus and address, as lsusb lists them */
+	for (i = 1; i < (*n < max ? *n : max); i++)
+		for (ssize_t j = i; j > 0 && (d[j - 1].bus > d[j].bus ||
+				(d[j - 1].bus == d[j].bus && d[j - 1].addr > d[j].addr)); j--) {
+			struct mmfi_ftdi_dev t = d[j];
+			d[j] = d[j - 1];
+			d[j - 1] = t;
+			if (devs) {
+				libusb_device *u = devs[j];
+				devs[j] = devs[j - 1];
+				devs[j - 1] = u;
+			}
+		}
+	if (list)
+		*list = all;
+	else
+		libusb_free_device_list(all, 1);
+	return MMF_OK;
+}
+
+int mmfi_ftdi_list(struct mmfi_ftdi_dev *d, int max, int *n, char *err, size_t err_len)
+{
+	libusb_context *ctx;
+	int r = libusb_init(&ctx);
+
+	*n = 0;
+	if (r)
+		return mmfi_ftdi_msg(err, err_len, "libusb_init failed", r);
+	r = find(ctx, d, max, n, NULL, NULL, err, err_len);
+	libusb_exit(ctx);
+	return r;
+}
+
+/* "MMF0001 (0403:6010, bus 1 address 2), ..." into buf. */
+static void found_list(const struct mmfi_ftdi_dev *d, int n, char *buf, size_t len)
+{
+	size_t at = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && i < MAX_FOUND && at + 1 < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s'%s' (%04x:%04x, bus %u address %u%s)",
+				       i ? ", " : "", d[i].serial, d[i].vid, d[i].pid, d[i].bus, d[i].addr,
+				       d[i].open_err ? ", not readable: " : "");
+}
+
+/* ---- the transport ------------------------------------------------------------------------------- */
+
+static int ctrl(ftdi_transport *f, uint8_t req, uint16_t value, uint16_t index, const char *what)
+{
+	char m[256];
+	int r = libusb_control_transfer(f->h, FTDI_OUT, req, value, index, NULL, 0, CTRL_MS);
+
+	if (r < 0) {
+		snprintf(m, sizeof(m), "%s: %s (request 0x%02x, wValue 0x%04x, wIndex 0x%04x)", f->name,
+			 what, req, value, index);
+		return mmfi_ftdi_msg(f->base.err, f->base.err_len, m, r);
+	}
+	return MMF_OK;
+}
+
+/* The device is gone: say so, with what was lost. */
+static int unplugged(ftdi_transport *f, const char *when)
+{
+	/* short: proto.c puts the command and the transport's name in front */
+	f->gone = 1;
+	mmfi_msg(f->base.err, f->base.err_len, "%s: LIBUSB_ERROR_NO_DEVICE: board unplugged after %llu "
+		 "bytes sent, %llu received; the command in flight is lost", when,
+		 (unsigned long long)f->sent, (unsigned long long)f->got);
+	return MMF_ERR_IO;
+}
+
+/* Keep the received bytes of one IN transfer: 2 status bytes start every 512-byte packet. */
+static void take_in(ftdi_transport *f, const uint8_t *buf, int len)
+{
+	int off, n, i;
+
+	for (off = 0; off < len; off += PACKET) {
+		n = len - off < PACKET ? len - off : PACKET;
+		for (i = STATUS_BYTES; i < n; i++) {
+			if (f->rx_len == RX_CAP)
+				return;     /* never: a transfer is submitted only with room for it */
+			f->rx[(f->rx_head + f->rx_len) % RX_CAP] = buf[off + i];
+			f->rx_len++;
+		}
+		f->got += n > STATUS_BYTES ? (uint64_t)(n - STATUS_BYTES) : 0;
+	}
+}
+
+static void LIBUSB_CALL in_done(struct libusb_transfer *t)
+{
+	ftdi_transport *f = t->user_data;
+	int i;
+
+	for (i = 0; i < IN_XFERS; i++)
+		if (f->in[i] == t)
+			f->in_busy[i] = 0;
+	switch (t->status) {
+	case LIBUSB_TRANSFER_COMPLETED:
+		take_in(f, t->buffer, t->actual_length);
+		break;
+	case LIBUSB_TRANSFER_NO_DEVICE:
+		f->gone = 1;
+		break;
+	case LIBUSB_TRANSFER_CANCELLED:
+		break;
+	default:
+		if (!f->in_err)
+			f->in_err = (int)t->status + 1;
+		break;
+	}
+}
+
+/* Submit every idle IN transfer that has room in the ring. */
+static int submit_in(ftdi_transport *f)
+{
+	int i, r, busy = 0;
+
+	for (i = 0; i < IN_XFERS; i++)
+		busy += f->in_busy[i];
+	for (i = 0; i < IN_XFERS && !f->gone && !f->in_err; i++) {
+		if (f->in_busy[i])
+			continue;
+		/* room for the data of every transfer in flight, so no byte is ever dropped */
+		if (f->rx_len + (size_t)(busy + 1) * IN_SIZE > RX_CAP)
+			break;
+		r = libusb_submit_transfer(f->in[i]);
+		if (r == LIBUSB_ERROR_NO_DEVICE)
+			return unplugged(f, "reading");
+		if (r)
+			return mmfi_ftdi_msg(f->base.err, f->base.err_len, "submitting a bulk IN transfer "
+					     "failed", r);
+		f->in_busy[i] = 1;
+		busy++;
+	}
+	return MMF_OK;
+}
+
+/* Run libusb's events for at most ms milliseconds (or until *done, if given). */
+static int events(ftdi_transport *f, uint32_t ms, int *done)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	int r = libusb_handle_events_timeout_completed(f->ctx, &tv, done);
+
+	if (r && r != LIBUSB_ERROR_INTERRUPTED)
+		return mmfi_ftdi_msg(f->base.err, f->base.err_len, "waiting for USB events failed", r);
+	return MMF_OK;
+}
+
+static int in_failed(ftdi_transport *f)
+{
+	static const char *const st[] = { "COMPLETED", "ERROR", "TIMED_OUT", "CANCELLED", "STALL",
+					   "NO_DEVICE", "OVERFLOW" };
+	int s = f->in_err - 1;
+
+	mmfi_msg(f->base.err, f->base.err_len, "a bulk IN transfer on endpoint 0x%02x failed: "
+		 "LIBUSB_TRANSFER_%s (after %llu bytes received)", UART_EP_IN,
+		 s >= 0 && s < 7 ? st[s] : "?", (unsigned long long)f->got);
+	return MMF_ERR_IO;
+}
+
+static int ftdi_send(mmfi_transport *t, const uint8_t *buf, size_t n)
+{
+	ftdi_transport *f = (ftdi_transport *)t;
+	/* the chip takes bytes as its UART drains them: allow twice the line time, plus a second */
+	uint64_t line_ms = (uint64_t)n * 10u * 1000u / f->baud;
+	unsigned timeout = (unsigned)(1000u + 2u * line_ms);
+	int done, r;
+
+	while (n) {
+		if (f->gone)
+			return unplugged(f, "sending");
+		done = 0;
+		r = libusb_bulk_transfer(f->h, UART_EP_OUT, (unsigned char *)buf,
+					 n > (size_t)INT32_MAX ? INT32_MAX : (int)n, &done, timeout);
+		f->sent += (uint64_t)done;
+		buf += done;
+		n -= (size_t)done;
+		if (r == LIBUSB_ERROR_NO_DEVICE)
+			return unplugged(f, "sending");
+		if (r == LIBUSB_ERROR_TIMEOUT) {
+			mmfi_msg(f->base.err, f->base.err_len, "bulk OUT: LIBUSB_ERROR_TIMEOUT: the chip "
+				 "took %d of %zu bytes in %u ms (is the board's UART reading?)", done,
+				 n + (size_t)done, timeout);
+			return MMF_ERR_TIMEOUT;
+		}
+		if (r) {
+			char m[64];
+			snprintf(m, sizeof(m), "bulk OUT of %zu bytes failed", n);
+			return mmfi_ftdi_msg(f->base.err, f->base.err_len, m, r);
+		}
+	}
+	return MMF_OK;
+}
+
+static int ftdi_recv(mmfi_transport *t, uint8_t *buf, size_t max, uint32_t timeout_ms, size_t *got)
+{
+	ftdi_transport *f = (ftdi_transport *)t;
+	uint64_t end = mmfi_now_us() + (uint64_t)timeout_ms * 1000u, now;
+	size_t n = 0;
+	int r;
+
+	*got = 0;
+	for (;;) {
+		if (f->rx_len) {
+			while (n < max && f->rx_len) {
+				buf[n++] = f->rx[f->rx_head];
+				f->rx_head = (f->rx_head + 1) % RX_CAP;
+				f->rx_len--;
+			}
+			*got = n;
+			/* a failure here (the board gone) is reported by the next call, with no bytes lost */
+			(void)submit_in(f);
+			return MMF_OK;
+		}
+		if (f->gone)
+			return unplugged(f, "receiving");
+		if (f->in_err)
+			return in_failed(f);
+		r = submit_in(f);
+		if (r)
+			return r;
+		now = mmfi_now_us();
+		if (now >= end)
+			return MMF_OK;
+		r = events(f, (uint32_t)((end - now + 999) / 1000), NULL);
+		if (r)
+			return r;
+	}
+}
+
+static void ftdi_close(mmfi_transport *t)
+{
+	ftdi_transport *f = (ftdi_transport *)t;
+	uint64_t end = mmfi_now_us() + (uint64_t)CLOSE_MS * 1000u;
+	int i, busy;
+
+	/* every transfer still in flight comes back through in_done (cancelled, or NO_DEVICE when the
+	 * board is gone); wait for that, within the deadline */
+	for (i = 0; i < IN_XFERS; i++)
+		if (f->in_busy[i])
+			libusb_cancel_transfer(f->in[i]);
+	for (;;) {
+		for (busy = 0, i = 0; i < IN_XFERS; i++)
+			busy += f->in_busy[i];
+		if (!busy || mmfi_now_us() >= end)
+			break;
+		events(f, 50, NULL);
+	}
+	/* a transfer still in flight is not freed: libusb may still write into it */
+	for (i = 0; i < IN_XFERS; i++)
+		if (f->in[i] && !f->in_busy[i]) {
+			free(f->in[i]->buffer);
+			libusb_free_transfer(f->in[i]);
+		}
+	if (!f->gone)
+		libusb_release_interface(f->h, UART_IFACE);   /* gives the interface back to ftdi_sio */
+	libusb_close(f->h);
+	if (!busy)
+		libusb_exit(f->ctx);
+	free(f->rx);
+	free(f);
+}
+
+static const struct mmfi_transport_ops ftdi_ops = { ftdi_send, ftdi_recv, ftdi_close, NULL };
+
+/* Pick the device: by serial, or the only one. */
+static int pick(ftdi_transport *f, const struct mmfi_ftdi_opts *o, libusb_device **dev,
+		libusb_device ***list)
+{
+	struct mmfi_ftdi_dev d[MAX_FOUND];
+	libusb_device *devs[MAX_FOUND];
+	char found[1024];
+	const char *serial = o->serial && o->serial[0] ? o->serial : NULL;
+	int n, i, match = -1, nmatch = 0, denied = -1, r;
+
+	r = find(f->ctx, d, MAX_FOUND, &n, list, devs, f->base.err, f->base.err_len);
+	if (r)
+		return r;
+	if (n > MAX_FOUND)
+		n = MAX_FOUND;
+	for (i = 0; i < n; i++) {
+		if (d[i].open_err == LIBUSB_ERROR_ACCESS && denied < 0)
+			denied = i;
+		if (!serial || !strcmp(serial, d[i].serial)) {
+			match = i;
+			nmatch++;
+		}
+	}
+	found_list(d, n, found, sizeof(found));
+	if (n == 0) {
+		mmfi_msg(f->base.err, f->base.err_len, "ftdi%s%s: no FTDI board on USB (looked for "
+			 "0403:6010 FT2232H and 0403:6014 FT232H; 'mmfree list' shows what is there; is "
+			 "the board plugged in?)", serial ? ":" : "", serial ? serial : "");
+		return MMF_ERR_NO_BOARD;
+	}
+	if (nmatch == 0 && denied >= 0) {
+		char what[160];
+		snprintf(what, sizeof(what), "ftdi:%s: no board with that serial among %s; the serial of "
+			 "bus %u address %u could not be read", serial, found, d[denied].bus,
+			 d[denied].addr);
+		return mmfi_ftdi_msg(f->base.err, f->base.err_len, what, LIBUSB_ERROR_ACCESS);
+	}
+	if (nmatch == 0) {
+		mmfi_msg(f->base.err, f->base.err_len, "ftdi:%s: no board with that serial; found %s",
+			 serial, found);
+		return MMF_ERR_NO_BOARD;
+	}
+	if (nmatch > 1) {
+		mmfi_msg(f->base.err, f->base.err_len, "ftdi%s%s: %d FTDI boards match: %s; name one as "
+			 "ftdi:SERIAL", serial ? ":" : "", serial ? serial : "", nmatch, found);
+		return MMF_ERR_ARG;
+	}
+	if (d[match].open_err)
+		snprintf(f->name, sizeof(f->name), "ftdi (%04x:%04x at bus %u address %u)", d[match].vid,
+			 d[match].pid, d[match].bus, d[match].addr);
+	else
+		snprintf(f->name, sizeof(f->name), "ftdi:%s (bus %u address %u)", d[match].serial,
+			 d[match].bus, d[match].addr);
+	if (d[match].open_err) {
+		char what[160];
+		snprintf(what, sizeof(what), "%s: opening it failed", f->name);
+		return mmfi_ftdi_msg(f->base.err, f->base.err_len, what, d[match].open_err);
+	}
+	if (d[match].pid == FTDI_PID_232H) {
+		mmfi_msg(f->base.err, f->base.err_len, "%s: an FT232H (0403:6014, UPduino v3?): its link "
+			 "is MPSSE SPI into an SPI slave in the SoC, which is not built yet (only the "
+			 "FT2232H's UART on channel B is)", f->name);
+		return MMF_ERR_UNSUPPORTED;
+	}
+	*dev = devs[match];
+	return MMF_OK;
+}
+
+/* Claim channel B and set the chip up as a UART at f->baud. */
+static int setup(ftdi_transport *f)
+{
+	uint16_t value, index_hi;
+	uint32_t actual;
+	char what[256];
+	int r;
+
+	/* ftdi_sio holds channel B as /dev/ttyUSB1: detach it while we hold the interface */
+	r = libusb_set_auto_detach_kernel_driver(f->h, 1);
+	if (r && r != LIBUSB_ERROR_NOT_SUPPORTED)
+		return mmfi_ftdi_msg(f->base.err, f->base.err_len, "detaching the kernel driver", r);
+	r = libusb_claim_interface(f->h, UART_IFACE);
+	if (r) {
+		snprintf(what, sizeof(what), "%s: claiming interface %d (channel B)", f->name, UART_IFACE);
+		return mmfi_ftdi_msg(f->base.err, f->base.err_len, what, r);
+	}
+	r = mmfi_ftdi_baud(f->baud, &value, &index_hi, &actual);
+	if (r) {
+		mmfi_msg(f->base.err, f->base.err_len, "%s: baud %u: the FT2232H's UART runs at 1 to "
+			 "12000000 baud", f->name, f->baud);
+		goto release;
+	}
+	if ((r = ctrl(f, FTDI_RESET, 0, UART_CHANNEL, "reset")) ||
+	    (r = ctrl(f, FTDI_RESET, FTDI_PURGE_RX, UART_CHANNEL, "purge RX")) ||
+	    (r = ctrl(f, FTDI_RESET, FTDI_PURGE_TX, UART_CHANNEL, "purge TX")) ||
+	    (r = ctrl(f, FTDI_SET_BITMODE, 0x0000, UART_CHANNEL, "bit mode reset")) ||
+	    (r = ctrl(f, FTDI_SET_LATENCY, LATENCY_MS, UART_CHANNEL, "latency timer")) ||
+	    (r = ctrl(f, FTDI_SET_DATA, 0x0008, UART_CHANNEL, "8N1")) ||
+	    (r = ctrl(f, FTDI_SET_FLOW, 0x0000, UART_CHANNEL, "no flow control")) ||
+	    (r = ctrl(f, FTDI_SET_BAUD, value, index_hi | UART_CHANNEL, "baud")))
+		goto release;
+	return MMF_OK;
+release:
+	if (!f->gone)
+		libusb_release_interface(f->h, UART_IFACE);
+	return r;
+}
+
+int mmfi_ftdi_open(const struct mmfi_ftdi_opts *o, mmfi_transport **out, char *err, size_t err_len)
+{
+	ftdi_transport *f;
+	libusb_device **list = NULL, *dev = NULL;
+	int i, r;
+
+	f = calloc(1, sizeof(*f));
+	if (!f || !(f->rx = malloc(RX_CAP))) {
+		free(f);
+		mmfi_msg(err, err_len, "ftdi: out of memory");
+		return MMF_ERR_NOMEM;
+	}
+	f->base.ops = &ftdi_ops;
+	f->base.name = f->name;
+	f->base.err = err;
+	f->base.err_len = err_len;
+	f->baud = o->baud ? o->baud : BOARD_BAUD;
+	snprintf(f->name, sizeof(f->name), "ftdi");
+	r = libusb_init(&f->ctx);
+	if (r) {
+		/* no USB reachable here (no usbfs in a container, say): no board either */
+		mmfi_ftdi_msg(err, err_len, "ftdi: no USB here: libusb_init failed", r);
+		r = MMF_ERR_NO_BOARD;
+		goto fail_free;
+	}
+	r = pick(f, o, &dev, &list);
+	if (r)
+		goto fail_list;
+	r = libusb_open(dev, &f->h);
+	libusb_free_device_list(list, 1);
+	list = NULL;
+	if (r) {
+		char what[128];
+		snprintf(what, sizeof(what), "%s: opening the device failed", f->name);
+		r = mmfi_ftdi_msg(err, err_len, what, r);
+		goto fail_list;
+	}
+	r = setup(f);
+	if (r)
+		goto fail_close;
+	for (i = 0; i < IN_XFERS; i++) {
+		uint8_t *b = malloc(IN_SIZE);
+		f->in[i] = libusb_alloc_transfer(0);
+		if (!b || !f->in[i]) {
+			free(b);
+			mmfi_msg(err, err_len, "ftdi: out of memory for the IN transfers");
+			r = MMF_ERR_NOMEM;
+			goto fail_xfers;
+		}
+		libusb_fill_bulk_transfer(f->in[i], f->h, UART_EP_IN, b, IN_SIZE, in_done, f, 0);
+	}
+	r = submit_in(f);
+	if (r)
+		goto fail_xfers;
+	*out = &f->base;
+	return MMF_OK;
+
+fail_xfers:
+	ftdi_close(&f->base);
+	return r;
+fail_close:
+	libusb_close(f->h);
+fail_list:
+	if (list)
+		libusb_free_device_list(list, 1);
+	libusb_exit(f->ctx);
+fail_free:
+	free(f->rx);
+	free(f);
+	return r;
+}

@@ -1,0 +1,1024 @@
+/*
+ * usb_emu.c: `mmfree-vboard --usb`: emulated FTDI chips on an emulated USB bus, so that the real
+ * libusb path of an unmodified program (mmfree, built against the system libusb) runs with no
+ * hardware. The way libusb's own test suite does it: a umockdev testbed redirects /sys and /dev, each
+ * chip is a USB device added from a description (sysfs attributes, udev properties, the device and
+ * configuration descriptors), and a "handle-ioctl" handler on its /dev/bus/usb node answers usbfs
+ * (USBDEVFS_*). The program runs under LD_PRELOAD=libumockdev-preload.so with the testbed's
+ * UMOCKDEV_DIR, exactly as umockdev-wrapper runs it.
+ *
+ * What the FT2232H model does (the iCEBreaker's bridge):
+ *   - descriptors of a real FT2232H (0403:6010, bcdDevice 7.00, two vendor interfaces, bulk 0x81/0x02
+ *     and 0x83/0x04 of 512 bytes), strings over GET_DESCRIPTOR, ftdi_sio bound to both interfaces
+ *     until a program detaches it (GETDRIVER, USBDEVFS_IOCTL DISCONNECT/CONNECT, DISCONNECT_CLAIM);
+ *   - the vendor requests a host uses: reset and purge, latency timer (set and get), baud divisor,
+ *     8N1, flow control, bit mode, modem status; anything else stalls;
+ *   - channel B's UART wired to the Verilator iCEBreaker (its own top, UART at 12 Mbaud in simulated
+ *     time). A baud divisor, data format or bit mode the board's UART does not match garbles every
+ *     byte both ways, with a note on stderr;
+ *   - a 4 KiB TX buffer: an OUT URB completes only once all its bytes are in it, and the UART drains
+ *     it into the SoC at the line rate in simulated time (back-pressure);
+ *   - IN packets of at most 512 bytes, each starting with 2 status bytes; a full packet (510 bytes of
+ *     data) goes at once, otherwise the latency timer decides: when it expires (measured from the last
+ *     packet sent, in simulated time) the chip sends the status bytes and whatever it holds, and that
+ *     short packet ends the URB. So an idle chip answers IN with 2-byte packets every latency period;
+ *   - unplug (--unplug-after-bytes): URBs in flight end with ENODEV, every later call fails with
+ *     ENODEV, and the device leaves the testbed (umockdev_testbed_remove_device).
+ * The FT232H (UPduino v3) is descriptors and strings only: its link (MPSSE SPI into an SPI slave in
+ * the SoC) is not built.
+ *
+ * Threads: umockdev runs the handler on its worker thread, where nothing slow happens: URBs are
+ * queued, and the simulation thread moves bytes between them and the SoC, completing URBs into a
+ * list that the host reaps (REAPURBNDELAY).
+ *
+ * Time: the chip's clock is the SoC's simulated clock (48 MHz), and it runs only while the host
+ * waits, as the in-process `sim` board's does. libusb under umockdev polls with REAPURBNDELAY while
+ * it waits; every poll that finds nothing grants the board GRANT cycles (11 us), at most GRANT_MAX
+ * ahead. So the host's own work between two commands costs at most ~30 us of board time, the
+ * simulation stops when the host does, and figures in board time (bench link's upload_vs_line) do
+ * not depend on how fast or loaded this machine is. That is a fast host: a real one turns around in
+ * one or two 125 us microframes (docs/usb.md: what that costs behind the latency timer).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/ioctl.h>
+#include <linux/usbdevice_fs.h>
+#include <umockdev.h>
+
+#include "mmfree.h"
+#include "transport.h"
+#include "usb_emu.h"
+
+/* What the chip and the board are. */
+enum {
+	PACKET = 512,               /* high-speed bulk packet */
+	STATUS_BYTES = 2,           /* start of every IN packet: modem status, line status */
+	MODEM_STATUS = 0x01,        /* first status byte as an FT2232H sends it when idle */
+	LINE_STATUS = 0x60,         /* second: transmitter holding register and shifter empty */
+	TX_FIFO = 4096,             /* FT2232H buffer per channel, host to UART */
+	RX_FIFO = 4096,             /* ... UART to host */
+	BOARD_BAUD = 12000000,      /* the iCEBreaker's UART (boards/icebreaker) */
+	CLOCK_HZ = 48000000,        /* the SoC's clock: simulated cycles per second */
+	CHUNK = 8,                  /* bytes fed to the SoC per step (320 cycles) */
+	SLICE = 256,                /* cycles per step when nothing goes to the SoC */
+	GRANT = 512,                /* board cycles one empty reap (a host waiting) allows */
+	GRANT_MAX = 1024,           /* ... at most this far ahead of the host's last poll */
+	MAX_CHIPS = 2,
+	MAX_URBS = 64,              /* URBs in flight per chip before SUBMITURB says ENOMEM */
+};
+
+/* FTDI vendor requests (bRequest of bmRequestType 0x40 / 0xC0). */
+enum {
+	FTDI_RESET = 0x00, FTDI_MODEM_CTRL = 0x01, FTDI_SET_FLOW = 0x02, FTDI_SET_BAUD = 0x03,
+	FTDI_SET_DATA = 0x04, FTDI_GET_MODEM = 0x05, FTDI_EVENT_CHAR = 0x06, FTDI_ERROR_CHAR = 0x07,
+	FTDI_SET_LATENCY = 0x09, FTDI_GET_LATENCY = 0x0A, FTDI_SET_BITMODE = 0x0B, FTDI_READ_PINS = 0x0C,
+	FTDI_READ_EEPROM = 0x90,
+};
+
+/* One URB the host submitted, until it reaps it. */
+struct urb {
+	struct urb *next;           /* in its queue */
+	UMockdevIoctlData *data;    /* the client's struct usbdevfs_urb (a local copy, synced at reap) */
+	UMockdevIoctlClient *client; /* the open fd it came on: only that fd reaps it */
+	struct usbdevfs_urb *u;     /* data->data */
+	uint8_t *buf;               /* its buffer (local copy), or NULL */
+	int len;                    /* buffer_length */
+	int done;                   /* bytes filled (IN, control) or taken (OUT) */
+};
+
+struct queue {
+	struct urb *head, *tail;    /* oldest first */
+	int n;                      /* URBs in it */
+};
+
+/* One emulated chip on the bus. */
+struct chip {
+	int board;                  /* 1: the FT2232H with the SoC on channel B; 0: the FT232H */
+	uint16_t pid, bcd;          /* 0x6010 / 0x0700 or 0x6014 / 0x0900 */
+	int n_ifaces;               /* 2 or 1 */
+	int devnum;                 /* USB address on bus 1 */
+	char devnode[32];           /* /dev/bus/usb/001/00N */
+	char syspath[96];           /* /sys/devices/... as the testbed names it */
+	const char *serial, *product, *manufacturer; /* string descriptors 3, 2, 1 */
+	UMockdevIoctlBase *handler; /* answers its usbfs ioctls */
+	int claimed[2];             /* interface claimed by a host */
+	int bound[2];               /* ftdi_sio bound to the interface */
+	int gone;                   /* unplugged */
+	/* channel B, as the host set it */
+	unsigned latency_ms;        /* latency timer */
+	uint32_t baud;              /* from the divisor (9600 after power-up) */
+	uint16_t baud_value, baud_index; /* the divisor as sent */
+	int baud_set;               /* the host has set a divisor (until then the chip is at 9600) */
+	uint16_t data_fmt;          /* SET_DATA wValue (0x0008: 8N1) */
+	uint8_t bitmode;            /* SET_BITMODE mode (0: UART) */
+	int garble;                 /* the UART settings do not match the board's */
+	struct queue in_q, out_q, done_q; /* bulk IN and OUT in flight; completed, to reap */
+	uint8_t tx[TX_FIFO];        /* host bytes for the UART */
+	size_t tx_head, tx_len;
+	uint8_t rx[RX_FIFO];        /* UART bytes for the host */
+	size_t rx_head, rx_len;
+	uint64_t last_in;           /* cycle the last IN packet went out (the latency timer's start) */
+	uint64_t to_board, to_host; /* bytes moved */
+	uint64_t garbled, overrun;  /* bytes garbled; UART bytes lost to a full RX buffer */
+	uint64_t urbs;              /* URBs submitted */
+};
+
+/* The emulator. */
+static struct {
+	pthread_mutex_t lock;       /* everything below */
+	pthread_cond_t wake;        /* host work for a frozen board */
+	const struct usb_emu_opts *o; /* options */
+	UMockdevTestbed *tb;        /* the redirected /sys and /dev */
+	struct chip chip[MAX_CHIPS]; /* the devices */
+	int n_chips;
+	struct chip *bc;            /* the chip whose channel B reaches the SoC, or NULL */
+	mmfi_transport *sim;        /* the SoC (for stepping and its clock) */
+	mmfi_transport *link;       /* its bytes, through the fault injector if any */
+	uint64_t now;               /* simulated cycles */
+	uint64_t budget;            /* cycles the board may run before the host polls again */
+	int quit;                   /* the program ended: stop the simulation */
+	int unplug;                 /* a chip went away: take it out of the testbed */
+	int sim_failed;             /* the simulation returned an error */
+	char err[512];              /* its message */
+} e = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+
+static void note(int always, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(int always, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!always && e.o->quiet)
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "mmfree-vboard: usb: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* ---- descriptors ---------------------------------------------------------------------------------- */
+
+/* Device + configuration descriptors of the chip, as hex for the sysfs "descriptors" file. */
+static void descriptors_hex(const struct chip *c, char *hex, size_t len)
+{
+	uint8_t d[18 + 9 + 2 * 23], *p = d;
+	int i, total = 9 + c->n_ifaces * 23;
+	size_t at = 0;
+
+	/* device: USB 2.0, class in the interfaces, EP0 64 bytes, strings 1 2 3, one configuration */
+	const uint8_t dev[18] = { 18, 1, 0x00, 0x02, 0, 0, 0, 64, 0x03, 0x04, (uint8_t)c->pid,
+				  (uint8_t)(c->pid >> 8), (uint8_t)c->bcd, (uint8_t)(c->bcd >> 8), 1, 2, 3, 1 };
+	/* configuration 1: bus powered, 500 mA */
+	const uint8_t cfg[9] = { 9, 2, (uint8_t)total, 0, (uint8_t)c->n_ifaces, 1, 0, 0x80, 0xFA };
+	memcpy(p, dev, 18);
+	p += 18;
+	memcpy(p, cfg, 9);
+	p += 9;
+	for (i = 0; i < c->n_ifaces; i++) {
+		/* interface i: vendor class, two bulk endpoints of 512 bytes, string 2 */
+		const uint8_t itf[9] = { 9, 4, (uint8_t)i, 0, 2, 0xFF, 0xFF, 0xFF, 2 };
+		const uint8_t ein[7] = { 7, 5, (uint8_t)(0x81 + 2 * i), 2, 0x00, 0x02, 0 };
+		const uint8_t eout[7] = { 7, 5, (uint8_t)(0x02 + 2 * i), 2, 0x00, 0x02, 0 };
+		memcpy(p, itf, 9);
+		memcpy(p + 9, ein, 7);
+		memcpy(p + 16, eout, 7);
+		p += 23;
+	}
+	for (i = 0; i < (int)(p - d) && at + 3 < len; i++)
+		at += (size_t)snprintf(hex + at, len - at, "%02x", d[i]);
+}
+
+/* String descriptor idx (0: the language list) into out; returns its length. */
+static int string_desc(const struct chip *c, unsigned idx, uint8_t *out, int max)
+{
+	const char *s = idx == 1 ? c->manufacturer : idx == 2 ? c->product : idx == 3 ? c->serial : NULL;
+	uint8_t d[2 + 2 * 126];
+	int n = 2, i;
+
+	if (idx == 0) {
+		d[n++] = 0x09;          /* English (US) */
+		d[n++] = 0x04;
+	} else if (!s) {
+		return -1;
+	} else {
+		for (i = 0; s[i] && n < (int)sizeof(d); i++) {
+			d[n++] = (uint8_t)s[i];
+			d[n++] = 0;
+		}
+	}
+	d[0] = (uint8_t)n;
+	d[1] = 3;
+	if (n > max)
+		n = max;
+	memcpy(out, d, (size_t)n);
+	return n;
+}
+
+/* ---- URB queues ------------------------------------------------------------------------------------ */
+
+static void push(struct queue *q, struct urb *r)
+{
+	r->next = NULL;
+	if (q->tail)
+		q->tail->next = r;
+	else
+		q->head = r;
+	q->tail = r;
+	q->n++;
+}
+
+/* Take r out of q (it must be there). */
+static void unlink_urb(struct queue *q, struct urb *r)
+{
+	struct urb **pp = &q->head, *prev = NULL;
+
+	while (*pp && *pp != r) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	if (!*pp)
+		return;
+	*pp = r->next;
+	if (q->tail == r)
+		q->tail = prev;
+	q->n--;
+}
+
+/* The URB is done: it waits in done_q for the host to reap it. */
+static void finish(struct chip *c, struct queue *from, struct urb *r, int status)
+{
+	if (from)
+		unlink_urb(from, r);
+	r->u->status = status;
+	r->u->actual_length = r->done;
+	push(&c->done_q, r);
+}
+
+static void free_urb(struct urb *r)
+{
+	g_object_unref(r->data);
+	g_object_unref(r->client);
+	free(r);
+}
+
+/* ---- the chip's channel B ------------------------------------------------------------------------- */
+
+/* The rate a divisor makes (the inverse of the host's encoder, AN232B-05). */
+static uint32_t baud_of(uint16_t value, uint16_t index)
+{
+	static const uint8_t eighths_of_code[8] = { 0, 4, 2, 1, 3, 5, 6, 7 };
+	uint32_t enc = value | (uint32_t)(index & 0xff00) << 8;
+	uint32_t base = (enc & 0x20000) ? 12000000u : 3000000u;
+	uint32_t whole = enc & 0x3fff, eighths = eighths_of_code[(enc >> 14) & 7];
+
+	if (whole == 0 && eighths == 0)
+		return base;
+	if (whole == 1 && eighths == 0)
+		return base * 2 / 3;
+	return (uint32_t)((uint64_t)base * 8 / (whole * 8 + eighths));
+}
+
+/* Does channel B still talk to the board's UART? Says so whenever a setting makes it not. */
+static void check_line(struct chip *c)
+{
+	uint32_t off = c->baud > BOARD_BAUD ? c->baud - BOARD_BAUD : BOARD_BAUD - c->baud;
+	int bad = off > BOARD_BAUD / 33 || c->data_fmt != 0x0008 || c->bitmode != 0;
+
+	if (bad && c->baud_set)
+		note(1, "channel B set to %u baud (divisor wValue 0x%04x wIndex 0x%04x), data format "
+		     "0x%04x, bit mode 0x%02x; the board's UART runs at %u baud 8N1: every byte both ways "
+		     "will be garbled", c->baud, c->baud_value, c->baud_index, c->data_fmt, c->bitmode,
+		     (unsigned)BOARD_BAUD);
+	else if (!bad && c->garble)
+		note(0, "channel B at %u baud 8N1: matches the board's UART", c->baud);
+	c->garble = bad;
+}
+
+/* What a UART at the wrong rate makes of a byte: framing errors, never the byte. */
+static uint8_t garble(struct chip *c, uint8_t b)
+{
+	c->garbled++;
+	return (uint8_t)(b * 167u + 13u) ^ 0x5a;
+}
+
+/* Host bytes from the OUT URBs into the TX buffer; an URB completes once all of it is in. */
+static void take_out(struct chip *c)
+{
+	struct urb *r;
+	size_t room, n, i;
+
+	while ((r = c->out_q.head) && c->tx_len < TX_FIFO) {
+		room = TX_FIFO - c->tx_len;
+		n = (size_t)(r->len - r->done) < room ? (size_t)(r->len - r->done) : room;
+		for (i = 0; i < n; i++)
+			c->tx[(c->tx_head + c->tx_len + i) % TX_FIFO] = r->buf[r->done + i];
+		c->tx_len += n;
+		r->done += (int)n;
+		if (r->done == r->len)
+			finish(c, &c->out_q, r, 0);
+	}
+}
+
+/* IN packets as the chip sends them: a full one at once, else when the latency timer expires (in
+ * simulated time, from the last packet sent). A short packet ends the URB. */
+static void send_in(struct chip *c)
+{
+	struct urb *r;
+	int room, n, expired;
+
+	while ((r = c->in_q.head)) {
+		room = r->len - r->done;
+		if (room < PACKET) {    /* a buffer that is no multiple of 512: end it */
+			finish(c, &c->in_q, r, 0);
+			continue;
+		}
+		expired = e.now - c->last_in >= (uint64_t)c->latency_ms * (CLOCK_HZ / 1000);
+		if (c->rx_len < PACKET - STATUS_BYTES && !expired)
+			return;
+		n = c->rx_len < PACKET - STATUS_BYTES ? (int)c->rx_len : PACKET - STATUS_BYTES;
+		r->buf[r->done] = MODEM_STATUS;
+		r->buf[r->done + 1] = LINE_STATUS;
+		for (int i = 0; i < n; i++) {
+			r->buf[r->done + STATUS_BYTES + i] = c->rx[c->rx_head];
+			c->rx_head = (c->rx_head + 1) % RX_FIFO;
+		}
+		c->rx_len -= (size_t)n;
+		c->to_host += (uint64_t)n;
+		r->done += STATUS_BYTES + n;
+		c->last_in = e.now;
+		if (STATUS_BYTES + n < PACKET || r->done == r->len)
+			finish(c, &c->in_q, r, 0);
+	}
+}
+
+/* The chip leaves the bus: everything in flight ends with ENODEV. */
+static void unplug(struct chip *c)
+{
+	while (c->in_q.head)
+		finish(c, &c->in_q, c->in_q.head, -ENODEV);
+	while (c->out_q.head)
+		finish(c, &c->out_q, c->out_q.head, -ENODEV);
+	c->gone = 1;
+	e.unplug = 1;
+	note(1, "unplugged %s after %llu bytes to the board and %llu to the host", c->devnode,
+	     (unsigned long long)c->to_board, (unsigned long long)c->to_host);
+	pthread_cond_broadcast(&e.wake);
+}
+
+/* ---- control transfers --------------------------------------------------------------------------- */
+
+/* Answer one control request: data (IN) into out (at most wLength bytes); returns the bytes, or -1
+ * for a stall. */
+static int control(struct chip *c, const uint8_t *setup, uint8_t *out)
+{
+	uint8_t type = setup[0], req = setup[1];
+	uint16_t value = setup[2] | setup[3] << 8, index = setup[4] | setup[5] << 8;
+	uint16_t wlen = setup[6] | setup[7] << 8;
+	char hex[256];
+	int n;
+
+	if (type == 0x80 && req == 6) {            /* GET_DESCRIPTOR */
+		if (value >> 8 == 3)
+			return string_desc(c, value & 0xff, out, wlen);
+		if (value >> 8 == 1 || value >> 8 == 2) {
+			descriptors_hex(c, hex, sizeof(hex));
+			int off = value >> 8 == 1 ? 0 : 18, len = value >> 8 == 1 ? 18 : (int)strlen(hex) / 2 - 18;
+			for (n = 0; n < len && n < wlen; n++)
+				sscanf(hex + 2 * (off + n), "%2hhx", &out[n]);
+			return n;
+		}
+		return -1;
+	}
+	if (type == 0x80 && req == 0) {            /* GET_STATUS */
+		memset(out, 0, wlen < 2 ? wlen : 2);
+		return wlen < 2 ? wlen : 2;
+	}
+	if (type == 0xC0) {
+		switch (req) {
+		case FTDI_GET_LATENCY:
+			if (wlen < 1)
+				return -1;
+			out[0] = (uint8_t)c->latency_ms;
+			return 1;
+		case FTDI_GET_MODEM:
+			if (wlen < 2)
+				return -1;
+			out[0] = MODEM_STATUS;
+			out[1] = LINE_STATUS;
+			return 2;
+		case FTDI_READ_PINS:
+			if (wlen < 1)
+				return -1;
+			out[0] = 0xff;
+			return 1;
+		case FTDI_READ_EEPROM:       /* a blank EEPROM */
+			if (wlen < 2)
+				return -1;
+			out[0] = out[1] = 0xff;
+			return 2;
+		}
+		return -1;
+	}
+	if (type != 0x40)
+		return -1;
+	if ((index & 0xff) != 2 || !c->board) {   /* channel A: the flash, not modelled */
+		if (req == FTDI_SET_BITMODE || req == FTDI_RESET || req == FTDI_SET_LATENCY)
+			return 0;
+		note(1, "vendor request 0x%02x for channel %u accepted and ignored (only channel B is "
+		     "modelled)", req, index & 0xff);
+		return 0;
+	}
+	switch (req) {
+	case FTDI_RESET:
+		if (value == 0 || value == 1) {
+			c->rx_len = 0;
+			c->rx_head = 0;
+		}
+		if (value == 0 || value == 2) {
+			c->tx_len = 0;
+			c->tx_head = 0;
+		}
+		return value <= 2 ? 0 : -1;
+	case FTDI_SET_BAUD:
+		c->baud_value = value;
+		c->baud_index = index;
+		c->baud = baud_of(value, index);
+		c->baud_set = 1;
+		check_line(c);
+		return 0;
+	case FTDI_SET_DATA:
+		c->data_fmt = value;
+		check_line(c);
+		return 0;
+	case FTDI_SET_LATENCY:
+		c->latency_ms = value >= 1 && value <= 255 ? value : 1;
+		return 0;
+	case FTDI_SET_BITMODE:
+		c->bitmode = (uint8_t)(value >> 8);
+		check_line(c);
+		return 0;
+	case FTDI_MODEM_CTRL:
+	case FTDI_SET_FLOW:
+	case FTDI_EVENT_CHAR:
+	case FTDI_ERROR_CHAR:
+		return 0;
+	}
+	note(1, "vendor request 0x%02x (wValue 0x%04x) not modelled: stalled", req, value);
+	return -1;
+}
+
+/* ---- the usbfs ioctls ---------------------------------------------------------------------------- */
+
+static void done_ioctl(UMockdevIoctlClient *client, int err)
+{
+	umockdev_ioctl_client_complete(client, err ? -1 : 0, err);
+}
+
+static int submit(struct chip *c, UMockdevIoctlClient *client, UMockdevIoctlData *arg)
+{
+	UMockdevIoctlData *ud, *bd = NULL;
+	struct usbdevfs_urb *u;
+	struct urb *r;
+	int n;
+
+	if (c->gone)
+		return ENODEV;
+	ud = umockdev_ioctl_data_resolve(arg, 0, sizeof(struct usbdevfs_urb), NULL);
+	if (!ud)
+		return EFAULT;
+	u = (struct usbdevfs_urb *)ud->data;
+	if (u->buffer_length > 0) {
+		bd = umockdev_ioctl_data_resolve(ud, offsetof(struct usbdevfs_urb, buffer),
+						 (gsize)u->buffer_length, NULL);
+		if (!bd) {
+			g_object_unref(ud);
+			return EFAULT;
+		}
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r || c->in_q.n + c->out_q.n >= MAX_URBS) {
+		free(r);
+		if (bd)
+			g_object_unref(bd);
+		g_object_unref(ud);
+		return ENOMEM;
+	}
+	r->data = ud;
+	r->client = g_object_ref(client);
+	r->u = u;
+	r->buf = bd ? bd->data : NULL;
+	r->len = u->buffer_length;
+	if (bd)
+		g_object_unref(bd);     /* ud holds it */
+	c->urbs++;
+	if (u->type == USBDEVFS_URB_TYPE_CONTROL) {
+		n = r->len >= 8 ? control(c, r->buf, r->buf + 8) : -1;
+		r->done = n > 0 ? n : 0;
+		finish(c, NULL, r, n < 0 ? -EPIPE : 0);
+		return 0;
+	}
+	if (u->type == USBDEVFS_URB_TYPE_BULK && c->board && c->claimed[1] &&
+	    (u->endpoint == 0x83 || u->endpoint == 0x04)) {
+		push(u->endpoint == 0x83 ? &c->in_q : &c->out_q, r);
+		pthread_cond_broadcast(&e.wake);
+		return 0;
+	}
+	note(1, "URB type %u on endpoint 0x%02x refused (only channel B's bulk endpoints 0x83 and 0x04 "
+	     "are modelled, once interface 1 is claimed)", u->type, u->endpoint);
+	free_urb(r);
+	c->urbs--;
+	return EINVAL;
+}
+
+static int reap(struct chip *c, UMockdevIoctlClient *client, UMockdevIoctlData *arg)
+{
+	UMockdevIoctlData *ptr;
+	struct urb *r;
+
+	for (r = c->done_q.head; r && r->client != client; r = r->next)
+		;
+	if (!r && !c->gone && c->board) {
+		/* the host polls: it is waiting, so the board's time runs (see the top of the file) */
+		e.budget = e.budget + GRANT < GRANT_MAX ? e.budget + GRANT : GRANT_MAX;
+		pthread_cond_broadcast(&e.wake);
+	}
+	if (!r)
+		return c->gone ? ENODEV : EAGAIN;
+	unlink_urb(&c->done_q, r);
+	ptr = umockdev_ioctl_data_resolve(arg, 0, sizeof(void *), NULL);
+	if (!ptr) {
+		free_urb(r);
+		return EFAULT;
+	}
+	umockdev_ioctl_data_set_ptr(ptr, 0, r->data);   /* the reap hands the client its URB back */
+	g_object_unref(ptr);
+	free_urb(r);
+	return 0;
+}
+
+static int discard(struct chip *c, UMockdevIoctlData *arg)
+{
+	gulong addr = *(gulong *)arg->data;
+	struct queue *q[2] = { &c->in_q, &c->out_q };
+	struct urb *r;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		for (r = q[i]->head; r; r = r->next)
+			if (r->data->client_addr == addr) {
+				finish(c, q[i], r, -ENOENT);
+				return 0;
+			}
+	return EINVAL;
+}
+
+/* USBDEVFS_IOCTL: the kernel driver detached (DISCONNECT) or attached again (CONNECT). */
+static int driver_ioctl(struct chip *c, UMockdevIoctlData *arg)
+{
+	UMockdevIoctlData *d = umockdev_ioctl_data_resolve(arg, 0, sizeof(struct usbdevfs_ioctl), NULL);
+	struct usbdevfs_ioctl *io;
+	int r = 0;
+
+	if (!d)
+		return EFAULT;
+	io = (struct usbdevfs_ioctl *)d->data;
+	if (io->ifno < 0 || io->ifno >= c->n_ifaces) {
+		r = EINVAL;
+	} else if (io->ioctl_code == (int)USBDEVFS_DISCONNECT) {
+		if (!c->bound[io->ifno])
+			r = ENODATA;
+		c->bound[io->ifno] = 0;
+		if (!r)
+			note(0, "ftdi_sio detached from interface %d", io->ifno);
+	} else if (io->ioctl_code == (int)USBDEVFS_CONNECT) {
+		if (c->claimed[io->ifno]) {
+			r = EBUSY;
+		} else {
+			c->bound[io->ifno] = 1;
+			note(0, "ftdi_sio attached again to interface %d", io->ifno);
+		}
+	} else {
+		r = ENOTTY;
+	}
+	g_object_unref(d);
+	return r;
+}
+
+static int claim(struct chip *c, unsigned iface)
+{
+	if (iface >= (unsigned)c->n_ifaces)
+		return ENOENT;
+	if (c->bound[iface] || c->claimed[iface] || (iface == 1 && e.o->claim_busy))
+		return EBUSY;
+	c->claimed[iface] = 1;
+	return 0;
+}
+
+static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *client, gpointer user)
+{
+	struct chip *c = user;
+	gulong req = umockdev_ioctl_client_get_request(client);
+	UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client), *d = NULL;
+	int err = 0;
+
+	(void)h;
+	pthread_mutex_lock(&e.lock);
+	if (c->gone && req != USBDEVFS_REAPURB && req != USBDEVFS_REAPURBNDELAY) {
+		err = ENODEV;
+		goto out;
+	}
+	switch (req) {
+	case USBDEVFS_GET_CAPABILITIES:
+		d = umockdev_ioctl_data_resolve(arg, 0, sizeof(guint32), NULL);
+		if (!d) {
+			err = EFAULT;
+			break;
+		}
+		*(guint32 *)d->data = USBDEVFS_CAP_ZERO_PACKET | USBDEVFS_CAP_BULK_CONTINUATION |
+				      USBDEVFS_CAP_NO_PACKET_SIZE_LIM | USBDEVFS_CAP_REAP_AFTER_DISCONNECT;
+		break;
+	case USBDEVFS_CLAIMINTERFACE:
+	case USBDEVFS_RELEASEINTERFACE:
+	case USBDEVFS_CLEAR_HALT:
+	case USBDEVFS_RESETEP:
+	case USBDEVFS_SETCONFIGURATION:
+		d = umockdev_ioctl_data_resolve(arg, 0, sizeof(unsigned int), NULL);
+		if (!d) {
+			err = EFAULT;
+			break;
+		}
+		if (req == USBDEVFS_CLAIMINTERFACE)
+			err = claim(c, *(unsigned *)d->data);
+		else if (req == USBDEVFS_RELEASEINTERFACE && *(unsigned *)d->data < (unsigned)c->n_ifaces)
+			c->claimed[*(unsigned *)d->data] = 0;
+		break;
+	case USBDEVFS_SETINTERFACE:
+	case USBDEVFS_RESET:
+		break;
+	case USBDEVFS_GETDRIVER: {
+		struct usbdevfs_getdriver *g;
+		d = umockdev_ioctl_data_resolve(arg, 0, sizeof(*g), NULL);
+		if (!d) {
+			err = EFAULT;
+			break;
+		}
+		g = (struct usbdevfs_getdriver *)d->data;
+		if (g->interface >= (unsigned)c->n_ifaces)
+			err = EINVAL;
+		else if (c->claimed[g->interface])
+			snprintf(g->driver, sizeof(g->driver), "usbfs");
+		else if (c->bound[g->interface])
+			snprintf(g->driver, sizeof(g->driver), "ftdi_sio");
+		else
+			err = ENODATA;
+		break;
+	}
+	case USBDEVFS_DISCONNECT_CLAIM: {
+		struct usbdevfs_disconnect_claim *dc;
+		d = umockdev_ioctl_data_resolve(arg, 0, sizeof(*dc), NULL);
+		if (!d) {
+			err = EFAULT;
+			break;
+		}
+		dc = (struct usbdevfs_disconnect_claim *)d->data;
+		if (dc->interface < (unsigned)c->n_ifaces && c->bound[dc->interface]) {
+			c->bound[dc->interface] = 0;
+			note(0, "ftdi_sio detached from interface %u", dc->interface);
+		}
+		err = claim(c, dc->interface);
+		break;
+	}
+	case USBDEVFS_IOCTL:
+		err = driver_ioctl(c, arg);
+		break;
+	case USBDEVFS_SUBMITURB:
+		err = submit(c, client, arg);
+		break;
+	case USBDEVFS_REAPURB:
+	case USBDEVFS_REAPURBNDELAY:
+		err = reap(c, client, arg);
+		break;
+	case USBDEVFS_DISCARDURB:
+		err = discard(c, arg);
+		break;
+	default:
+		note(1, "usbfs ioctl 0x%lx not modelled: ENOTTY", (unsigned long)req);
+		err = ENOTTY;
+		break;
+	}
+out:
+	if (d)
+		g_object_unref(d);
+	pthread_mutex_unlock(&e.lock);
+	done_ioctl(client, err);
+	return TRUE;
+}
+
+/* ---- the simulation thread ------------------------------------------------------------------------ */
+
+static void *sim_main(void *arg)
+{
+	struct chip *c = e.bc;
+	uint8_t in[CHUNK], out[4096];
+	size_t n, got, i;
+	uint64_t t0;
+	int r;
+
+	(void)arg;
+	pthread_mutex_lock(&e.lock);
+	while (!e.quit) {
+		take_out(c);
+		if (c->gone || e.budget == 0) {
+			/* the host is not waiting: the board's clock stands still */
+			pthread_cond_wait(&e.wake, &e.lock);
+			continue;
+		}
+		for (n = 0; n < CHUNK && c->tx_len; n++) {
+			in[n] = c->garble ? garble(c, c->tx[c->tx_head]) : c->tx[c->tx_head];
+			c->tx_head = (c->tx_head + 1) % TX_FIFO;
+			c->tx_len--;
+		}
+		t0 = e.now;
+		pthread_mutex_unlock(&e.lock);
+		/* the UART takes the bytes at its line rate: send() runs the SoC until it has */
+		if (n)
+			r = e.link->ops->send(e.link, in, n);
+		else
+			r = (mmfi_sim_step(e.sim, SLICE), 0);
+		got = 0;
+		if (!r)
+			r = e.link->ops->recv(e.link, out, sizeof(out), 0, &got);
+		pthread_mutex_lock(&e.lock);
+		if (r) {
+			e.sim_failed = 1;
+			note(1, "the simulation failed: %s", e.err);
+			unplug(c);
+			break;
+		}
+		/* the SoC's clock in microseconds of simulated time, as cycles of the 48 MHz core */
+		e.now = mmfi_transport_now(e.sim) * (CLOCK_HZ / 1000000);
+		e.budget = e.budget > e.now - t0 ? e.budget - (e.now - t0) : 0;
+		c->to_board += n;
+		for (i = 0; i < got; i++) {
+			if (c->rx_len == RX_FIFO) {
+				c->overrun++;
+				continue;
+			}
+			c->rx[(c->rx_head + c->rx_len) % RX_FIFO] = c->garble ? garble(c, out[i]) : out[i];
+			c->rx_len++;
+		}
+		send_in(c);
+		if (e.o->unplug_after && c->to_board >= e.o->unplug_after)
+			unplug(c);
+	}
+	pthread_mutex_unlock(&e.lock);
+	return NULL;
+}
+
+/* ---- the testbed and the program ----------------------------------------------------------------- */
+
+static int add_chip(struct chip *c)
+{
+	char desc[1024], hex[256];
+	GError *ge = NULL;
+
+	descriptors_hex(c, hex, sizeof(hex));
+	snprintf(c->devnode, sizeof(c->devnode), "/dev/bus/usb/001/%03d", c->devnum);
+	snprintf(c->syspath, sizeof(c->syspath), "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-%d",
+		 c->devnum - 1);
+	snprintf(desc, sizeof(desc),
+		 "P: /devices/pci0000:00/0000:00:14.0/usb1/1-%d\n"
+		 "N: bus/usb/001/%03d\n"
+		 "E: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
+		 "E: BUSNUM=001\nE: DEVNUM=%03d\nE: DEVNAME=%s\n"
+		 "E: PRODUCT=403/%x/%x\n"
+		 "A: busnum=1\\n\nA: devnum=%d\\n\nA: speed=480\\n\nA: bConfigurationValue=1\\n\n"
+		 "A: idVendor=0403\\n\nA: idProduct=%04x\\n\n"
+		 "A: manufacturer=%s\\n\nA: product=%s\\n\nA: serial=%s\\n\n"
+		 "H: descriptors=%s\n",
+		 c->devnum - 1, c->devnum, c->devnum, c->devnode, c->pid, c->bcd, c->devnum, c->pid,
+		 c->manufacturer, c->product, c->serial, hex);
+	c->handler = umockdev_ioctl_base_new();
+	g_signal_connect(c->handler, "handle-ioctl", G_CALLBACK(on_ioctl), c);
+	/* the handler first, so the node answers from the moment the device appears */
+	if (!umockdev_testbed_attach_ioctl(e.tb, c->devnode, c->handler, &ge)) {
+		note(1, "attaching the ioctl handler to %s failed: %s", c->devnode, ge ? ge->message : "?");
+		return -1;
+	}
+	if (!umockdev_testbed_add_from_string(e.tb, desc, &ge)) {
+		note(1, "adding %s to the testbed failed: %s", c->devnode, ge ? ge->message : "?");
+		return -1;
+	}
+	note(0, "%s: 0403:%04x '%s' serial %s", c->devnode, c->pid, c->product, c->serial);
+	return 0;
+}
+
+/* The device nodes as a system without the udev rule has them: root's, mode 0600; the testbed's
+ * folders open to all, so a program run as another user finds the chips but cannot open them. */
+static int deny_access(void)
+{
+	char path[512];
+	const char *root = umockdev_testbed_get_root_dir(e.tb);
+	static const char *const dirs[] = { "", "/dev", "/dev/bus", "/dev/bus/usb", "/dev/bus/usb/001" };
+	unsigned i;
+
+	/* the root takes the sockets a client's preload library makes for uevents */
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", root, dirs[i]);
+		if (chmod(path, i ? 0755 : 01777)) {
+			note(1, "chmod %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	for (i = 0; i < (unsigned)e.n_chips; i++) {
+		/* the node itself; umockdev's socket behind it stays open to all, as the kernel is */
+		snprintf(path, sizeof(path), "%s%s", root, e.chip[i].devnode);
+		if (chmod(path, 0600)) {
+			note(1, "chmod %s: %s", path, strerror(errno));
+			return -1;
+		}
+		snprintf(path, sizeof(path), "%s/ioctl%s", root, e.chip[i].devnode);
+		if (chmod(path, 0777)) {
+			note(1, "chmod %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	note(0, "device nodes are root's, mode 0600 (no udev rule)");
+	return 0;
+}
+
+static int parse_boards(const struct usb_emu_opts *o)
+{
+	char list[64], *tok, *save;
+
+	if (strlen(o->boards) >= sizeof(list))
+		return -1;
+	strcpy(list, o->boards);
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct chip *c = &e.chip[e.n_chips];
+		if (e.n_chips == MAX_CHIPS)
+			return -1;
+		memset(c, 0, sizeof(*c));
+		c->devnum = 2 + e.n_chips;
+		c->latency_ms = 16;
+		c->baud = 9600;
+		c->data_fmt = 0x0008;
+		if (!strcmp(tok, "icebreaker") && !e.bc) {
+			c->board = 1;
+			c->pid = 0x6010;
+			c->bcd = 0x0700;
+			c->n_ifaces = 2;
+			c->serial = o->serial ? o->serial : "MMF0001";
+			c->product = "iCEBreaker V1.0e";
+			c->manufacturer = "FTDI";
+			c->garble = 1;      /* 9600 baud after power-up */
+			e.bc = c;
+		} else if (!strcmp(tok, "upduino3")) {
+			c->pid = 0x6014;
+			c->bcd = 0x0900;
+			c->n_ifaces = 1;
+			c->serial = "MMF0002";
+			c->product = "Single RS232-HS";
+			c->manufacturer = "FTDI";
+		} else {
+			return -1;
+		}
+		c->bound[0] = c->bound[1] = 1;   /* ftdi_sio took every interface at plug-in */
+		e.n_chips++;
+	}
+	return e.n_chips ? 0 : -1;
+}
+
+int usb_emu_run(const struct usb_emu_opts *o, char **argv)
+{
+	struct mmfi_sim_opts so = { 0 };
+	struct mmfi_fault_opts fo;
+	pthread_t th;
+	const char *pre = getenv("LD_PRELOAD");
+	char *preload = NULL;
+	int i, st = 0, ret = 1, thread = 0;
+	pid_t pid;
+
+	e.o = o;
+	if (parse_boards(o)) {
+		fprintf(stderr, "mmfree-vboard: --usb %s: boards are icebreaker (FT2232H, the SoC on "
+			"channel B) and upduino3 (FT232H, descriptors only), at most one of each\n",
+			o->boards);
+		return 2;
+	}
+	if (e.bc) {
+		so.board = "icebreaker";
+		if (!mmfi_sim_open || mmfi_sim_open(&so, &e.sim, e.err, sizeof(e.err))) {
+			fprintf(stderr, "mmfree-vboard: usb: the iCEBreaker SoC: %s\n", e.err);
+			return 1;
+		}
+		e.link = e.sim;
+		if (o->errors > 0) {
+			fo.rate = o->errors;
+			fo.seed = o->seed;
+			if (mmfi_faults_open(e.sim, &fo, &e.link, e.err, sizeof(e.err))) {
+				fprintf(stderr, "mmfree-vboard: usb: %s\n", e.err);
+				return 1;
+			}
+		}
+	}
+	e.tb = umockdev_testbed_new();
+	if (!e.tb) {
+		fprintf(stderr, "mmfree-vboard: usb: umockdev_testbed_new failed\n");
+		goto out;
+	}
+	for (i = 0; i < e.n_chips; i++)
+		if (add_chip(&e.chip[i]))
+			goto out;
+	if (o->deny_access && deny_access())
+		goto out;
+	if (e.bc) {
+		if (pthread_create(&th, NULL, sim_main, NULL)) {
+			fprintf(stderr, "mmfree-vboard: usb: no simulation thread: %s\n", strerror(errno));
+			goto out;
+		}
+		thread = 1;
+	}
+	if (asprintf(&preload, "libumockdev-preload.so.0%s%s", pre && *pre ? ":" : "",
+		     pre ? pre : "") < 0)
+		goto out;
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "mmfree-vboard: usb: fork: %s\n", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		/* the program sees the testbed: exactly what umockdev-wrapper sets up */
+		setenv("UMOCKDEV_DIR", umockdev_testbed_get_root_dir(e.tb), 1);
+		setenv("LD_PRELOAD", preload, 1);
+		execvp(argv[0], argv);
+		fprintf(stderr, "mmfree-vboard: usb: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			fprintf(stderr, "mmfree-vboard: usb: waitpid: %s\n", strerror(errno));
+			goto out;
+		}
+		pthread_mutex_lock(&e.lock);
+		if (e.unplug) {
+			e.unplug = 0;
+			for (i = 0; i < e.n_chips; i++)
+				if (e.chip[i].gone && e.chip[i].syspath[0]) {
+					umockdev_testbed_remove_device(e.tb, e.chip[i].syspath);
+					e.chip[i].syspath[0] = '\0';
+				}
+		}
+		pthread_mutex_unlock(&e.lock);
+		usleep(5000);
+	}
+	ret = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	if (e.bc)
+		note(0, "%llu bytes to the board, %llu to the host, %llu URBs, %llu board cycles%s",
+		     (unsigned long long)e.bc->to_board, (unsigned long long)e.bc->to_host,
+		     (unsigned long long)e.bc->urbs, (unsigned long long)e.now,
+		     e.bc->overrun ? " (RX overruns)" : "");
+	if (e.bc && e.bc->garbled)
+		note(1, "%llu bytes were garbled by a UART setting the board does not have",
+		     (unsigned long long)e.bc->garbled);
+out:
+	if (thread) {
+		pthread_mutex_lock(&e.lock);
+		e.quit = 1;
+		pthread_cond_broadcast(&e.wake);
+		pthread_mutex_unlock(&e.lock);
+		pthread_join(th, NULL);
+	}
+	free(preload);
+	if (e.tb)
+		g_object_unref(e.tb);
+	for (i = 0; i < e.n_chips; i++) {
+		struct urb *r;
+		struct queue *q[3] = { &e.chip[i].in_q, &e.chip[i].out_q, &e.chip[i].done_q };
+		for (int k = 0; k < 3; k++)
+			while ((r = q[k]->head)) {
+				unlink_urb(q[k], r);
+				free_urb(r);
+			}
+		if (e.chip[i].handler)
+			g_object_unref(e.chip[i].handler);
+	}
+	if (e.link)
+		e.link->ops->close(e.link);     /* closes the SoC too */
+	return ret;
+}

@@ -50,6 +50,8 @@ run model-ref tests/test_model_ref.sh
 run fuzz tests/test_fuzz.sh
 # the virtual board as a server (mmfree-vboard) behind socket:PATH: commands, faults, a killed board
 run vboard tests/test_vboard.sh
+# the ftdi board over real libusb against an emulated FT2232H (umockdev) serving the Verilator iCEBreaker
+run usb tests/test_usb.sh
 
 # rtl: lint and formal proofs of the stream handshakes
 run lint tests/test_lint.sh

@@ -416,7 +416,7 @@ int mmfi_meter_rapl_open(const struct mmfi_meter_uri *u, mmf_meter **out, char *
 	rp->last_t = mmf_meter_now();
 	snprintf(path, sizeof(path), "%s/name", rp->dir);
 	read_line(path, name, sizeof(name));
-	snprintf(rp->m.desc, sizeof(rp->m.desc), "RAPL %s at %.200s: energy_uj, average power between reads "
+	snprintf(rp->m.desc, sizeof(rp->m.desc), "RAPL %.40s at %.160s: energy_uj, average power between reads "
 		 "(wraps at %lld uJ)", name, rp->dir, rp->max_uj);
 	*out = &rp->m;
 	return MMF_OK;

@@ -61,7 +61,7 @@ $(BUILD)/lib/libmmfree.so: $(BUILD)/lib/libmmfree.so.1
 	ln -sf libmmfree.so.1 $@
 
 # mmfree.pc for a prefix: $(call mmfree_pc,PREFIX), text for printf
-mmfree_pc = prefix=$(1)\nexec_prefix=$${prefix}\nlibdir=$${exec_prefix}/lib\nincludedir=$${prefix}/include\n\nName: mmfree\nDescription: host library for mmfree multiplication-free LM boards\nVersion: $(MMFREE_VERSION)\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lmmfree\nRequires.private: zlib libcjson\nLibs.private: -lz -lcjson -lusb-1.0 -lm\n
+mmfree_pc = prefix=$(1)\nexec_prefix=$${prefix}\nlibdir=$${exec_prefix}/lib\nincludedir=$${prefix}/include\n\nName: mmfree\nDescription: host library for mmfree multiplication-free LM boards\nVersion: $(MMFREE_VERSION)\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lmmfree\nRequires.private: zlib libcjson\nLibs.private: -lz -lcjson -lusb-1.0 -lm -pthread\n
 
 $(BUILD)/lib/pkgconfig/mmfree.pc: host/host.mk host/include/mmfree.h
 	@mkdir -p $(@D)

@@ -22,6 +22,8 @@ PKGS=(
   python3-numpy        # the independent float64 model reference (tests/ref/)
   clang                # libFuzzer builds of the checkpoint and tokenizer parsers
   libclang-rt-14-dev   # libFuzzer's runtime for clang 14
+  sigrok-cli           # power meters sigrok drives (sigrok: meters), its demo driver in tests
+  gnuplot-nox          # --plot: power over time as SVG (no X11 needed)
 )
 
 missing=()

@@ -42,6 +42,9 @@ run tokenizer build/bin/host_tok
 run model tests/test_model.sh
 # the energy estimate: coefficient data and sources, linearity, malformed files, a cpu-board run
 run energy build/bin/host_energy
+# power meters against their fakes (sysfs trees, umockdev /sys, a UM25C emulator on a pty, sigrok-cli's
+# demo), measured power in run and bench model, the SVG plot
+run power tests/test_power.sh
 # the float64 model reference checks itself (float32 vs float64 within the tolerance, mutants caught),
 # then the runtime's logits against it on 8 checkpoints (shapes, dtypes, shards; cpu and sim, tac and lut)
 run model-ref-self tests/ref/test_ref.sh

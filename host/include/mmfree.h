@@ -314,6 +314,88 @@ MMF_API int mmf_energy_coefficient(unsigned index, struct mmf_energy_coef *out);
 /* Logic cells used, from a bitstream's build/<board>/mmfree.json or a nextpnr --report file. */
 MMF_API int mmf_energy_cells_from_report(const char *path, uint32_t *cells);
 
+/* ---- power meters (host/src/meter*.c, docs/power.md) ---------------------------------------------
+ *
+ * A MEASUREMENT, where the section above is an estimate: a meter named by URI is read for watts (and
+ * volts and amperes when it gives them), each reading stamped with CLOCK_MONOTONIC time, the clock
+ * of clock_gettime(CLOCK_MONOTONIC) and so of anything else in the program that stamps work.
+ *
+ *   sigrok:DRIVER[:OPT=VAL...][?...]  any meter sigrok-cli drives (run as a child process, no shell);
+ *                                     options: channels=A,B (its --channels), group=G and config=K=V:..
+ *                                     (--channel-group, --config), samples=N (each read runs sigrok-cli
+ *                                     for N samples and averages them; default: one sigrok-cli kept
+ *                                     running with --continuous), time_ms=N (run with --time N instead
+ *                                     of --continuous), timeout_ms=N (wait for a reading, default 3000)
+ *   hwmon:PATH[?ch=N]                 a Linux hwmon device: powerN_input (uW), else inN_input (mV) x
+ *                                     currN_input (mA); PATH is its directory, a device directory with
+ *                                     a hwmon/ folder, or a name under /sys/class/hwmon ("ina226")
+ *   ina2xx:PATH[?shunt_uohm=R]        an INA219/INA226 (and kin) under the Linux ina2xx driver: hwmon
+ *                                     channel 1 (bus voltage, current, power); shunt_uohm gives the
+ *                                     real shunt when the driver's shunt_resistor is wrong
+ *   um:TTY[?baud=B&timeout_ms=N]      RDTech UM24C / UM25C / UM34C: send 0xF0, read the 130-byte reply
+ *   rapl[:PATH]                       Linux powercap RAPL energy counter (default
+ *                                     /sys/class/powercap/intel-rapl:0): the average power between two
+ *                                     reads; readable by root only since Linux 5.10
+ *   board                             the board's own INA226 read by the FPGA: not built (the SoC has
+ *                                     no I2C master yet); opening it gives MMF_ERR_UNSUPPORTED
+ *
+ * The environment variable MMF_SYSFS_ROOT, when set, is put in front of the /sys paths the library
+ * chooses itself (the default RAPL zone and hwmon names), for tests on a fake tree; MMF_SIGROK_CLI
+ * names another program to run instead of sigrok-cli.
+ *
+ * Errors use enum mmf_error: MMF_ERR_ARG a bad URI, MMF_ERR_NO_BOARD no meter there (the name is the
+ * board's: here it means no meter), MMF_ERR_IO a meter that cannot be read (permissions included),
+ * MMF_ERR_TIMEOUT a silent meter, MMF_ERR_PROTOCOL a reply that is not what the meter should send,
+ * MMF_ERR_UNSUPPORTED a kind not built. mmf_meter_error() says what failed and with which values.
+ * A meter handle is not thread-safe: read it from one thread (the recorder below does).
+ */
+typedef struct mmf_meter mmf_meter;
+
+/* One reading. */
+struct mmf_meter_sample {
+	double t;                   /* CLOCK_MONOTONIC seconds when the reading was taken */
+	double window_s;            /* the value is the average over (t - window_s, t]; 0: one
+				     * instantaneous reading (a meter's own averaging aside) */
+	double w;                   /* watts */
+	double v;                   /* volts, or NAN when the meter does not give them */
+	double a;                   /* amperes, or NAN */
+};
+
+/* Open the meter at uri and check that it answers (the first reading is taken and dropped, or, for
+ * RAPL, the counter is read as the start of the first window). */
+MMF_API int mmf_meter_open(const char *uri, mmf_meter **out);
+/* A reading newer than the previous one: waits for the meter when it has none yet (up to its
+ * timeout), never returns the same reading twice. */
+MMF_API int mmf_meter_read(mmf_meter *m, struct mmf_meter_sample *s);
+MMF_API void mmf_meter_close(mmf_meter *m);
+/* The last message; mmf_meter_error(NULL) gives the one of the last mmf_meter_open that failed (not
+ * thread-safe). */
+MMF_API const char *mmf_meter_error(const mmf_meter *m);
+/* What the meter is: "UM25C on /dev/ttyUSB0", "hwmon ina226 at /sys/class/hwmon/hwmon3, power1_input". */
+MMF_API const char *mmf_meter_describe(const mmf_meter *m);
+/* CLOCK_MONOTONIC now, seconds: the clock of mmf_meter_sample.t. */
+MMF_API double mmf_meter_now(void);
+
+/* Joules between t0 and t1 from samples sorted by time: instantaneous readings are joined by straight
+ * lines, averaged ones hold their value over their window; before the first and after the last the
+ * nearest value is held. MMF_ERR_ARG without samples or with t1 < t0. */
+MMF_API int mmf_meter_energy(const struct mmf_meter_sample *s, size_t n, double t0, double t1,
+			     double *joules);
+
+/* A recorder: a thread that reads the meter every interval_ms and keeps every reading. The meter
+ * belongs to the recorder until mmf_meter_rec_stop(); a failed read is counted (the first message
+ * kept) and the recording goes on. */
+typedef struct mmf_meter_rec mmf_meter_rec;
+MMF_API int mmf_meter_rec_start(mmf_meter *m, unsigned interval_ms, mmf_meter_rec **out);
+/* Stop and join the thread (after the read under way, if any). Returns 0, or the first read error. */
+MMF_API int mmf_meter_rec_stop(mmf_meter_rec *r);
+/* The readings (valid until mmf_meter_rec_free; call after stop), failed reads, the first failure's
+ * message ("" if none). */
+MMF_API size_t mmf_meter_rec_samples(const mmf_meter_rec *r, const struct mmf_meter_sample **s);
+MMF_API unsigned mmf_meter_rec_failures(const mmf_meter_rec *r);
+MMF_API const char *mmf_meter_rec_error(const mmf_meter_rec *r);
+MMF_API void mmf_meter_rec_free(mmf_meter_rec *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,7 @@
 /*
  * mmfree.c: the mmfree command line: `info`, `bench link`, `bench engines`, `version`, and the
  * dispatch of the commands in the other mmfree_*.c files (`run`, `bench model`, `mkmodel`, `list`,
- * `udev-rule`).
+ * `udev-rule`, `power`).
  *
  * Exit status 0 on success, 1 on failure, 2 on a usage error (a bad option, number or board URI).
  * Errors go to stderr as "mmfree: <what failed>: <detail>"; progress goes to stderr when it is a
@@ -44,6 +44,8 @@ static void help_main(FILE *f)
 		"                                                      generate with a MatMul-free LM\n"
 		"  bench model --model DIR [--board URI] [--tokens N] [--json]\n"
 		"                                                      load, place and run a model, measured\n"
+		"  power --meter URI [--seconds S] [--interval MS] [--json]\n"
+		"                                                      read a power meter (docs/power.md)\n"
 		"  mkmodel --out DIR [--hidden D --layers L --vocab V ...]\n"
 		"                                                      write a random checkpoint (HF layout)\n"
 		"  list [--json]                                       the FTDI boards on USB (ftdi:SERIAL)\n"
@@ -389,5 +391,7 @@ int main(int argc, char **argv)
 		return cmd_list(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "udev-rule"))
 		return cmd_udev_rule(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "power"))
+		return cmd_power(argc - 2, argv + 2);
 	return cli_usage("mmfree", "unknown command '%s'", argv[1]);
 }

@@ -53,5 +53,36 @@ int cmd_run(int argc, char **argv);       /* mmfree_run.c */
 int bench_model(int argc, char **argv);   /* mmfree_run.c: bench model */
 int cmd_list(int argc, char **argv);      /* mmfree_usb.c: the FTDI boards on USB */
 int cmd_udev_rule(int argc, char **argv); /* mmfree_usb.c: the udev rule for them */
+int cmd_power(int argc, char **argv);     /* mmfree_power.c */
+
+/* ---- a power meter alongside a model run (mmfree_power.c) ---- */
+extern const char cli_meters_help[];      /* the meter URIs, for --help */
+
+/* What run and bench model keep for --meter and --plot. */
+struct power_run {
+	const char *meter_uri;      /* --meter URI, or NULL */
+	unsigned interval_ms;       /* --meter-interval MS (0: 50) */
+	mmf_meter *m;               /* the open meter, or NULL (none asked, or it failed) */
+	mmf_meter_rec *rec;         /* its recorder, from the idle window to the end of the run */
+	char meter_err[700];        /* why there is no measurement, or "" */
+	double t0;                  /* start of the idle window (CLOCK_MONOTONIC s) */
+	double idle_t1;             /* its end */
+	size_t n_tok, cap_tok;      /* token intervals recorded, room for */
+	double *tok_t0, *tok_t1;    /* each token's start and end (CLOCK_MONOTONIC s) */
+	struct mmf_counter_totals *tok_c; /* the board's counters after each token (zero: no board) */
+};
+/* Open the meter and record ~1 s of idle power; a meter that fails is reported on stderr and the run
+ * goes on with the estimate (EXIT_OK either way). */
+int power_begin(struct power_run *p, const char *cmd, int estimate);
+/* One token ran from t0 to t1 (cli_now()); c: the board's counters after it, or NULL. */
+int power_token(struct power_run *p, double t0, double t1, const struct mmf_counter_totals *c);
+/* Stop recording (a recording without a reading is reported like a meter that failed). estimate: the
+ * run has a board, hence an energy estimate to fall back on. */
+void power_end(struct power_run *p, const char *cmd, int estimate);
+/* The "power" line(s), or the ", \"power\": {...}" JSON member (after other members). */
+void power_print(FILE *f, const struct power_run *p, int has_estimate, int json);
+/* Write the SVG: measured power over time, or else the estimate per token; EXIT_OK or EXIT_FAIL. */
+int power_plot(const struct power_run *p, const char *plot, const struct mmf_info *info, const char *cmd);
+void power_free(struct power_run *p);
 
 #endif

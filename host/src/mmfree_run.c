@@ -26,6 +26,9 @@ struct run_opts {
 	uint64_t seed;              /* --seed S */
 	int json;                   /* --json */
 	int quiet;                  /* --quiet: no streamed text */
+	const char *meter;          /* --meter URI: measure power (mmfree_power.c) */
+	uint64_t meter_interval;    /* --meter-interval MS */
+	const char *plot;           /* --plot FILE.svg */
 };
 
 static const char engines_help[] =
@@ -33,13 +36,19 @@ static const char engines_help[] =
 	"                  lookup, lut3, 36 lanes) or sac (shift-add: the power-of-two model variant,\n"
 	"                  sac4, 16 lanes)\n"
 	"  --board URI     cpu (default: the hls_c kernels on this host, no link), sim, sim?uart=1,\n"
-	"                  cpu?OPTIONS (the board's C model behind the link), ...: see `mmfree --help`\n";
+	"                  cpu?OPTIONS (the board's C model behind the link), ...: see `mmfree --help`\n"
+	"  --meter URI     measure power with a meter (`mmfree power --help` lists them): ~1 s idle\n"
+	"                  first, then readings alongside the tokens; reported as MEASURED beside the\n"
+	"                  estimate (a meter that fails leaves the estimate alone, and says so)\n"
+	"  --meter-interval MS  time between meter readings (default 50)\n"
+	"  --plot FILE.svg power over time with the token boundaries (gnuplot); without a meter, the\n"
+	"                  ESTIMATED power per token from the board's counters\n";
 
 static void help_run(FILE *f)
 {
 	fprintf(f, "usage: mmfree run --model DIR [--prompt TEXT | --prompt-ids 1,5,9] [--max-new N]\n"
 		"                  [--greedy | --temperature T --seed S] [--board URI] [--engine tac|lut|sac]\n"
-		"                  [--logits FILE] [--json] [--quiet]\n\n"
+		"                  [--logits FILE] [--json] [--quiet] [--meter URI] [--plot FILE.svg]\n\n"
 		"Load a MatMul-free LM checkpoint (config.json + safetensors, see docs/checkpoints.md),\n"
 		"quantise it for the engine, place it on the board (resident when it fits, else streamed)\n"
 		"and generate. The host does norms, gates and the recurrence in float32; the engine does\n"
@@ -63,7 +72,7 @@ static void help_run(FILE *f)
 static void help_bench_model(FILE *f)
 {
 	fprintf(f, "usage: mmfree bench model --model DIR [--board URI] [--engine tac|lut|sac]\n"
-		"                          [--tokens N] [--json]\n\n"
+		"                          [--tokens N] [--json] [--meter URI] [--plot FILE.svg]\n\n"
 		"Measure a model end to end: load and quantise time, peak resident memory, placement\n"
 		"(resident or streamed, upload time), then N greedy tokens from <s>: tokens/s of wall\n"
 		"time, and on a board tokens/s at the board's clock from its cycle counter, with engine\n"
@@ -94,7 +103,7 @@ static int parse_run(int argc, char **argv, const char *cmd, int bench, struct r
 {
 	static const char *const with_val[] = {
 		"--model", "--board", "--prompt", "--prompt-ids", "--logits", "--engine", "--max-new",
-		"--temperature", "--seed", "--tokens",
+		"--temperature", "--seed", "--tokens", "--meter", "--meter-interval", "--plot",
 	};
 	const char *opt, *val;
 	char *end;
@@ -130,7 +139,8 @@ static int parse_run(int argc, char **argv, const char *cmd, int bench, struct r
 		}
 		if (i == sizeof(with_val) / sizeof(with_val[0]) ||
 		    (bench && strcmp(opt, "--model") && strcmp(opt, "--board") && strcmp(opt, "--engine") &&
-		     strcmp(opt, "--tokens")) || (!bench && !strcmp(opt, "--tokens")))
+		     strcmp(opt, "--tokens") && strncmp(opt, "--meter", 7) && strcmp(opt, "--plot")) ||
+		    (!bench && !strcmp(opt, "--tokens")))
 			return cli_usage(cmd, "unknown option '%s'", argv[a]);
 		if (!val && a + 1 >= argc)
 			return cli_usage(cmd, "%s needs a value", opt);
@@ -147,6 +157,15 @@ static int parse_run(int argc, char **argv, const char *cmd, int bench, struct r
 			o->prompt_ids = val;
 		else if (!strcmp(opt, "--logits"))
 			o->logits = val;
+		else if (!strcmp(opt, "--meter"))
+			o->meter = val;
+		else if (!strcmp(opt, "--plot"))
+			o->plot = val;
+		else if (!strcmp(opt, "--meter-interval")) {
+			r = cli_parse_num(cmd, opt, val, 60000, &o->meter_interval);
+			if (!r && !o->meter_interval)
+				return cli_usage(cmd, "%s", "--meter-interval: at least 1 ms");
+		}
 		else if (!strcmp(opt, "--engine"))
 			r = parse_engine(cmd, val, &o->engine);
 		else if (!strcmp(opt, "--max-new") || !strcmp(opt, "--tokens"))
@@ -302,7 +321,7 @@ static int energy_of(const struct session *s, struct mmf_energy *e, double *idle
 
 /* The figures of a run, text or JSON members (after an opening brace and other members). */
 static void print_figures(FILE *f, const struct session *s, const struct run_opts *o, double wall,
-			  int json)
+			  int json, const struct power_run *pr)
 {
 	struct mmf_model_stats st;
 	struct mmf_energy e;
@@ -364,6 +383,7 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 				e.family, e.over_capacity ? "true" : "false", e.total_j / tok, e.avg_w, idle_w,
 				e.avg_w > 0 ? clk_tps / e.avg_w : 0, e.total_j, e.static_j, e.clock_j,
 				e.logic_j, e.mac_j, e.spram_j, e.ebr_j, e.link_j);
+		power_print(f, pr, has_e, 1);
 		return;
 	}
 	fprintf(f, "model      d=%d L=%d V=%d I=%d, %llu parameters, %s, %s engine (%s), %.2f MB packed, "
@@ -385,6 +405,7 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 			(unsigned long long)(macs_of(s) / tok), (double)bytes / tok, 1e3 * link_s / tok,
 			(unsigned long long)(st.upload_words / tok));
 	}
+	power_print(f, pr, has_e, 0);
 	if (has_e) {
 		fprintf(f, "energy     ESTIMATE, not measured (%s coefficients, docs/power.md): %.3g mJ/token, "
 			"%.3g mW active, %.3g mW idle, %.3g tokens/s/W%s\n", e.family, 1e3 * e.total_j / tok,
@@ -452,6 +473,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
 	struct session s;
+	struct power_run pr;
 	int32_t *ids = NULL, *gen = NULL;
 	float *logits = NULL;
 	FILE *lf = NULL;
@@ -459,9 +481,10 @@ int cmd_run(int argc, char **argv)
 	size_t text_len = 0, text_cap = 0;
 	uint64_t rng, g;
 	int n = 0, i, r, ng = 0, stream;
-	double t0, wall;
+	double t0, wall, ta, tb;
 
 	memset(&o, 0, sizeof(o));
+	memset(&pr, 0, sizeof(pr));
 	o.max_new = 32;
 	o.greedy = 1;
 	o.seed = 1;
@@ -507,11 +530,17 @@ int cmd_run(int argc, char **argv)
 	}
 	stream = !o.json && !o.quiet;
 	rng = o.seed ? o.seed : 1;
+	pr.meter_uri = o.meter;
+	pr.interval_ms = (unsigned)o.meter_interval;
+	if ((r = power_begin(&pr, "run", s.b != NULL)))
+		goto out_session;
 	t0 = cli_now();
 	/* the prompt, teacher-forced */
 	for (i = 0; i < n; i++) {
 		int want = lf || i == n - 1;
+		ta = cli_now();
 		r = mmf_model_step(s.m, ids[i], want ? logits : NULL);
+		tb = cli_now();
 		if (r) {
 			fprintf(stderr, "mmfree: run: prompt token %d (id %d): %s (%s)\n", i, ids[i],
 				mmf_model_error(s.m), mmf_error_name(r));
@@ -520,7 +549,7 @@ int cmd_run(int argc, char **argv)
 		}
 		if (lf && (r = write_row(lf, o.logits, logits, s.desc.vocab)))
 			goto out_session;
-		if ((r = session_counters(&s)))
+		if ((r = session_counters(&s)) || (r = power_token(&pr, ta, tb, s.b ? &s.c : NULL)))
 			goto out_session;
 	}
 	if (stream) {
@@ -551,7 +580,9 @@ int cmd_run(int argc, char **argv)
 			put_text(stdout, piece);
 			fflush(stdout);
 		}
+		ta = cli_now();
 		r = mmf_model_step(s.m, next, logits);
+		tb = cli_now();
 		if (r) {
 			fprintf(stderr, "\nmmfree: run: generated token %llu (id %d): %s (%s)\n",
 				(unsigned long long)g, next, mmf_model_error(s.m), mmf_error_name(r));
@@ -560,12 +591,13 @@ int cmd_run(int argc, char **argv)
 		}
 		if (lf && (r = write_row(lf, o.logits, logits, s.desc.vocab)))
 			goto out_session;
-		if ((r = session_counters(&s)))
+		if ((r = session_counters(&s)) || (r = power_token(&pr, ta, tb, s.b ? &s.c : NULL)))
 			goto out_session;
 		if (next == s.desc.eos)
 			break;          /* </s> is fed too: the logits file has a row for every token */
 	}
 	wall = cli_now() - t0;
+	power_end(&pr, "run", s.b != NULL);
 	if (stream)
 		printf("\n");
 	if (lf) {
@@ -590,17 +622,18 @@ int cmd_run(int argc, char **argv)
 		printf("], \"text\": ");
 		cli_json_str(stdout, text ? text : "");
 		printf(", ");
-		print_figures(stdout, &s, &o, wall, 1);
+		print_figures(stdout, &s, &o, wall, 1, &pr);
 		printf("}\n");
 	} else {
-		print_figures(stderr, &s, &o, wall, 0);
+		print_figures(stderr, &s, &o, wall, 0, &pr);
 	}
-	r = EXIT_OK;
+	r = o.plot ? power_plot(&pr, o.plot, s.b ? &s.info : NULL, "run") : EXIT_OK;
 out_session:
 	if (lf)
 		fclose(lf);
 	if (tmp)
 		remove(tmp);
+	power_free(&pr);
 	session_close(&s);
 out:
 	free(ids);
@@ -617,14 +650,16 @@ int bench_model(int argc, char **argv)
 {
 	struct run_opts o;
 	struct session s;
+	struct power_run pr;
 	struct rusage ru;
 	float *logits = NULL;
 	int32_t tok;
 	uint64_t i;
-	double t0, wall;
+	double t0, wall, ta, tb;
 	int r;
 
 	memset(&o, 0, sizeof(o));
+	memset(&pr, 0, sizeof(pr));
 	o.max_new = 8;
 	o.greedy = 1;
 	o.board = "cpu";
@@ -640,35 +675,43 @@ int bench_model(int argc, char **argv)
 		goto out;
 	}
 	tok = s.desc.bos;
+	pr.meter_uri = o.meter;
+	pr.interval_ms = (unsigned)o.meter_interval;
+	if ((r = power_begin(&pr, "bench model", s.b != NULL)))
+		goto out;
 	t0 = cli_now();
 	for (i = 0; i < o.max_new; i++) {
+		ta = cli_now();
 		r = mmf_model_step(s.m, tok, logits);
+		tb = cli_now();
 		if (r) {
 			fprintf(stderr, "mmfree: bench model: token %llu: %s (%s)\n", (unsigned long long)i,
 				mmf_model_error(s.m), mmf_error_name(r));
 			r = EXIT_FAIL;
 			goto out;
 		}
-		if ((r = session_counters(&s)))
+		if ((r = session_counters(&s)) || (r = power_token(&pr, ta, tb, s.b ? &s.c : NULL)))
 			goto out;
 		tok = pick(logits, s.desc.vocab, &o, NULL);
 		cli_progress("tokens", i + 1, o.max_new);
 	}
 	cli_progress_done();
 	wall = cli_now() - t0;
+	power_end(&pr, "bench model", s.b != NULL);
 	getrusage(RUSAGE_SELF, &ru);
 	if (o.json) {
 		printf("{\"model\": ");
 		cli_json_str(stdout, o.model);
 		printf(", \"peak_rss_mb\": %.1f, ", ru.ru_maxrss / 1024.0);
-		print_figures(stdout, &s, &o, wall, 1);
+		print_figures(stdout, &s, &o, wall, 1, &pr);
 		printf("}\n");
 	} else {
-		print_figures(stdout, &s, &o, wall, 0);
+		print_figures(stdout, &s, &o, wall, 0, &pr);
 		printf("memory     peak resident %.1f MB\n", ru.ru_maxrss / 1024.0);
 	}
-	r = EXIT_OK;
+	r = o.plot ? power_plot(&pr, o.plot, s.b ? &s.info : NULL, "bench model") : EXIT_OK;
 out:
+	power_free(&pr);
 	session_close(&s);
 	free(logits);
 	return r;

@@ -140,7 +140,15 @@ $(BIN)/host_%: tests/host_%.c tests/host_common.h tests/check.h $(HOST_HDR) $(BU
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c $(USB_CFLAGS) $< $(BUILD)/lib/libmmfree.a -lz -lcjson $(USB_LIBS) -lm -o $@
 
-PROGRAMS += $(HOST_LIBS) $(BIN)/mmfree $(BIN)/mmfree-vboard $(HOST_TESTS)
+# host_api against the Verilator board too (sim, sim?uart=1, socket:)
+$(BIN)/host_api_sim: tests/host_api.c tests/host_common.h tests/check.h $(HOST_HDR) $(BUILD)/lib/libmmfree.a \
+		$(BUILD)/host/transport_sim.o $(VSIM_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c -c $< -o $(BUILD)/host/host_api_sim.o
+	$(CXX) $(BUILD)/host/host_api_sim.o $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim.o $(VSIM_LIB) \
+		-lz -lcjson $(USB_LIBS) -lm -pthread -o $@
+
+PROGRAMS += $(HOST_LIBS) $(BIN)/mmfree $(BIN)/mmfree-vboard $(HOST_TESTS) $(BIN)/host_api_sim
 
 .PHONY: install
 install: $(HOST_LIBS) $(BIN)/mmfree

@@ -1,5 +1,8 @@
 /*
- * host_api.c: the public API (mmfree.h) against the `cpu` board.
+ * host_api.c: the public API (mmfree.h) against the `cpu` board, or against the board named by the
+ * first argument (build/bin/host_api_sim, linked with the Verilator board: `sim`, `sim?uart=1`,
+ * `socket:PATH` to mmfree-vboard --board sim): every command of the protocol on the RTL, results
+ * checked against the hls_c models.
  *
  * Proves: INFO fields are the cpu board's configuration; weight memory round-trips (whole memory,
  * odd ranges, split packets) ; matvec on all three engines equals the hls_c models, at K = 1, K
@@ -158,7 +161,10 @@ static void test_counters(mmf_board *b, const struct mmf_info *in)
 	CHECK(mmf_read_counters(b, c) == MMF_OK, "read counters: %s", mmf_board_error(b));
 	macs = c[MMF_COUNTER_MACS_LO] | (uint64_t)c[MMF_COUNTER_MACS_HI] << 32;
 	CHECK(macs == 72 * 20, "MACs %llu, expected 1440", (unsigned long long)macs);
-	CHECK(c[MMF_COUNTER_BUSY2] == g_p.words && c[MMF_COUNTER_BUSY0] == 0, "busy %u %u", c[1], c[3]);
+	/* busy: one cycle per weight word in the C model; the RTL counts its real cycles, the pipeline's
+	 * fill and drain too (a few per RUN) */
+	CHECK(c[MMF_COUNTER_BUSY2] >= g_p.words && c[MMF_COUNTER_BUSY2] <= g_p.words + 16 &&
+	      c[MMF_COUNTER_BUSY0] == 0, "busy %u %u for %u words", c[1], c[3], g_p.words);
 	/* write, load, run, read results, read counters (CLEAR_COUNTERS counts itself, then clears) */
 	CHECK(c[MMF_COUNTER_EXECUTED] == 5, "executed %u", c[MMF_COUNTER_EXECUTED]);
 	CHECK(c[MMF_COUNTER_CRC_ERRORS] == 0 && c[MMF_COUNTER_NAKS] == 0, "crc %u naks %u",
@@ -205,15 +211,16 @@ static void test_uris(void)
 	      "error names");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	const char *uri = argc > 1 ? argv[1] : "cpu";
 	struct mmf_info in;
 	struct mmf_link_stats s;
 	mmf_board *b;
-	int r = mmf_open("cpu", &b);
+	int r = mmf_open(uri, &b);
 
 	if (r) {
-		fprintf(stderr, "open cpu: %s (%s)\n", mmf_board_error(NULL), mmf_error_name(r));
+		fprintf(stderr, "open %s: %s (%s)\n", uri, mmf_board_error(NULL), mmf_error_name(r));
 		return 1;
 	}
 	test_info(b, &in);
@@ -231,7 +238,8 @@ int main(void)
 	       (unsigned long long)s.packets_sent, (unsigned long long)s.bytes_out,
 	       (unsigned long long)s.bytes_in, (unsigned long long)s.retries);
 	mmf_close(b);
-	test_uris();
-	printf("host_api: %d checks, %d failed\n", g_checks, g_fail);
+	if (argc < 2)
+		test_uris();    /* what a build without the Verilator board says about `sim` */
+	printf("host_api on %s: %d checks, %d failed\n", uri, g_checks, g_fail);
 	return g_fail != 0;
 }

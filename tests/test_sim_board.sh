@@ -24,6 +24,9 @@ check info-sim jqok "$info" '.board_name == "sim" and (.engines | length) == 3 a
 info=$($M info --board 'sim?uart=1' --json)
 check info-sim-uart jqok "$info" '.link == "uart" and .link_rate == 12000000'
 
+# every command of the protocol on the RTL, each result checked against hls_c (tests/host_api.c)
+check api-sim build/bin/host_api_sim 'sim?timeout_ms=5'
+
 r=$($M bench engines --board sim --count 2 --seed 2 --json)
 echo "$r" | jq -c '{transactions, mismatches}'
 check engines-sim jqok "$r" '.transactions == 6 and .mismatches == 0'

@@ -40,8 +40,9 @@ r=$($M bench link --board "$S" --words 16 --json)
 check second-host jqok "$r" '.mismatches == 0'
 halt
 
-# the generic core: every engine
+# the generic core: every engine, and every command of the protocol checked against hls_c
 start --board sim
+check api-socket build/bin/host_api_sim "$S"
 r=$($M bench engines --board "$S" --count 2 --json)
 check engines-sim-socket jqok "$r" '.transactions == 6 and .mismatches == 0'
 halt

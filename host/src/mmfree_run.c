@@ -598,8 +598,10 @@ int cmd_run(int argc, char **argv)
 	}
 	wall = cli_now() - t0;
 	power_end(&pr, "run", s.b != NULL);
-	if (stream)
+	if (stream) {
 		printf("\n");
+		fflush(stdout);     /* the text ends before the summary on stderr starts */
+	}
 	if (lf) {
 		r = fclose(lf);
 		lf = NULL;

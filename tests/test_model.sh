@@ -12,20 +12,7 @@ cd "$(dirname "$0")/.."
 M=build/bin/mmfree
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-no() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | tail -5 | sed 's/^/   | /'; }
-check() {  # check NAME COMMAND... : the command must succeed
-	local name=$1; shift
-	if out=$("$@" 2>&1); then ok "$name"; else no "$name" "$out"; fi
-}
-refuse() {  # refuse NAME PATTERN COMMAND... : the command must fail with PATTERN in its message
-	local name=$1 pat=$2; shift 2
-	if out=$("$@" 2>&1); then no "$name" "accepted: $out";
-	elif grep -q -- "$pat" <<<"$out"; then ok "$name";
-	else no "$name" "message lacks '$pat': $out"; fi
-}
-jqok() { jq -e "$2" <<<"$1" >/dev/null; }
+. tests/lib.sh
 
 # small: resident on the board; intermediate 1200 > lut's 1152 columns: down_proj takes two tiles
 $M mkmodel --out "$T/small" --hidden 48 --layers 2 --vocab 300 --intermediate 1200 --seed 3 >/dev/null \
@@ -92,5 +79,4 @@ refuse truncated-checkpoint "safetensors" $M run --model "$T/trunc" --max-new 1
 $M run --model "$T/trunc" --max-new 1 --logits "$T/half.f32" >/dev/null 2>&1
 [ ! -e "$T/half.f32" ] && ok no-logits-file-on-failure || no no-logits-file-on-failure
 
-echo "model: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish model

@@ -6,18 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 M=build/bin/mmfree
-pass=0 fail=0
-check() {  # check NAME COMMAND... : the command must succeed
-	local name=$1; shift
-	if out=$("$@" 2>&1); then
-		pass=$((pass + 1)); echo "PASS $name"
-	else
-		fail=$((fail + 1)); echo "FAIL $name"; echo "$out" | tail -5 | sed 's/^/   | /'
-	fi
-}
-jqok() {  # jqok JSON FILTER : the filter must be true
-	jq -e "$2" <<<"$1" >/dev/null
-}
+. tests/lib.sh
 
 info=$($M info --board sim --json)
 check info-sim jqok "$info" '.board_name == "sim" and (.engines | length) == 3 and .version == 1'
@@ -49,11 +38,6 @@ r=$($M bench engines --board 'sim?faults=1e-3&seed=6&timeout_ms=2' --count 1 --s
 echo "$r" | jq -c '{transactions, mismatches, retries, naks, timeouts}'
 check faults-engines-sim jqok "$r" '.transactions == 3 and .mismatches == 0'
 
-if out=$($M info --board 'cpu?uart=1' 2>&1); then
-	fail=$((fail + 1)); echo "FAIL uart-option-on-cpu (accepted)"
-else
-	check uart-option-on-cpu grep -q "uart is an option of 'sim' only" <<<"$out"
-fi
+refuse uart-option-on-cpu "uart is an option of 'sim' only" $M info --board 'cpu?uart=1'
 
-echo "sim board: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish "sim board"

@@ -13,11 +13,7 @@ T=$(mktemp -d)
 VB=
 cleanup() { [ -n "$VB" ] && kill "$VB" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-no() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | tail -5 | sed 's/^/   | /'; }
-jqok() { jq -e "$2" <<<"$1" >/dev/null; }
-check() { local name=$1; shift; if out=$("$@" 2>&1); then ok "$name"; else no "$name" "$out"; fi; }
+. tests/lib.sh
 start() {  # start ARGS...: a board on $T/vb.sock, waiting until it listens
 	rm -f "$T/vb.sock"
 	$V --listen "$T/vb.sock" --quiet "$@" & VB=$!
@@ -66,8 +62,7 @@ if [ $rc -eq 1 ] && grep -q "stopped or was killed" <<<"$out" && [ $dt -le 10 ];
 else
 	no killed-board "exit $rc after ${dt}s: $out"
 fi
-if out=$($M info --board "$S" 2>&1); then no no-board-after-kill "$out"
-else grep -q "no virtual board listening" <<<"$out" && ok no-board-after-kill || no no-board-after-kill "$out"; fi
+refuse no-board-after-kill "no virtual board listening" $M info --board "$S"
 
 # an FST trace of cycles [1000, 3000)
 start --board sim --trace "$T/w.fst" --trace-from 1000 --trace-to 3000
@@ -81,12 +76,9 @@ fi
 
 # refused
 touch "$T/file"
-if out=$($V --listen "$T/file" 2>&1); then no refuse-regular-file; else grep -q "not a socket" <<<"$out" && ok refuse-regular-file || no refuse-regular-file "$out"; fi
-if out=$($V --listen "$T/x.sock" --board upduino3 2>&1); then no refuse-other-board
-else grep -q "simulates the icebreaker board" <<<"$out" && ok refuse-other-board || no refuse-other-board "$out"; fi
-if out=$($V --listen "$T/x.sock" --trace "$T/t.fst" 2>&1); then no refuse-bad-window
-else grep -q "window" <<<"$out" && ok refuse-bad-window || no refuse-bad-window "$out"; fi
+refuse refuse-regular-file "not a socket" $V --listen "$T/file"
+refuse refuse-other-board "simulates the icebreaker board" $V --listen "$T/x.sock" --board upduino3
+refuse refuse-bad-window "window" $V --listen "$T/x.sock" --trace "$T/t.fst"
 check vboard-help $V --help
 
-echo "vboard: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish vboard

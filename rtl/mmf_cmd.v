@@ -3,18 +3,26 @@
 // layers of hls_c/mmf_dev.c: takes each packet the receiver reports, applies the sequence rules,
 // runs the command against the weight memory, the engines and the result buffer, and feeds the
 // answer to the transmitter. One packet at a time; a packet that completes while the controller is
-// busy is held (the receiver is stopped meanwhile) and taken next.
+// busy is held (the receiver stops, so its header stays on i_type, i_seq, i_len) and taken next.
 //
-// Engine slots: the engines built (ENG_TAC, ENG_SAC, ENG_LUT), numbered in that order from 0. Activations of a LOAD_ACT are streamed into the
-// engine as they are read from the packet buffer, holding back the last byte of each packet so that
-// the final packet can mark it last even when it carries no activation itself.
+// Engine slots: the engines built (ENG_TAC, ENG_SAC, ENG_LUT), numbered in that order from 0; the
+// per-slot state (activations gathered, loaded vector) exists for those slots only. Activations of a
+// LOAD_ACT are streamed into the engine as they are read from the packet buffer, holding back the
+// last byte of each packet so that the final packet can mark it last even when it carries no
+// activation itself.
+//
+// Answers leave one byte per four cycles at most: the byte index is a register, the memories, the
+// counters (mmf_counters) and the INFO table (mmf_info_rom) are read at it, and the byte is chosen
+// from their registered outputs. Weight and result addresses count up as the bytes go, so no
+// address is an adder behind the index.
 //
 // Parameters:
 //   BOARD_ID, LINK, CLOCK_HZ, LINK_RATE, GIT_REV   the INFO fields (enum mmf_board_id, mmf_link_id)
 //   ENG_TAC, ENG_SAC, ENG_LUT   1 for each engine the SoC has (a board picks what fits)
 //   TAC_FMT, TAC_LANES, TAC_LG, SAC_LANES, SAC_LG, LUT_LANES, LUT_LG   the engines as built
 //
-// Reset: all control state, counters and the sequence state. Argument registers are data.
+// Reset: the FSM, the sequence state, the per-slot flags and counts, the counters and the stream
+// valids. Headers, arguments, addresses and data registers are not reset.
 module mmf_cmd #(
 	parameter BOARD_ID = 0,
 	parameter LINK = 0,
@@ -41,18 +49,18 @@ module mmf_cmd #(
 	input  wire         i_too_long,
 	input  wire [7:0]   i_type,
 	input  wire [7:0]   i_seq,
-	input  wire [15:0]  i_len,
+	input  wire [15:0]  i_len,         // <= 1024 with i_good and i_crc_err (the receiver's MAX_LEN)
 	output wire         o_rx_hold,     // a packet is held: the receiver must not take bytes
 	input  wire         i_byte_in,     // a link byte arrived (counted)
 	// packet buffer read (one-cycle latency)
 	output reg  [9:0]   o_pb_addr,
 	input  wire [7:0]   i_pb_data,
 	// transmitter
-	output reg          o_tx_start,
+	output wire         o_tx_start,
 	input  wire         i_tx_idle,
-	output reg  [7:0]   o_tx_type,
-	output reg  [7:0]   o_tx_seq,
-	output reg  [15:0]  o_tx_len,
+	output wire [7:0]   o_tx_type,
+	output wire [7:0]   o_tx_seq,
+	output wire [15:0]  o_tx_len,
 	output reg          o_pl_valid,
 	input  wire         i_pl_ready,
 	output reg  [7:0]   o_pl_data,
@@ -66,8 +74,8 @@ module mmf_cmd #(
 	// stream reader command
 	output reg          o_ws_valid,
 	input  wire         i_ws_ready,
-	output reg  [13:0]  o_ws_base,
-	output reg  [14:0]  o_ws_count,
+	output wire [13:0]  o_ws_base,
+	output wire [14:0]  o_ws_count,
 	output reg  [1:0]   o_eng,         // engine slot of the current LOAD_ACT / RUN
 	// engines
 	output reg  [2:0]   o_eng_reset,
@@ -85,494 +93,586 @@ module mmf_cmd #(
 	output reg  [7:0]   o_rb_raddr,
 	input  wire [31:0]  i_rb_rdata
 );
-	// commands, statuses, NAK reasons, counters (hls_c/mmf_dev.h)
+`include "mmf_slot_fn.vh"
+
+	// commands, statuses, NAK reasons (hls_c/mmf_dev.h)
 	localparam [7:0] CMD_SYNC = 8'h01, CMD_INFO = 8'h02, CMD_WRITE_MEM = 8'h10, CMD_READ_MEM = 8'h11,
 			 CMD_LOAD_ACT = 8'h20, CMD_RUN = 8'h21, CMD_READ_RES = 8'h22,
 			 CMD_READ_COUNTERS = 8'h30, CMD_CLEAR_COUNTERS = 8'h31, CMD_RESET = 8'h3F;
-	localparam [7:0] ST_OK = 8'd0, ST_BAD_LENGTH = 8'd1, ST_BAD_ENGINE = 8'd2, ST_BAD_ADDRESS = 8'd3,
-			 ST_TOO_MANY = 8'd4, ST_NOT_LOADED = 8'd5;
-	localparam [7:0] NAK_CRC = 8'd1, NAK_OOO = 8'd2, NAK_TOO_LONG = 8'd3, NAK_UNKNOWN = 8'd4;
-	localparam CNT_CYCLES = 0, CNT_BUSY0 = 1, CNT_MACS_LO = 4, CNT_MACS_HI = 5, CNT_BYTES_IN = 6,
-		   CNT_BYTES_OUT = 7, CNT_CRC = 8, CNT_NAKS = 9, CNT_EXECUTED = 10, CNT_REPEATS = 11;
-	localparam [4:0] S_IDLE = 5'd0, S_ARGS = 5'd1, S_SEQ = 5'd2, S_CHECK = 5'd3, S_RECORD = 5'd4,
-			 S_NAK = 5'd5, S_RESP = 5'd6, S_PL = 5'd7, S_PL_WAIT = 5'd8, S_DONE = 5'd9,
-			 S_WRITE = 5'd10, S_LOAD = 5'd11, S_RUN_GO = 5'd12, S_RUN_WAIT = 5'd13,
-			 S_CLEAR = 5'd14, S_RESET = 5'd15, S_PL_MEM = 5'd16;
-	localparam INFO_BYTES = 24 + 8 * (ENG_TAC + ENG_SAC + ENG_LUT);
+	localparam [2:0] ST_OK = 3'd0, ST_BAD_LENGTH = 3'd1, ST_BAD_ENGINE = 3'd2, ST_BAD_ADDRESS = 3'd3,
+			 ST_TOO_MANY = 3'd4, ST_NOT_LOADED = 3'd5;
+	localparam [2:0] NAK_CRC = 3'd1, NAK_OOO = 3'd2, NAK_TOO_LONG = 3'd3, NAK_UNKNOWN = 3'd4;
+	localparam [4:0] S_IDLE = 5'd0, S_ARGS = 5'd1, S_SEQ = 5'd2, S_RANGE = 5'd3, S_CHECK = 5'd4,
+			 S_RECORD = 5'd5, S_NAK = 5'd6, S_RESP = 5'd7, S_PL = 5'd8, S_PL_WAIT = 5'd9,
+			 S_DONE = 5'd10, S_WRITE = 5'd11, S_LOAD = 5'd12, S_RUN_GO = 5'd13, S_RUN_WAIT = 5'd14,
+			 S_CLEAR = 5'd15, S_RESET = 5'd16, S_PL_NEXT = 5'd17, S_PL_SEL = 5'd18;
+	// the known commands, one-hot (r_k)
+	localparam K_SYNC = 0, K_INFO = 1, K_WRITE_MEM = 2, K_READ_MEM = 3, K_LOAD_ACT = 4, K_RUN = 5,
+		   K_READ_RES = 6, K_READ_COUNTERS = 7, K_CLEAR_COUNTERS = 8, K_RESET = 9;
+	// LOAD_ACT phases: wait for the packet buffer, take a byte, hand a byte to the engine, after it
+	localparam [1:0] L_FETCH = 2'd0, L_TAKE = 2'd1, L_SENT = 2'd2, L_SEND = 2'd3;
 
-	function known;
+	// ---- the slots as built: sizes of the per-slot state ----
+	localparam N_ENG = ENG_TAC + ENG_SAC + ENG_LUT;
+	localparam [7:0] N_ENG8 = N_ENG;
+	localparam LG_S = (N_ENG > 2) ? 2 : 1;                  // slot index bits
+	localparam MC_TAC = (ENG_TAC != 0) ? (TAC_LANES << TAC_LG) : 0;
+	localparam MC_SAC = (ENG_SAC != 0) ? (SAC_LANES << SAC_LG) : 0;
+	localparam MC_LUT = (ENG_LUT != 0) ? (LUT_LANES << LUT_LG) : 0;
+	localparam MC_TS = (MC_TAC > MC_SAC) ? MC_TAC : MC_SAC;
+	localparam MC_MAX = (MC_TS > MC_LUT) ? MC_TS : MC_LUT;
+	localparam AW = $clog2(MC_MAX + 1);                     // activations gathered, K
+	localparam LN_TAC = (ENG_TAC != 0) ? TAC_LANES : 1;
+	localparam LN_SAC = (ENG_SAC != 0) ? SAC_LANES : 1;
+	localparam LN_LUT = (ENG_LUT != 0) ? LUT_LANES : 1;
+	localparam LN_TS = (LN_TAC > LN_SAC) ? LN_TAC : LN_SAC;
+	localparam LN_MAX = (LN_TS > LN_LUT) ? LN_TS : LN_LUT;
+	localparam LW = (LN_MAX > 2) ? $clog2(LN_MAX) : 1;      // lane of the next activation
+	localparam LG_TAC = (ENG_TAC != 0) ? TAC_LG : 0;
+	localparam LG_SAC = (ENG_SAC != 0) ? SAC_LG : 0;
+	localparam LG_LUT = (ENG_LUT != 0) ? LUT_LG : 0;
+	localparam LG_TS = (LG_TAC > LG_SAC) ? LG_TAC : LG_SAC;
+	localparam WW = ((LG_TS > LG_LUT) ? LG_TS : LG_LUT) + 1; // words per row (<= 2^LG_ACT)
+	localparam [7:0] INFO_BYTES = 8'd24 + 8'd8 * N_ENG8;
+
+	// the command as one-hot flags (none set: unknown)
+	function [9:0] decode;
 		input [7:0] t;
-		known = t == CMD_SYNC || t == CMD_INFO || t == CMD_WRITE_MEM || t == CMD_READ_MEM ||
-			t == CMD_LOAD_ACT || t == CMD_RUN || t == CMD_READ_RES || t == CMD_READ_COUNTERS ||
-			t == CMD_CLEAR_COUNTERS || t == CMD_RESET;
-	endfunction
-	function reads;
-		input [7:0] t;
-		reads = t == CMD_INFO || t == CMD_READ_MEM || t == CMD_READ_RES || t == CMD_READ_COUNTERS;
-	endfunction
-	function [4:0] exec_state;
-		input [7:0] t;
-		exec_state = (t == CMD_WRITE_MEM) ? S_WRITE : (t == CMD_LOAD_ACT) ? S_LOAD :
-			     (t == CMD_RUN) ? S_RUN_GO : (t == CMD_CLEAR_COUNTERS) ? S_CLEAR :
-			     (t == CMD_RESET) ? S_RESET : S_RESP;
+		decode = {t == CMD_RESET, t == CMD_CLEAR_COUNTERS, t == CMD_READ_COUNTERS, t == CMD_READ_RES,
+			  t == CMD_RUN, t == CMD_LOAD_ACT, t == CMD_READ_MEM, t == CMD_WRITE_MEM, t == CMD_INFO,
+			  t == CMD_SYNC};
 	endfunction
 
 	// ---- sequence state and the held packet ----
 	reg        r_synced;
-	reg [7:0]  r_last_seq, r_last_type, r_last_status;
+	reg [7:0]  r_last_seq, r_last_type;
+	reg [2:0]  r_last_status;
 	reg        r_held, r_held_good;
-	reg [7:0]  r_type, r_seq;
-	reg [15:0] r_len;
 
 	// ---- the command being run ----
 	reg [4:0]  r_state;
+	reg [7:0]  r_type, r_seq;
+	reg [9:0]  r_k;              // r_type decoded (one cycle behind it; S_IDLE is over by then)
+	reg [7:0]  r_next;           // r_last_seq + 1 (one cycle behind it)
+	reg        r_is_next, r_is_last, r_same_type;   // r_seq and r_type against the sequence state
+	reg [10:0] r_len;
 	reg [39:0] r_arg;            // payload bytes 0..4, byte 0 in [7:0]
 	reg [2:0]  r_argn;
-	reg [7:0]  r_status;
-	reg [7:0]  r_rtype;          // response type
-	reg [15:0] r_i;              // byte or word counter
-	reg [1:0]  r_fetch;          // packet-buffer / memory read pipeline
-
-	// ---- engines ----
-	reg [2:0]  r_loaded;
-	reg [13:0] r_act_n [0:2];    // activations gathered per slot
-	reg [7:0]  r_lane [0:2];     // lane of the next activation per slot (to count words)
-	reg [8:0]  r_words [0:2];    // words per row of the gathered vector
-	reg [2:0]  r_hold_v;         // a held-back last byte per slot
-	reg [7:0]  r_hold_b [0:2];
-	reg [13:0] r_cols [0:2];     // K of the loaded vector per slot
+	reg [1:0]  r_ph;             // packet-buffer pipeline (ARGS, WRITE: bit 0) / LOAD_ACT phase
+	reg [2:0]  r_status;         // status, or the NAK reason
+	reg        r_nak;            // the answer is a NAK
+	reg [16:0] r_sum;            // the range S_RANGE compares: first + count, or gathered + new
+	reg        r_over_mem, r_over_rows, r_over_cols, r_over_cap;   // S_RANGE's comparisons
+	reg        r_ev_exec, r_ev_repeat, r_ev_nak, r_clear;          // to the counters, a cycle late
+	reg [9:0]  r_j;              // data byte (WRITE_MEM, the answer) or result row (RUN)
+	reg [10:0] r_left;           // bytes still to take (WRITE_MEM, LOAD_ACT) or to send (answer)
+	reg        r_left0, r_left1; // r_left is 0, is 1 (kept beside it: the FSM reads these)
+	reg        r_first;          // the answer's status byte is next
 	reg [8:0]  r_res_rows;
 
-	// ---- counters (READ_COUNTERS order); the answer leaves over many cycles while the cycle and
-	// bytes-out counters go on, so those two are copied when READ_COUNTERS runs ----
-	reg [31:0] r_cnt [0:11];
-	reg [31:0] r_snap_cycles, r_snap_out;   // the two that move while the answer goes out
+	// ---- engine slots ----
+	reg [N_ENG-1:0] r_loaded;
+	reg [N_ENG-1:0] r_hold_v;         // a held-back last byte
+	reg [AW-1:0]    r_act_n [0:N_ENG-1];   // activations gathered
+	reg [LW-1:0]    r_lane [0:N_ENG-1];    // lane of the next activation (to count words)
+	reg [WW-1:0]    r_words [0:N_ENG-1];   // words per row of the gathered vector
+	reg [7:0]       r_hold_b [0:N_ENG-1];
+	reg [AW-1:0]    r_cols [0:N_ENG-1];    // K of the loaded vector
 
 	assign o_rx_hold = r_held;
 	assign o_mem_own = (r_state != S_RUN_GO) && (r_state != S_RUN_WAIT);
 
-	wire [7:0]  w_next = r_last_seq + 8'd1;
 	wire [15:0] w_a01 = r_arg[15:0];
 	wire [15:0] w_a23 = r_arg[31:16];
 	wire [15:0] w_a12 = r_arg[23:8];
 	wire [15:0] w_a34 = r_arg[39:24];
-	wire [1:0]  w_e = r_arg[1:0];
-	localparam [7:0] N_ENG = ENG_TAC + ENG_SAC + ENG_LUT;
-	wire        w_e_bad = {2'd0, r_arg[5:0]} >= N_ENG;   // LOAD_ACT: bit 7 more, bit 6 first, 5:0 slot
+	// LOAD_ACT engine byte: bit 7 more, bit 6 first, 5:0 slot; RUN: the whole byte is the slot
+	wire        w_e_bad = {2'd0, r_arg[5:0]} >= N_ENG8;
 	wire        w_first = r_arg[6];
-	wire [13:0] w_act_n = w_first ? 14'd0 : r_act_n[w_e];   // gathered, as this packet sees it
-	wire [15:0] w_j = r_i - 16'd1;           // data byte index while answering
+	wire        w_more = r_arg[7];
+	// the slot, valid once checked; w_s indexes the per-slot state
+	wire [1:0]      w_slot = (N_ENG > 1) ? r_arg[1:0] : 2'd0;
+	wire [LG_S-1:0] w_s = w_slot[LG_S-1:0];
+	wire [AW-1:0]   w_act_n = w_first ? {AW{1'b0}} : r_act_n[w_s];    // gathered, as this packet sees it
+	wire [15:0]     w_maxc = slot_max_cols(w_slot);
+	wire [23:0]     w_row_cap = {{(16-WW){1'b0}}, r_words[w_s], 8'd0}; // words a RUN may stream
+	wire            w_hold_v = r_hold_v[w_s];
 
-	// the answer's payload length
-	reg [15:0] w_resp_len;
+	// sequence decisions (S_SEQ), registered during S_ARGS from registered comparisons
+	reg  r_sq_known, r_sq_sync, r_sq_ooo, r_sq_runs;
+	wire w_known = r_sq_known;
+	wire w_sync = r_sq_sync;
+	wire w_ooo = r_sq_ooo;
+	wire w_runs = r_sq_runs;
+	// the state that runs a command whose checks passed (registered, from r_k)
+	reg [4:0] r_exec_state;
+
+	// a packet to take now: the held one, or one completing
+	wire w_take = r_held || i_good || i_crc_err;
+	wire w_take_bad = r_held ? !r_held_good : i_crc_err;
+
+	// ---- the checks (S_CHECK), in hls_c/mmf_dev.c's order; failures answer the status alone ----
+	// Every comparison is registered in S_RANGE (r_f_*, r_over_*), so S_CHECK only chooses.
+	reg r_f_len0, r_f_len1, r_f_len2, r_f_len4, r_f_len5, r_f_len_words, r_f_many_mem, r_f_many_res;
+	reg r_f_run_bad, r_f_e_bad, r_f_act0, r_f_loaded, r_f_words0;
+	reg [2:0] w_check;
 	always @(*)
-		if (r_rtype == 8'h7F)
-			w_resp_len = 16'd2;
-		else if (r_status != ST_OK)
-			w_resp_len = 16'd1;
-		else case (r_type)
-			CMD_INFO: w_resp_len = 16'd1 + INFO_BYTES;
-			CMD_READ_MEM: w_resp_len = 16'd1 + {w_a23[12:0], 3'd0};
-			CMD_READ_RES: w_resp_len = 16'd1 + {w_a23[13:0], 2'd0};
-			CMD_READ_COUNTERS: w_resp_len = 16'd49;
-			CMD_RUN: w_resp_len = 16'd3;
-			default: w_resp_len = 16'd1;
-		endcase
+		if (r_k[K_WRITE_MEM])
+			w_check = !r_f_len_words ? ST_BAD_LENGTH : r_over_mem ? ST_BAD_ADDRESS : ST_OK;
+		else if (r_k[K_READ_MEM])
+			w_check = !r_f_len4 ? ST_BAD_LENGTH : r_f_many_mem ? ST_TOO_MANY :
+				  r_over_mem ? ST_BAD_ADDRESS : ST_OK;
+		else if (r_k[K_READ_RES])
+			w_check = !r_f_len4 ? ST_BAD_LENGTH : r_f_many_res ? ST_TOO_MANY :
+				  r_over_rows ? ST_BAD_ADDRESS : ST_OK;
+		else if (r_k[K_LOAD_ACT])
+			w_check = r_f_len0 ? ST_BAD_LENGTH : r_f_e_bad ? ST_BAD_ENGINE : r_over_cols ? ST_TOO_MANY :
+				  (!w_more && r_f_act0 && r_f_len1) ? ST_BAD_LENGTH : ST_OK;
+		else if (r_k[K_RUN])
+			w_check = !r_f_len5 ? ST_BAD_LENGTH : r_f_run_bad ? ST_BAD_ENGINE :
+				  !r_f_loaded ? ST_NOT_LOADED : r_over_mem ? ST_BAD_ADDRESS :
+				  r_over_cap ? ST_TOO_MANY : ST_OK;
+		else    // INFO, READ_COUNTERS, CLEAR_COUNTERS, RESET
+			w_check = r_f_len0 ? ST_OK : ST_BAD_LENGTH;
 
-	// byte r_i of the answer
-	reg [7:0] w_pl_byte;
-	reg [31:0] w_cnt_word;
-	always @(*) begin
-		w_cnt_word = (w_j[5:2] == CNT_CYCLES) ? r_snap_cycles :
-			     (w_j[5:2] == CNT_BYTES_OUT) ? r_snap_out : r_cnt[w_j[5:2]];
-		if (r_i == 16'd0)
-			w_pl_byte = r_status;
-		else if (r_rtype == 8'h7F)
-			w_pl_byte = r_synced ? w_next : 8'd0;
-		else case (r_type)
-			CMD_INFO: w_pl_byte = info_byte(w_j[7:0]);
-			CMD_READ_MEM: w_pl_byte = i_mem_rdata[8*w_j[2:0] +: 8];
-			CMD_READ_RES: w_pl_byte = i_rb_rdata[8*w_j[1:0] +: 8];
-			CMD_READ_COUNTERS: w_pl_byte = w_cnt_word[8*w_j[1:0] +: 8];
-			default: w_pl_byte = w_j[0] ? {7'd0, r_res_rows[8]} : r_res_rows[7:0];
-		endcase
+	// drives: the argument and length flags S_CHECK chooses from (registered every cycle; the
+	// arguments and the slot state hold still from S_SEQ to S_CHECK)
+	always @(posedge i_clk) begin
+		r_f_len0 <= (r_len == 11'd0);
+		r_f_len1 <= (r_len == 11'd1);
+		r_f_len2 <= (r_len == 11'd2);
+		r_f_len4 <= (r_len == 11'd4);
+		r_f_len5 <= (r_len == 11'd5);
+		r_f_len_words <= (r_len >= 11'd2) && (r_len[2:0] == 3'd2);   // addr u16, then whole words
+		r_f_many_mem <= (w_a23 > 16'd127);
+		r_f_many_res <= (w_a23 > 16'd255);
+		r_f_run_bad <= (r_arg[7:0] >= N_ENG8);
+		r_f_e_bad <= w_e_bad;
+		r_f_act0 <= (w_act_n == 0);
+		r_f_loaded <= r_loaded[w_s];
+		r_f_words0 <= (w_a34 == 16'd0);
 	end
 
-	// slot parameters
-	// slot -> engine id (0 tac, 1 sac, 2 lut): the engines built, in that order
-	function [1:0] slot_id;
-		input [1:0] e;
-		slot_id = (ENG_TAC != 0 && e == 2'd0) ? 2'd0 :
-			  (ENG_SAC != 0 && e == ENG_TAC) ? 2'd1 : 2'd2;
-	endfunction
-	function [15:0] max_cols;
-		input [1:0] e;
-		max_cols = (slot_id(e) == 2'd0) ? (TAC_LANES << TAC_LG) :
-			   (slot_id(e) == 2'd1) ? (SAC_LANES << SAC_LG) : (LUT_LANES << LUT_LG);
-	endfunction
-	function [7:0] lanes;
-		input [1:0] e;
-		lanes = (slot_id(e) == 2'd0) ? TAC_LANES : (slot_id(e) == 2'd1) ? SAC_LANES : LUT_LANES;
-	endfunction
-
-	// INFO, byte j of the data (docs/protocol.md)
-	function [7:0] info_byte;
-		input [7:0] j;
-		/* verilator lint_off UNUSEDSIGNAL */
-		reg [31:0] v;
-		reg [7:0] jj;
-		/* verilator lint_on UNUSEDSIGNAL */
-		reg [1:0] e;
-		begin
-			v = 32'd0;
-			case (j)
-			8'd0: v = 32'd1;                    // protocol version
-			8'd1: v = BOARD_ID;
-			8'd2: v = LINK;
-			8'd3: v = {24'd0, N_ENG};           // engines
-			8'd4, 8'd5, 8'd6, 8'd7: v = CLOCK_HZ >> (8 * (j - 4));
-			8'd8, 8'd9, 8'd10, 8'd11: v = LINK_RATE >> (8 * (j - 8));
-			8'd13: v = 32'd16384 >> 8;          // weight words (16384, little-endian)
-			8'd17: v = 32'd1024 >> 8;           // max payload
-			8'd19: v = 32'd256 >> 8;            // result rows
-			8'd20, 8'd21, 8'd22, 8'd23: v = GIT_REV >> (8 * (j - 20));
-			default: if (j >= 24 && j < INFO_BYTES && j < 24 + 8 * N_ENG) begin
-				jj = j - 8'd24;
-				e = jj[4:3];
-				case (jj[2:0])
-				0: v = {30'd0, slot_id(e)};                                                // engine id
-				1: v = (slot_id(e) == 2'd0) ? TAC_FMT : (slot_id(e) == 2'd1) ? 32'd2 : 32'd3; // format
-				2: v = {24'd0, lanes(e)};
-				3: v = (slot_id(e) == 2'd0) ? TAC_LG : (slot_id(e) == 2'd1) ? SAC_LG : LUT_LG;
-				4: v = {16'd0, max_cols(e)};
-				5: v = {16'd0, max_cols(e)} >> 8;
-				default: v = 32'd0;
-				endcase
-			end
-			endcase
-			info_byte = v[7:0];
-		end
-	endfunction
-
-	// drives: everything of the controller (one FSM; the states are in mmf_cmd_defs.vh)
-	integer k;
+	// drives: the sequence comparisons and decisions, ready for S_SEQ (r_seq and r_type are set as
+	// S_IDLE ends; S_ARGS takes six cycles, this pipeline three)
 	always @(posedge i_clk) begin
-		o_tx_start <= 1'b0;
-		o_mem_we <= 1'b0;
-		o_rb_we <= 1'b0;
-		o_eng_reset <= 3'b0;
-		if (i_ws_ready)
-			o_ws_valid <= 1'b0;
-		// counters: cycles, link bytes, and busy while a run streams
-		r_cnt[CNT_CYCLES] <= r_cnt[CNT_CYCLES] + 1;
-		if (i_byte_in)
-			r_cnt[CNT_BYTES_IN] <= r_cnt[CNT_BYTES_IN] + 1;
-		if (i_byte_out)
-			r_cnt[CNT_BYTES_OUT] <= r_cnt[CNT_BYTES_OUT] + 1;
-		if (!o_mem_own)
-			r_cnt[CNT_BUSY0 + {30'd0, o_eng}] <= r_cnt[CNT_BUSY0 + {30'd0, o_eng}] + 1;
-		if (i_crc_err || i_hdr_err || i_too_long)
-			r_cnt[CNT_CRC] <= r_cnt[CNT_CRC] + 1;
+		r_k <= decode(r_type);
+		r_next <= r_last_seq + 8'd1;
+		r_is_next <= (r_seq == r_next);
+		r_is_last <= (r_seq == r_last_seq);
+		r_same_type <= (r_type == r_last_type);
+		r_sq_known <= |r_k;
+		r_sq_sync <= r_k[K_SYNC];
+		r_sq_ooo <= !r_synced || (!r_is_next && (!r_is_last || !r_same_type));
+		r_sq_runs <= r_is_next || r_k[K_INFO] || r_k[K_READ_MEM] || r_k[K_READ_RES] ||
+			     r_k[K_READ_COUNTERS];
+		r_exec_state <= r_k[K_WRITE_MEM] ? (r_f_len2 ? S_RESP : S_WRITE) :
+				r_k[K_LOAD_ACT] ? S_LOAD : r_k[K_RUN] ? S_RUN_GO :
+				r_k[K_CLEAR_COUNTERS] ? S_CLEAR : r_k[K_RESET] ? S_RESET : S_RESP;
+	end
 
+	// drives: the range comparisons S_CHECK uses, one cycle after their sum (S_RANGE)
+	always @(posedge i_clk) begin
+		r_over_mem <= r_sum > 17'd16384;
+		r_over_rows <= r_sum > {8'd0, r_res_rows};
+		r_over_cols <= r_sum > {1'b0, w_maxc} + 17'd1;
+		r_over_cap <= {8'd0, w_a34} > w_row_cap;
+	end
+
+	// drives: the range to check, one cycle ahead of S_RANGE (the arguments are complete in S_SEQ).
+	// LOAD_ACT compares gathered + len with max_cols + 1 (gathered + new activations <= max_cols).
+	always @(posedge i_clk)
+		if (r_k[K_WRITE_MEM])
+			r_sum <= {1'b0, w_a01} + {9'd0, r_len[10:3]};
+		else if (r_k[K_LOAD_ACT])
+			r_sum <= {{(17-AW){1'b0}}, w_act_n} + {6'd0, r_len};
+		else if (r_k[K_RUN])
+			r_sum <= {1'b0, w_a12} + {1'b0, w_a34};
+		else
+			r_sum <= {1'b0, w_a01} + {1'b0, w_a23};
+
+	// ---- the counters and the INFO table, read while the answer goes out ----
+	wire [31:0] w_cnt_rdata;
+	wire [7:0]  w_info_byte;
+
+	// drives: the counter events, registered (the counts land a cycle after the state that makes them)
+	always @(posedge i_clk) begin
+		r_ev_exec <= (r_state == S_SEQ) && w_known && (w_sync || (!w_ooo && w_runs));
+		r_ev_repeat <= (r_state == S_SEQ) && w_known && !w_sync && !w_ooo && !w_runs;
+		r_ev_nak <= (r_state == S_NAK);
+		r_clear <= (r_state == S_CLEAR) || (r_state == S_RESET);
+	end
+
+	mmf_counters #(.N_ENG(N_ENG), .AW(AW)) u_cnt (.i_clk(i_clk), .i_reset(i_reset),
+		.i_clear(r_clear),
+		.i_byte_in(i_byte_in), .i_byte_out(i_byte_out), .i_crc_err(i_crc_err || i_hdr_err || i_too_long),
+		.i_nak(r_ev_nak), .i_exec(r_ev_exec), .i_repeat(r_ev_repeat),
+		.i_busy(!o_mem_own), .i_busy_slot(o_eng),
+		.i_mac(r_state == S_RUN_WAIT && i_res_valid), .i_mac_n(r_cols[w_s]),
+		.i_snap(r_state == S_RECORD), .i_idx(r_j[5:2]), .o_rdata(w_cnt_rdata));
+
+	mmf_info_rom #(.BOARD_ID(BOARD_ID), .LINK(LINK), .CLOCK_HZ(CLOCK_HZ), .LINK_RATE(LINK_RATE),
+		.GIT_REV(GIT_REV), .ENG_TAC(ENG_TAC), .ENG_SAC(ENG_SAC), .ENG_LUT(ENG_LUT),
+		.TAC_FMT(TAC_FMT), .TAC_LANES(TAC_LANES), .TAC_LG(TAC_LG), .SAC_LANES(SAC_LANES),
+		.SAC_LG(SAC_LG), .LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG)) u_info (
+		.i_clk(i_clk), .i_idx(r_j[7:0]), .o_byte(w_info_byte));
+
+	// ---- the answer ----
+	// its payload length
+	reg [10:0] w_resp_len;
+	always @(*)
+		if (r_nak)
+			w_resp_len = 11'd2;
+		else if (r_status != ST_OK)
+			w_resp_len = 11'd1;
+		else if (r_k[K_INFO])
+			w_resp_len = 11'd1 + {3'd0, INFO_BYTES};
+		else if (r_k[K_READ_MEM])
+			w_resp_len = 11'd1 + {1'b0, w_a23[6:0], 3'd0};
+		else if (r_k[K_READ_RES])
+			w_resp_len = 11'd1 + {1'b0, w_a23[7:0], 2'd0};
+		else if (r_k[K_READ_COUNTERS])
+			w_resp_len = 11'd49;
+		else if (r_k[K_RUN])
+			w_resp_len = 11'd3;
+		else
+			w_resp_len = 11'd1;
+
+	assign o_tx_start = (r_state == S_RESP) && i_tx_idle;
+	assign o_tx_type = r_nak ? 8'h7F : (r_type | 8'h80);
+	assign o_tx_seq = r_seq;
+	assign o_tx_len = {5'd0, w_resp_len};
+	assign o_ws_base = w_a12[13:0];
+	assign o_ws_count = w_a34[14:0];
+
+	// drives: data byte r_j out of each wide source (S_PL_SEL, the sources having read at r_j)
+	reg [7:0] r_b_mem, r_b_rb, r_b_cnt;
+	always @(posedge i_clk) begin
+		r_b_mem <= i_mem_rdata[8*r_j[2:0] +: 8];
+		r_b_rb <= i_rb_rdata[8*r_j[1:0] +: 8];
+		r_b_cnt <= w_cnt_rdata[8*r_j[1:0] +: 8];
+	end
+
+	// the next byte: the status, then data byte r_j
+	reg [7:0] w_pl_byte;
+	always @(*)
+		if (r_first)
+			w_pl_byte = {5'd0, r_status};
+		else if (r_nak)
+			w_pl_byte = r_synced ? r_next : 8'd0;
+		else if (r_k[K_INFO])
+			w_pl_byte = w_info_byte;
+		else if (r_k[K_READ_MEM])
+			w_pl_byte = r_b_mem;
+		else if (r_k[K_READ_RES])
+			w_pl_byte = r_b_rb;
+		else if (r_k[K_READ_COUNTERS])
+			w_pl_byte = r_b_cnt;
+		else    // RUN: the rows
+			w_pl_byte = r_j[0] ? {7'd0, r_res_rows[8]} : r_res_rows[7:0];
+
+	// A byte taken (i_pl_ready) or an activation taken (i_act_ready) only ends a wait state here;
+	// what follows from it happens in the next state, so the ready paths stay short.
+	wire w_pl_adv = (r_state == S_PL_NEXT) && !r_first;   // data byte r_j has left
+
+	// drives: the FSM, the held flag and the sequence state
+	always @(posedge i_clk) begin
 		if (i_reset) begin
 			r_state <= S_IDLE;
+			r_held <= 1'b0;
 			r_synced <= 1'b0;
 			r_last_seq <= 8'd0;
 			r_last_type <= 8'd0;
-			r_last_status <= 8'd0;
-			r_held <= 1'b0;
-			r_loaded <= 3'b0;
-			r_hold_v <= 3'b0;
-			r_res_rows <= 9'd0;
-			o_pl_valid <= 1'b0;
-			o_act_valid <= 1'b0;
-			o_ws_valid <= 1'b0;
-			o_eng <= 2'd0;
-			for (k = 0; k < 3; k = k + 1) begin
-				r_act_n[k] <= 14'd0;
-				r_lane[k] <= 8'd0;
-				r_words[k] <= 9'd0;
-			end
-			for (k = 0; k < 12; k = k + 1)
-				r_cnt[k] <= 32'd0;
+			r_last_status <= ST_OK;
 		end else begin
 			// a packet completing while busy is held (the receiver stops until it is taken)
 			if ((i_good || i_crc_err) && r_state != S_IDLE) begin
 				r_held <= 1'b1;
 				r_held_good <= i_good;
-				r_type <= i_type;
-				r_seq <= i_seq;
-				r_len <= i_len;
 			end
 			case (r_state)
-			S_IDLE: begin
-				if (r_held || i_good || i_crc_err) begin
-					if (!r_held) begin
-						r_type <= i_type;
-						r_seq <= i_seq;
-						r_len <= i_len;
-					end
+			S_IDLE: if (w_take) begin
 					r_held <= 1'b0;
-					if (r_held ? !r_held_good : i_crc_err) begin
-						r_status <= NAK_CRC;
-						r_state <= S_NAK;
-					end else begin
-						o_pb_addr <= 10'd0;
-						r_argn <= 3'd0;
-						r_arg <= 40'd0;
-						r_fetch <= 2'd0;
-						r_state <= S_ARGS;
-					end
+					r_state <= w_take_bad ? S_NAK : S_ARGS;
 				end else if (i_too_long && i_tx_idle) begin
-					r_seq <= i_seq;
-					r_status <= NAK_TOO_LONG;
 					r_state <= S_NAK;
 				end
-			end
-			S_ARGS: begin
-				// read payload bytes 0..4 (those that exist) into r_arg
-				o_pb_addr <= o_pb_addr + 10'd1;
-				if (r_fetch != 2'd0)
-					r_arg[8*r_argn +: 8] <= ({13'd0, r_argn} < r_len) ? i_pb_data : 8'd0;
-				if (r_fetch != 2'd0)
-					r_argn <= r_argn + 3'd1;
-				r_fetch <= 2'd1;
-				if (r_argn == 3'd4 && r_fetch != 2'd0)
+			S_ARGS: if (r_argn == 3'd4 && r_ph[0])
 					r_state <= S_SEQ;
-			end
-			S_SEQ: begin
-				if (!known(r_type)) begin
-					r_status <= NAK_UNKNOWN;
+			S_SEQ: if (!w_known) begin
 					r_state <= S_NAK;
-				end else if (r_type == CMD_SYNC) begin
-					r_cnt[CNT_EXECUTED] <= r_cnt[CNT_EXECUTED] + 1;
-					r_rtype <= r_type | 8'h80;
-					r_status <= (r_len != 0) ? ST_BAD_LENGTH : ST_OK;
-					if (r_len == 0) begin
+				end else if (w_sync) begin
+					if (r_f_len0) begin
 						r_synced <= 1'b1;
 						r_last_seq <= r_seq;
 						r_last_type <= r_type;
 						r_last_status <= ST_OK;
 					end
 					r_state <= S_RESP;
-				end else if (!r_synced || (r_seq != w_next && (r_seq != r_last_seq || r_type != r_last_type))) begin
-					r_status <= NAK_OOO;
+				end else if (w_ooo) begin
 					r_state <= S_NAK;
-				end else if (r_seq == w_next || reads(r_type)) begin
-					r_cnt[CNT_EXECUTED] <= r_cnt[CNT_EXECUTED] + 1;
-					r_rtype <= r_type | 8'h80;
+				end else if (w_runs) begin
 					r_last_seq <= r_seq;
 					r_last_type <= r_type;
-					r_state <= S_CHECK;
+					r_state <= S_RANGE;
 				end else begin
-					// a repeat of a command that changed state: its stored answer
-					r_cnt[CNT_REPEATS] <= r_cnt[CNT_REPEATS] + 1;
-					r_rtype <= r_type | 8'h80;
-					r_status <= r_last_status;
-					r_state <= S_RESP;
+					r_state <= S_RESP;   // a repeat of a command that changed state
 				end
-			end
-			S_CHECK: begin
-				// argument checks, in hls_c/mmf_dev.c's order; failures answer the status alone
-				r_state <= S_RECORD;
-				r_i <= 16'd0;
-				case (r_type)
-				CMD_INFO, CMD_READ_COUNTERS, CMD_CLEAR_COUNTERS, CMD_RESET:
-					r_status <= (r_len != 0) ? ST_BAD_LENGTH : ST_OK;
-				CMD_WRITE_MEM:
-					r_status <= (r_len < 2 || r_len[2:0] != 3'd2) ? ST_BAD_LENGTH :
-						    ({1'b0, w_a01} + {4'd0, r_len[15:3]} > 17'd16384) ? ST_BAD_ADDRESS : ST_OK;
-				CMD_READ_MEM:
-					r_status <= (r_len != 4) ? ST_BAD_LENGTH : (w_a23 > 16'd127) ? ST_TOO_MANY :
-						    ({1'b0, w_a01} + {1'b0, w_a23} > 17'd16384) ? ST_BAD_ADDRESS : ST_OK;
-				CMD_READ_RES:
-					r_status <= (r_len != 4) ? ST_BAD_LENGTH : (w_a23 > 16'd255) ? ST_TOO_MANY :
-						    ({1'b0, w_a01} + {1'b0, w_a23} > {8'd0, r_res_rows}) ? ST_BAD_ADDRESS : ST_OK;
-				CMD_LOAD_ACT:
-					r_status <= (r_len < 1) ? ST_BAD_LENGTH : w_e_bad ? ST_BAD_ENGINE :
-						    ({2'd0, w_act_n} + r_len - 16'd1 > max_cols(w_e)) ? ST_TOO_MANY :
-						    (!r_arg[7] && w_act_n == 14'd0 && r_len == 16'd1) ?
-						    ST_BAD_LENGTH : ST_OK;
-				default: // CMD_RUN
-					r_status <= (r_len != 5) ? ST_BAD_LENGTH : (r_arg[7:0] >= N_ENG) ? ST_BAD_ENGINE :
-						    !r_loaded[w_e] ? ST_NOT_LOADED :
-						    ({1'b0, w_a12} + {1'b0, w_a34} > 17'd16384) ? ST_BAD_ADDRESS :
-						    ({1'b0, w_a34} > {r_words[w_e], 8'd0}) ? ST_TOO_MANY : ST_OK;
-				endcase
-			end
+			S_RANGE: r_state <= S_CHECK;
+			S_CHECK: r_state <= S_RECORD;
 			S_RECORD: begin
 				r_last_status <= r_status;
-				r_snap_cycles <= r_cnt[CNT_CYCLES];
-				r_snap_out <= r_cnt[CNT_BYTES_OUT];
-				r_fetch <= 2'd0;
-				o_pb_addr <= 10'd2;
-				// a new vector starts: the engine forgets any half-loaded or loaded one
-				if (r_type == CMD_LOAD_ACT && r_status == ST_OK && w_act_n == 14'd0) begin
-					o_eng_reset[w_e] <= 1'b1;
-					r_act_n[w_e] <= 14'd0;
-					r_hold_v[w_e] <= 1'b0;
-					r_lane[w_e] <= 8'd0;
-					r_words[w_e] <= 9'd0;
-				end
-				if (r_type == CMD_RUN && r_status == ST_OK)
-					o_eng <= w_e;
-				if (r_type == CMD_LOAD_ACT)
-					o_eng <= w_e;
-				// LOAD_ACT clears the slot's loaded flag whatever happens next
-				if (r_type == CMD_LOAD_ACT && !w_e_bad && r_len != 0) begin
-					r_loaded[w_e] <= 1'b0;
-					if (r_status != ST_OK) begin
-						r_act_n[w_e] <= 14'd0;
-						r_hold_v[w_e] <= 1'b0;
-						o_eng_reset[w_e] <= 1'b1;
-					end
-				end
-				r_state <= (r_status != ST_OK) ? S_RESP :
-					   (r_type == CMD_WRITE_MEM && r_len == 16'd2) ? S_RESP : exec_state(r_type);
+				r_state <= (r_status != ST_OK) ? S_RESP : r_exec_state;
 			end
-			S_WRITE: begin
-				// payload bytes 2..len-1; every eighth completes a word, written at addr + word
-				o_pb_addr <= o_pb_addr + 10'd1;
-				r_fetch <= 2'd1;
-				if (r_fetch != 2'd0) begin
-					o_mem_wdata <= {i_pb_data, o_mem_wdata[63:8]};
-					if (r_i[2:0] == 3'd7) begin
-						o_mem_we <= 1'b1;
-						o_mem_addr <= w_a01[13:0] + r_i[15:3];
-					end
-					r_i <= r_i + 16'd1;
-					if (r_i + 16'd3 == r_len)
-						r_state <= S_RESP;
-				end
-			end
-			S_LOAD: begin
-				// bytes 1..len-1 to the engine, one held back; the final packet marks the held one last
-				case (r_fetch)
-				2'd0: begin
-					if (r_i + 16'd1 == r_len) begin
-						// every byte of this packet is gathered
-						if (r_arg[7]) begin
-							r_state <= S_RESP;
-						end else begin
-							o_act_valid <= 1'b1;
-							o_act_data <= r_hold_b[w_e];
-							o_act_last <= 1'b1;
-							r_fetch <= 2'd3;
-						end
-					end else begin
-						o_pb_addr <= 10'd1 + r_i[9:0];
-						r_fetch <= 2'd1;
-					end
-				end
-				2'd1: r_fetch <= 2'd2;
-				2'd2: begin
-					// i_pb_data is byte 1 + r_i: count it, pass the held one on
-					r_act_n[w_e] <= r_act_n[w_e] + 14'd1;
-					r_lane[w_e] <= (r_lane[w_e] + 8'd1 == lanes(w_e)) ? 8'd0 : r_lane[w_e] + 8'd1;
-					if (r_lane[w_e] == 8'd0)
-						r_words[w_e] <= r_words[w_e] + 9'd1;
-					r_hold_b[w_e] <= i_pb_data;
-					r_hold_v[w_e] <= 1'b1;
-					r_i <= r_i + 16'd1;
-					if (r_hold_v[w_e]) begin
-						o_act_valid <= 1'b1;
-						o_act_data <= r_hold_b[w_e];
-						o_act_last <= 1'b0;
-						r_fetch <= 2'd3;
-					end else begin
-						r_fetch <= 2'd0;
-					end
-				end
-				default: if (i_act_ready) begin
-					o_act_valid <= 1'b0;
-					r_fetch <= 2'd0;
-					if (o_act_last) begin
-						r_hold_v[w_e] <= 1'b0;
-						r_loaded[w_e] <= 1'b1;
-						r_cols[w_e] <= r_act_n[w_e];
-						r_act_n[w_e] <= 14'd0;
-						r_state <= S_RESP;
-					end
-				end
-				endcase
-			end
-			S_RUN_GO: begin
-				r_i <= 16'd0;
-				if (w_a34 == 16'd0) begin
-					r_res_rows <= 9'd0;
+			S_WRITE: if (r_ph[0] && r_left1)
 					r_state <= S_RESP;
-				end else begin
-					o_ws_valid <= 1'b1;
-					o_ws_base <= w_a12[13:0];
-					o_ws_count <= w_a34[14:0];
-					r_state <= S_RUN_WAIT;
-				end
-			end
-			S_RUN_WAIT: if (i_res_valid) begin
-				o_rb_we <= 1'b1;
-				o_rb_waddr <= r_i[7:0];
-				o_rb_wdata <= i_res_data;
-				r_i <= r_i + 16'd1;
-				{r_cnt[CNT_MACS_HI], r_cnt[CNT_MACS_LO]} <= {r_cnt[CNT_MACS_HI], r_cnt[CNT_MACS_LO]} + {50'd0, r_cols[w_e]};
-				if (i_res_last) begin
-					r_res_rows <= r_i[8:0] + 9'd1;
+			S_LOAD: if ((r_ph == L_FETCH && r_left0 && w_more) || (r_ph == L_SENT && o_act_last))
 					r_state <= S_RESP;
-				end
-			end
-			S_CLEAR: begin
-				for (k = 0; k < 12; k = k + 1)
-					r_cnt[k] <= 32'd0;
-				r_state <= S_RESP;
-			end
-			S_RESET: begin
-				for (k = 0; k < 12; k = k + 1)
-					r_cnt[k] <= 32'd0;
-				for (k = 0; k < 3; k = k + 1) begin
-					r_act_n[k] <= 14'd0;
-					r_lane[k] <= 8'd0;
-					r_words[k] <= 9'd0;
-				end
-				r_loaded <= 3'b0;
-				r_hold_v <= 3'b0;
-				r_res_rows <= 9'd0;
-				o_eng_reset <= 3'b111;
-				r_state <= S_RESP;
-			end
-			S_NAK: begin
-				r_cnt[CNT_NAKS] <= r_cnt[CNT_NAKS] + 1;
-				r_rtype <= 8'h7F;
-				r_state <= S_RESP;
-			end
-			S_RESP: if (i_tx_idle && !o_tx_start) begin
-				o_tx_start <= 1'b1;
-				o_tx_type <= r_rtype;
-				o_tx_seq <= r_seq;
-				o_tx_len <= w_resp_len;
-				r_i <= 16'd0;
-				r_state <= S_PL;
-			end
-			S_PL: begin
-				// addresses for byte r_i (data byte j = r_i - 1); its value next cycle
-				o_mem_addr <= w_a01[13:0] + w_j[15:3];
-				o_rb_raddr <= w_a01[7:0] + w_j[9:2];
-				r_state <= S_PL_MEM;
-			end
-			// the memories read the new address at this edge; their data is there next cycle
-			S_PL_MEM: r_state <= S_PL_WAIT;
-			S_PL_WAIT: begin
-				if (!o_pl_valid) begin
-					o_pl_valid <= 1'b1;
-					o_pl_data <= w_pl_byte;
-				end else if (i_pl_ready) begin
-					o_pl_valid <= 1'b0;
-					r_i <= r_i + 16'd1;
-					r_state <= (r_i + 16'd1 == o_tx_len) ? S_DONE : S_PL;
-				end
-			end
-			S_DONE: if (i_tx_idle && !o_tx_start)
-				r_state <= S_IDLE;
-			default: r_state <= S_IDLE;
+			S_RUN_GO: r_state <= r_f_words0 ? S_RESP : S_RUN_WAIT;
+			S_RUN_WAIT: if (i_res_valid && i_res_last)
+					r_state <= S_RESP;
+			S_RESP: if (i_tx_idle)
+					r_state <= S_PL_WAIT;   // the status byte needs no source
+			S_PL_WAIT: if (o_pl_valid && i_pl_ready)
+					r_state <= S_PL_NEXT;
+			S_PL_NEXT: r_state <= r_left1 ? S_DONE : S_PL;   // index and addresses move
+			S_PL: r_state <= S_PL_SEL;      // the sources read at the new index
+			S_PL_SEL: r_state <= S_PL_WAIT; // each source's byte is picked
+			S_DONE: if (i_tx_idle)
+					r_state <= S_IDLE;
+			default: r_state <= S_RESP;     // S_NAK, S_CLEAR, S_RESET: one cycle
 			endcase
 		end
 	end
+
+	// drives: the header of the packet being answered (in S_IDLE the receiver's, which a held
+	// packet keeps there)
+	always @(posedge i_clk)
+		if (r_state == S_IDLE) begin
+			r_type <= i_type;
+			r_seq <= i_seq;
+			r_len <= i_len[10:0];
+		end
+
+	// drives: the status (or NAK reason) and the NAK flag
+	always @(posedge i_clk) begin
+		case (r_state)
+		S_IDLE: r_status <= w_take ? NAK_CRC : NAK_TOO_LONG;   // read only on the way to S_NAK
+		S_SEQ: r_status <= !w_known ? NAK_UNKNOWN : w_sync ? (r_f_len0 ? ST_OK : ST_BAD_LENGTH) :
+				   w_ooo ? NAK_OOO : r_last_status;
+		S_CHECK: r_status <= w_check;
+		default: ;
+		endcase
+		if (r_state == S_NAK)
+			r_nak <= 1'b1;
+		else if (r_state == S_IDLE)
+			r_nak <= 1'b0;
+	end
+
+	// drives: payload bytes 0..4 (zero beyond the packet), shifted in from the top, and the
+	// packet-buffer pipeline flag
+	always @(posedge i_clk) begin
+		if (r_state == S_IDLE || r_state == S_RECORD) begin
+			r_argn <= 3'd0;
+			r_ph <= 2'd0;
+		end else if (r_state == S_ARGS || r_state == S_WRITE) begin
+			r_ph <= 2'd1;
+			if (r_ph[0] && r_state == S_ARGS) begin
+				r_arg <= {({8'd0, r_argn} < r_len) ? i_pb_data : 8'd0, r_arg[39:8]};
+				r_argn <= r_argn + 3'd1;
+			end
+		end else if (r_state == S_LOAD) begin
+			case (r_ph)
+			L_FETCH: if (!r_left0)
+					r_ph <= L_TAKE;
+				else if (!w_more)
+					r_ph <= L_SEND;
+			L_TAKE: r_ph <= w_hold_v ? L_SEND : L_FETCH;
+			L_SEND: if (i_act_ready)
+					r_ph <= L_SENT;
+			default: r_ph <= L_FETCH;
+			endcase
+		end
+	end
+
+	// drives: the packet-buffer read address
+	always @(posedge i_clk)
+		case (r_state)
+		S_IDLE: o_pb_addr <= 10'd0;
+		S_RECORD: o_pb_addr <= r_k[K_WRITE_MEM] ? 10'd2 : 10'd1;
+		S_ARGS, S_WRITE: o_pb_addr <= o_pb_addr + 10'd1;
+		S_LOAD: if (r_ph == L_TAKE)
+				o_pb_addr <= o_pb_addr + 10'd1;
+		default: ;
+		endcase
+
+	// drives: the byte / row index, bytes left, and the answer's status-byte flag
+	always @(posedge i_clk) begin
+		case (r_state)
+		S_RECORD: begin
+			r_j <= 10'd0;
+			r_left <= r_len - (r_k[K_WRITE_MEM] ? 11'd2 : 11'd1);
+			r_left0 <= r_k[K_WRITE_MEM] ? r_f_len2 : r_f_len1;
+			r_left1 <= r_k[K_WRITE_MEM] ? (r_len == 11'd3) : r_f_len2;
+		end
+		S_WRITE: if (r_ph[0]) begin
+				r_j <= r_j + 10'd1;
+				r_left <= r_left - 11'd1;
+				r_left0 <= r_left1;
+				r_left1 <= (r_left == 11'd2);
+			end
+		S_LOAD: if (r_ph == L_TAKE) begin
+				r_left <= r_left - 11'd1;
+				r_left0 <= r_left1;
+				r_left1 <= (r_left == 11'd2);
+			end
+		S_RUN_GO: r_j <= 10'd0;
+		S_RUN_WAIT: if (i_res_valid)
+				r_j <= r_j + 10'd1;
+		S_RESP: begin
+			r_j <= 10'd0;
+			r_left <= w_resp_len;
+			r_left0 <= 1'b0;                        // every answer has its status byte
+			r_left1 <= (w_resp_len == 11'd1);
+			r_first <= 1'b1;
+		end
+		S_PL_NEXT: begin
+			r_left <= r_left - 11'd1;
+			r_left0 <= r_left1;
+			r_left1 <= (r_left == 11'd2);
+			r_first <= 1'b0;
+			if (!r_first)
+				r_j <= r_j + 10'd1;
+		end
+		default: ;
+		endcase
+	end
+
+	// drives: the weight memory port: the word being written, its address (counting up from the
+	// first word as words are written or answered), the write strobe
+	always @(posedge i_clk) begin
+		o_mem_we <= (r_state == S_WRITE) && r_ph[0] && (r_j[2:0] == 3'd7);
+		if (r_state == S_WRITE && r_ph[0])
+			o_mem_wdata <= {i_pb_data, o_mem_wdata[63:8]};
+		if (r_state == S_RECORD)
+			o_mem_addr <= w_a01[13:0];
+		else if (o_mem_we || (w_pl_adv && r_j[2:0] == 3'd7))
+			o_mem_addr <= o_mem_addr + 14'd1;
+	end
+
+	// drives: the result buffer ports: results of a RUN in, READ_RES reads counting up
+	always @(posedge i_clk) begin
+		o_rb_we <= (r_state == S_RUN_WAIT) && i_res_valid;
+		o_rb_waddr <= r_j[7:0];
+		o_rb_wdata <= i_res_data;
+		if (r_state == S_RECORD)
+			o_rb_raddr <= w_a01[7:0];
+		else if (w_pl_adv && r_j[1:0] == 2'd3)
+			o_rb_raddr <= o_rb_raddr + 8'd1;
+	end
+
+	// drives: the rows of the last RUN
+	always @(posedge i_clk)
+		if (i_reset || r_state == S_RESET || (r_state == S_RUN_GO && r_f_words0))
+			r_res_rows <= 9'd0;
+		else if (r_state == S_RUN_WAIT && i_res_valid && i_res_last)
+			r_res_rows <= r_j[8:0] + 9'd1;
+
+	// drives: the payload stream to the transmitter
+	always @(posedge i_clk)
+		if (i_reset)
+			o_pl_valid <= 1'b0;
+		else if (r_state == S_PL_WAIT && !o_pl_valid) begin
+			o_pl_valid <= 1'b1;
+			o_pl_data <= w_pl_byte;
+		end else if (i_pl_ready)
+			o_pl_valid <= 1'b0;
+
+	// drives: the stream reader's command
+	always @(posedge i_clk)
+		if (i_reset)
+			o_ws_valid <= 1'b0;
+		else if (r_state == S_RUN_GO && !r_f_words0)
+			o_ws_valid <= 1'b1;
+		else if (i_ws_ready)
+			o_ws_valid <= 1'b0;
+
+	// drives: the engine slot of the current LOAD_ACT / RUN
+	always @(posedge i_clk)
+		if (i_reset)
+			o_eng <= 2'd0;
+		else if (r_state == S_RECORD && (r_k[K_LOAD_ACT] || (r_k[K_RUN] && r_status == ST_OK)))
+			o_eng <= w_slot;
+
+	// drives: the activation stream: bytes 1..len-1 of each LOAD_ACT, one held back per slot; the
+	// final packet sends the held one marked last
+	always @(posedge i_clk)
+		if (i_reset) begin
+			o_act_valid <= 1'b0;
+		end else if (r_state == S_LOAD && ((r_ph == L_FETCH && r_left0 && !w_more) ||
+						    (r_ph == L_TAKE && w_hold_v))) begin
+			o_act_valid <= 1'b1;
+			o_act_data <= r_hold_b[w_s];
+			o_act_last <= (r_ph == L_FETCH);
+		end else if (i_act_ready) begin
+			o_act_valid <= 1'b0;
+		end
+
+	// drives: the engine resets (a new vector, a failed LOAD_ACT, RESET)
+	always @(posedge i_clk) begin
+		o_eng_reset <= 3'b000;
+		if (r_state == S_RESET)
+			o_eng_reset <= 3'b111;
+		else if (r_state == S_RECORD && r_k[K_LOAD_ACT] &&
+			 ((r_status == ST_OK && r_f_act0) || (r_status != ST_OK && !r_f_e_bad && !r_f_len0)))
+			o_eng_reset[w_slot] <= 1'b1;
+	end
+
+	// drives: the per-slot state: activations gathered, lane and words of the vector being gathered,
+	// the held-back byte, the loaded flag and K of the loaded vector
+	integer k;
+	always @(posedge i_clk) begin
+		if (i_reset || r_state == S_RESET) begin
+			r_loaded <= {N_ENG{1'b0}};
+			r_hold_v <= {N_ENG{1'b0}};
+			for (k = 0; k < N_ENG; k = k + 1) begin
+				r_act_n[k] <= {AW{1'b0}};
+				r_lane[k] <= {LW{1'b0}};
+				r_words[k] <= {WW{1'b0}};
+			end
+		end else if (r_state == S_RECORD && r_k[K_LOAD_ACT]) begin
+			// a new vector starts: the slot forgets any half-loaded or loaded one
+			if (r_status == ST_OK && r_f_act0) begin
+				r_act_n[w_s] <= {AW{1'b0}};
+				r_hold_v[w_s] <= 1'b0;
+				r_lane[w_s] <= {LW{1'b0}};
+				r_words[w_s] <= {WW{1'b0}};
+			end
+			// every LOAD_ACT clears the slot's loaded flag; a failed one drops the vector
+			if (!r_f_e_bad && !r_f_len0) begin
+				r_loaded[w_s] <= 1'b0;
+				if (r_status != ST_OK) begin
+					r_act_n[w_s] <= {AW{1'b0}};
+					r_hold_v[w_s] <= 1'b0;
+				end
+			end
+		end else if (r_state == S_LOAD && r_ph == L_TAKE) begin
+			// i_pb_data is the next activation: count it, hold it back
+			r_act_n[w_s] <= r_act_n[w_s] + 1'b1;
+			r_lane[w_s] <= ({{(8-LW){1'b0}}, r_lane[w_s]} + 8'd1 == slot_lanes(w_slot)) ?
+				       {LW{1'b0}} : r_lane[w_s] + 1'b1;
+			if (r_lane[w_s] == 0)
+				r_words[w_s] <= r_words[w_s] + 1'b1;
+			r_hold_b[w_s] <= i_pb_data;
+			r_hold_v[w_s] <= 1'b1;
+		end else if (r_state == S_LOAD && r_ph == L_SENT && o_act_last) begin
+			r_hold_v[w_s] <= 1'b0;
+			r_loaded[w_s] <= 1'b1;
+			r_cols[w_s] <= r_act_n[w_s];
+			r_act_n[w_s] <= {AW{1'b0}};
+		end
+	end
+
+	// the high bits of the length: the receiver never reports more than 1024 with a packet
+	wire w_unused = &{1'b0, i_len[15:11]};
 endmodule

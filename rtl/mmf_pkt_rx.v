@@ -4,9 +4,17 @@
 // outcome per packet. Twin of the receiver in hls_c/mmf_dev.c.
 //
 // Resynchronisation: when a header is rejected, the bytes after its A5 are replayed through the
-// hunter (at most 6, one per cycle), so a packet that starts inside the damaged one is found. Bytes
-// must arrive at most one per 8 cycles (every link PHY here is far slower). A packet whose bytes stop
-// for 2^LG_TIMEOUT cycles is dropped.
+// hunter (5, one per cycle), so a packet that starts inside the damaged one is found. Bytes
+// must arrive at most one per 8 cycles (every link PHY here is far slower) while a replay may happen;
+// an intact packet may come one byte per cycle. A packet is dropped when the gap from one of its
+// bytes to the next exceeds 2^LG_TIMEOUT cycles (a gap of exactly 2^LG_TIMEOUT still delivers it),
+// as hls_c/mmf_dev.c counts.
+//
+// Timing: each byte is registered (after the replay's choice) before the FSM takes it, together with
+// its comparisons: sync bytes, the header check byte (against the check accumulated so far, with the
+// byte the FSM takes in the same cycle), the last CRC byte. Flags on the header length, the payload
+// count and the first three CRC bytes are registered as the byte before them is taken, so every
+// decision of the FSM is a function of registers; each register has its own small always block.
 //
 // Parameters:
 //   MAX_LEN     largest payload accepted (MMF_MAX_PAYLOAD)
@@ -38,112 +46,179 @@ module mmf_pkt_rx #(
 	output reg  [7:0]        o_seq,
 	output reg  [15:0]       o_len
 );
+	localparam LG_LEFT = $clog2(MAX_LEN + 1);
 	localparam [2:0] S_HUNT0 = 3'd0, S_HUNT1 = 3'd1, S_HDR = 3'd2, S_BODY = 3'd3, S_CRC = 3'd4;
 
 	reg [2:0]             r_state;
-	reg [2:0]             r_hn;           // header bytes taken (type, seq, len lo, len hi, hchk)
+	reg [1:0]             r_hn;           // header bytes taken before the check byte: type, seq, len lo
+	reg                   r_hlast;        // the next header byte is the check byte
 	reg [31:0]            r_hdr;          // header bytes so far (type, seq, len lo, len hi); newest in [7:0]
-	reg [39:0]            r_rep;          // a rejected header's bytes after its 5A, oldest first
+	reg [39:0]            r_rep;          // a rejected header's bytes after its 5A, the next in [39:32]
 	reg [2:0]             r_replay;       // of those, still to replay
-	reg [15:0]            r_n;            // payload bytes taken
+	reg [LG_BUF-1:0]      r_n;            // payload bytes taken: the next byte's buffer address
+	reg [LG_LEFT-1:0]     r_left;         // payload bytes still to come
+	reg                   r_last;         // one payload byte to come
 	reg [1:0]             r_cn;           // CRC bytes taken
-	reg [23:0]            r_crc_rx;       // first three CRC bytes as received
+	reg [15:0]            r_crc_rx;       // first two CRC bytes as received
+	reg                   r_lo_ok;        // the first three CRC bytes match
 	reg [LG_TIMEOUT-1:0]  r_idle;
 	reg [31:0]            r_crc;          // running CRC state (before the final inversion)
-
-	// the byte the hunter sees: a replayed one first, else the link's
-	wire       w_rep = (r_replay != 0);
-	wire       w_in = w_rep || i_valid;
-	wire [7:0] w_byte = w_rep ? r_rep[8*r_replay-1 -: 8] : i_data;
+	reg [7:0]             r_hchk;         // 0xFF ^ the header bytes so far: the check byte to expect
+	reg                   r_len_bad, r_len0;  // the header's length: over MAX_LEN, zero
+	reg                   r_in_v;         // a byte for the FSM (replayed or from the link)
+	reg [7:0]             r_in_b;
+	reg                   r_in_a5, r_in_5a;   // it is a sync byte
+	reg                   r_in_hok;       // it equals the header check byte
+	reg                   r_in_cok;       // it equals the last byte of the CRC
 
 `include "mmf_crc32_fn.vh"
 
-	wire [7:0] w_hchk = 8'hFF ^ r_hdr[31:24] ^ r_hdr[23:16] ^ r_hdr[15:8] ^ r_hdr[7:0];
-	wire [15:0] w_len = {r_hdr[7:0], r_hdr[15:8]};   // after 4 header bytes: len hi, len lo
+	// ---- the input register: the byte the hunter sees next (a replayed one first, else the
+	// link's) and its comparisons ----
+	wire        w_rep = (r_replay != 0);
+	wire [7:0]  w_next = w_rep ? r_rep[39:32] : i_data;
+	wire [31:0] w_crc_want = ~r_crc;
+	wire [15:0] w_len = {r_hdr[7:0], r_hdr[15:8]};    // after 4 header bytes: len hi, len lo
+	wire [15:0] w_len_nx = {r_in_b, r_hdr[7:0]};      // the length, while len hi is taken
 
-	// drives: FSM, header shift register, counters, CRC, outcome pulses, buffer write
+	// ---- what the byte in the input register does (every decision is a function of registers) ----
+	wire w_take = r_in_v;
+	wire w_hunt1 = w_take && (r_state == S_HUNT1);                // header starts if it is 5A
+	wire w_hdr = w_take && (r_state == S_HDR);
+	wire w_hdr_end = w_hdr && r_hlast;                             // the check byte
+	wire w_reject = w_hdr_end && (!r_in_hok || r_len_bad);
+	wire w_accept = w_hdr_end && r_in_hok && !r_len_bad;
+	wire w_body = w_take && (r_state == S_BODY);
+	wire w_crc = w_take && (r_state == S_CRC);
+	wire w_crc_end = w_crc && (r_cn == 2'd3);
+	wire w_crc_ok = r_in_cok && r_lo_ok;
+	wire w_timeout = !w_take && (r_state != S_HUNT0) && (&r_idle);
+	// the check byte as it will be after this cycle's byte (the next may follow at once)
+	wire [7:0] w_hchk_nx = w_hdr ? (r_hchk ^ r_in_b) : r_hchk;
+
+	// drives: the input register
 	always @(posedge i_clk) begin
-		o_buf_we <= 1'b0;
-		o_good <= 1'b0;
-		o_crc_err <= 1'b0;
-		o_hdr_err <= 1'b0;
-		o_too_long <= 1'b0;
-		o_timeout <= 1'b0;
-		if (w_rep)
-			r_replay <= r_replay - 1'b1;
-		if (i_reset) begin
+		r_in_v <= !i_reset && (w_rep || i_valid);
+		r_in_b <= w_next;
+		r_in_a5 <= (w_next == 8'hA5);
+		r_in_5a <= (w_next == 8'h5A);
+		r_in_hok <= (w_next == w_hchk_nx);
+		r_in_cok <= (w_next == w_crc_want[31:24]);
+	end
+
+	// drives: the FSM state
+	always @(posedge i_clk)
+		if (i_reset)
 			r_state <= S_HUNT0;
-			r_replay <= 3'd0;
-			r_idle <= 0;
-		end else if (w_in) begin
-			r_idle <= 0;
+		else if (w_take)
 			case (r_state)
-			S_HUNT0: if (w_byte == 8'hA5)
+			S_HUNT0: if (r_in_a5)
 					r_state <= S_HUNT1;
-			S_HUNT1: begin
-				r_hdr <= 32'd0;
-				r_hn <= 3'd0;
-				r_crc <= 32'hFFFFFFFF;
-				if (w_byte == 8'h5A)
+			S_HUNT1: if (r_in_5a)
 					r_state <= S_HDR;
-				else if (w_byte != 8'hA5)
+				else if (!r_in_a5)    // A5 A5 5A: the second A5 may be the sync
 					r_state <= S_HUNT0;
-			end
-			S_HDR: begin
-				r_hdr <= {r_hdr[23:0], w_byte};
-				r_hn <= r_hn + 1'b1;
-				r_crc <= crc32_byte(r_crc, w_byte);
-				if (r_hn == 3'd4) begin
-					// w_byte is hchk; r_hdr holds 5A, type, seq, len lo, len hi
-					if (w_byte != w_hchk || w_len > MAX_LEN) begin
-						// rejected: hunt again over type..hchk (the 5A after the A5 cannot sync)
-						o_hdr_err <= (w_byte != w_hchk);
-						o_too_long <= (w_byte == w_hchk);
-						o_type <= r_hdr[31:24];
-						o_seq <= r_hdr[23:16];
-						r_rep <= {r_hdr[31:0], w_byte};
-						r_replay <= 3'd5;
-						r_state <= S_HUNT0;
-					end else begin
-						o_type <= r_hdr[31:24];
-						o_seq <= r_hdr[23:16];
-						o_len <= w_len;
-						r_n <= 16'd0;
-						r_cn <= 2'd0;
-						r_state <= (w_len == 0) ? S_CRC : S_BODY;
-					end
-				end
-			end
-			S_BODY: begin
-				r_crc <= crc32_byte(r_crc, w_byte);
-				o_buf_we <= 1'b1;
-				o_buf_addr <= r_n[LG_BUF-1:0];
-				o_buf_data <= w_byte;
-				r_n <= r_n + 1'b1;
-				if (r_n + 1'b1 == o_len)
+			S_HDR: if (r_hlast)
+					r_state <= !w_accept ? S_HUNT0 : r_len0 ? S_CRC : S_BODY;
+			S_BODY: if (r_last)
 					r_state <= S_CRC;
-			end
-			S_CRC: begin
-				r_crc_rx <= {w_byte, r_crc_rx[23:8]};
-				r_cn <= r_cn + 1'b1;
-				if (r_cn == 2'd3) begin
+			S_CRC: if (r_cn == 2'd3)
 					r_state <= S_HUNT0;
-					if ({w_byte, r_crc_rx} == ~r_crc)
-						o_good <= 1'b1;
-					else
-						o_crc_err <= 1'b1;
-				end
-			end
 			default: r_state <= S_HUNT0;
 			endcase
-		end else if (r_state != S_HUNT0) begin
-			r_idle <= r_idle + 1'b1;
-			if (&r_idle) begin
-				o_timeout <= 1'b1;
-				r_state <= S_HUNT0;
+		else if (w_timeout)
+			r_state <= S_HUNT0;
+
+	// drives: the outcome pulses
+	always @(posedge i_clk) begin
+		o_hdr_err <= !i_reset && w_reject && !r_in_hok;
+		o_too_long <= !i_reset && w_reject && r_in_hok;
+		o_good <= !i_reset && w_crc_end && w_crc_ok;
+		o_crc_err <= !i_reset && w_crc_end && !w_crc_ok;
+		o_timeout <= !i_reset && w_timeout;
+	end
+
+	// drives: the header: its bytes, the check byte to expect, the count, the length flags
+	always @(posedge i_clk)
+		if (w_hunt1) begin
+			r_hdr <= 32'd0;
+			r_hchk <= 8'hFF;
+			r_hn <= 2'd0;
+			r_hlast <= 1'b0;
+		end else if (w_hdr) begin
+			r_hdr <= {r_hdr[23:0], r_in_b};
+			r_hchk <= r_hchk ^ r_in_b;
+			r_hn <= r_hn + 1'b1;
+			r_hlast <= (r_hn == 2'd3);
+			if (r_hn == 2'd3) begin
+				// r_in_b is len hi: flags for the check byte's decision
+				r_len_bad <= (w_len_nx > MAX_LEN);
+				r_len0 <= (w_len_nx == 16'd0);
 			end
 		end
+
+	// drives: the header fields reported (type and seq also with a rejection, for its NAK)
+	always @(posedge i_clk)
+		if (w_hdr_end) begin
+			o_type <= r_hdr[31:24];
+			o_seq <= r_hdr[23:16];
+			if (w_accept)
+				o_len <= w_len;
+		end
+
+	// drives: the replay of a rejected header's bytes (type .. check byte; the 5A after its A5
+	// cannot sync), one per cycle
+	always @(posedge i_clk)
+		if (i_reset) begin
+			r_replay <= 3'd0;
+		end else if (w_reject) begin
+			r_rep <= {r_hdr, r_in_b};
+			r_replay <= 3'd5;
+		end else if (w_rep) begin
+			r_rep <= {r_rep[31:0], 8'd0};
+			r_replay <= r_replay - 1'b1;
+		end
+
+	// drives: the running CRC over type .. payload
+	always @(posedge i_clk)
+		if (w_hunt1)
+			r_crc <= 32'hFFFFFFFF;
+		else if (w_hdr || w_body)
+			r_crc <= crc32_byte(r_crc, r_in_b);
+
+	// drives: the payload count, its buffer address and the buffer write
+	always @(posedge i_clk) begin
+		o_buf_we <= !i_reset && w_body;
+		if (w_accept) begin
+			r_n <= {LG_BUF{1'b0}};
+			r_left <= w_len[LG_LEFT-1:0];
+			r_last <= (w_len == 16'd1);
+		end else if (w_body) begin
+			o_buf_addr <= r_n;
+			o_buf_data <= r_in_b;
+			r_n <= r_n + 1'b1;
+			r_left <= r_left - 1'b1;
+			r_last <= (r_left == 2);
+		end
 	end
+
+	// drives: the CRC bytes received and the check of the first three
+	always @(posedge i_clk)
+		if (w_accept) begin
+			r_cn <= 2'd0;
+		end else if (w_crc) begin
+			r_crc_rx <= {r_in_b, r_crc_rx[15:8]};
+			r_cn <= r_cn + 1'b1;
+			if (r_cn == 2'd2)
+				r_lo_ok <= ({r_in_b, r_crc_rx} == w_crc_want[23:0]);
+		end
+
+	// drives: the inter-byte timeout counter (it runs in every state but the hunt for A5)
+	always @(posedge i_clk)
+		if (i_reset || w_take)
+			r_idle <= 0;
+		else if (r_state != S_HUNT0)
+			r_idle <= r_idle + 1'b1;
 
 `ifdef FORMAL
 	reg f_past_valid = 1'b0;

@@ -1,7 +1,10 @@
 `default_nettype none
 // mmf_soc_uart: the SoC with a UART 8N1 link: mmf_uart_rx -> mmf_soc_core -> mmf_uart_tx. What the
 // iCEBreaker and HX8K-EVN tops instantiate (their FT2232H channel B is a UART), and the virtual
-// board's UART mode, where link-bound figures come out in simulated time.
+// board's UART mode, where link-bound figures come out in simulated time. A one-byte register sits
+// between the core's byte stream and the transmitter, so the transmitter's ready does not run through
+// the packet transmitter into the command controller in one cycle; it refills long before the UART
+// has sent a byte (10 x DIV cycles), so the line still never idles between bytes.
 //
 // Parameters:
 //   DIV        clock cycles per bit (CLOCK_HZ / baud; 4 = 12 Mbaud at 48 MHz)
@@ -32,8 +35,21 @@ module mmf_soc_uart #(
 );
 	localparam [7:0] W_DIV = DIV;
 
-	wire       w_rx_valid, w_frame_err, w_tx_valid, w_tx_ready;
+	wire       w_rx_valid, w_frame_err, w_tx_valid, w_utx_ready;
 	wire [7:0] w_rx_data, w_tx_data;
+	reg        r_tx_full;       // the byte register holds a byte for the transmitter
+	reg  [7:0] r_tx_byte;
+	wire       w_tx_ready = !r_tx_full;
+
+	// drives: the byte register between the core and the transmitter
+	always @(posedge i_clk)
+		if (i_reset)
+			r_tx_full <= 1'b0;
+		else if (!r_tx_full && w_tx_valid) begin
+			r_tx_full <= 1'b1;
+			r_tx_byte <= w_tx_data;
+		end else if (w_utx_ready)
+			r_tx_full <= 1'b0;
 
 	mmf_uart_rx #(.LG_DIV(8)) u_urx (.i_clk(i_clk), .i_reset(i_reset), .i_div(W_DIV), .i_rx(i_rx),
 		.o_valid(w_rx_valid), .o_data(w_rx_data), .o_frame_err(w_frame_err));
@@ -46,7 +62,7 @@ module mmf_soc_uart #(
 		.o_tx_valid(w_tx_valid), .i_tx_ready(w_tx_ready), .o_tx_data(w_tx_data));
 
 	mmf_uart_tx #(.LG_DIV(8)) u_utx (.i_clk(i_clk), .i_reset(i_reset), .i_div(W_DIV),
-		.i_valid(w_tx_valid), .o_ready(w_tx_ready), .i_data(w_tx_data), .o_tx(o_tx));
+		.i_valid(r_tx_full), .o_ready(w_utx_ready), .i_data(r_tx_byte), .o_tx(o_tx));
 
 	// a frame error drops the byte; the packet layer's CRC and timeout deal with the rest
 	wire w_unused = &{1'b0, w_frame_err};

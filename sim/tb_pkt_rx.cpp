@@ -137,6 +137,37 @@ int main(int argc, char **argv)
 		}
 	}
 	run_cycles(timeout + 16);
+
+	// The timeout's edge, as hls_c/mmf_dev.c counts it: a packet is dropped when the gap between two
+	// of its bytes (cycles from one arrival to the next) exceeds the timeout; a gap of exactly the
+	// timeout still delivers it.
+	for (uint32_t gap = timeout - 1; gap <= timeout + 1 && !errors; gap++) {
+		Pkt p;
+		p.type = 0x11;
+		p.seq = (uint8_t)gap;
+		p.payload = {1, 2, 3, 4};
+		std::vector<uint8_t> bytes = encode(p);
+		uint64_t good0 = good, timeouts0 = timeouts;
+		expect.push_back(p);   // checked like any intact packet if it arrives
+		for (size_t i = 0; i < bytes.size(); i++) {
+			top->i_valid = 1;
+			top->i_data = bytes[i];
+			run_cycles(1);
+			top->i_valid = 0;
+			run_cycles(i == 8 ? gap - 1 : 7);   // the next byte arrives `gap` cycles later
+		}
+		bool delivered = good == good0 + 1, dropped = good == good0 && timeouts == timeouts0 + 1;
+		if (gap <= timeout ? !delivered : !dropped) {
+			fprintf(stderr, "FAIL seed %" PRIu64 ": a gap of %u cycles (timeout %u) %s the packet\n", seed, gap,
+				timeout, delivered ? "delivered" : "dropped");
+			errors++;
+		}
+		if (delivered)
+			sent_intact++;
+		else
+			expect.pop_back();
+		run_cycles(timeout + 16);
+	}
 	if (!expect.empty()) {
 		fprintf(stderr, "FAIL seed %" PRIu64 ": %zu intact packets never received (first seq %u)\n", seed,
 			expect.size(), expect.front().seq);

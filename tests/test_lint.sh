@@ -26,11 +26,16 @@ lint mmf_pkt_rx
 lint mmf_pkt_tx
 lint mmf_uart_rx
 lint mmf_uart_tx
+lint mmf_spi_slave
+lint mmf_spi_slave -GLG_DEPTH=1
+lint mmf_spi_slave -GLG_DEPTH=7
 lint mmf_crc32
 lint mmf_cmd
 lint mmf_soc_core
 lint mmf_soc_core -GENG_TAC=0 -GENG_SAC=0
 lint mmf_soc_core -GENG_SAC=0
 lint mmf_soc_uart
+lint mmf_soc_spi
+lint mmf_soc_spi -GENG_TAC=0 -GENG_SAC=0 -GBOARD_ID=2
 lint mmf_bench_shell
 echo "lint: $n configurations clean under -Wall"

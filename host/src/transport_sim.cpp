@@ -5,8 +5,10 @@
  *                   the packet layer, for long runs);
  *   sim?uart=1      sim/vboard_uart.v: the same core behind its UART, line bits at 4 cycles per bit
  *                   (12 Mbaud at 48 MHz), so link-bound figures are those of a real board;
- *   sim:BOARD       sim/vboard_board.v: the board's own top module (boards/BOARD/), PLL model,
- *                   reset-after-lock, PHY and the engines its bitstream carries, through its UART.
+ *   sim:BOARD       the board's own top module (boards/BOARD/) with its clock models (sim/ice40),
+ *                   reset, PHY and the engines its bitstream carries, behind the host's side of its
+ *                   link: sim/vboard_board.v (a UART pair) or the model its board.mk names as
+ *                   SIM_TOP (sim/vboard_spi.v: the host's SPI master). Same ports, one class.
  * Built twice: into build/bin/mmfree against the models built for speed, and into mmfree-vboard
  * against models with FST tracing compiled in (MMF_SIM_TRACE), which can dump a window of cycles.
  *

@@ -120,7 +120,8 @@ vsim_libs = $(1)/fast/Vmmf_soc_core__ALL.a $(1)/uart/Vvboard_uart__ALL.a $(1)/bo
 VSIM_LIB   := $(call vsim_libs,$(VSIM)) $(VSIM)/libverilated.a
 VSIM_TLIB  := $(call vsim_libs,$(VSIM)/trace) $(VSIM)/libverilated.a
 SIM_CXXFLAGS = -std=c++17 -O2 -g -Wall -Wextra -Werror -Ihost/include -Ihost/src -Ihls_c \
-	-DMMF_SIM_BOARD='"$(BOARD)"' -isystem $(1)/fast -isystem $(1)/uart -isystem $(1)/board \
+	-DMMF_SIM_BOARD='"$(BOARD)"' $(if $(filter vboard_spi,$(SIM_TOP)),-DMMF_SIM_SPI) \
+	-isystem $(1)/fast -isystem $(1)/uart -isystem $(1)/board \
 	-isystem $(VINC) -isystem $(VINC)/vltstd
 $(BUILD)/host/transport_sim.o: host/src/transport_sim.cpp $(HOST_HDR) $(VSIM_LIB) $(VSIM)/board.name
 	@mkdir -p $(@D)
@@ -138,11 +139,12 @@ $(BIN)/mmfree: $(HOST_CLI_SRC) $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/hos
 
 # the virtual board as a server: sim/vboard_main.c on libmmfree's `sim` (traced models); with --usb,
 # the emulated FTDI chip of sim/usb_emu.c under umockdev
-$(BIN)/mmfree-vboard: sim/vboard_main.c sim/usb_emu.c sim/usb_emu.h $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o $(VSIM_TLIB)
+$(BIN)/mmfree-vboard: sim/vboard_main.c sim/usb_emu.c sim/usb_emu.h sim/mpsse_emu.c sim/mpsse_emu.h $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o $(VSIM_TLIB)
 	@mkdir -p $(@D) $(BUILD)/host
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c -c $< -o $(BUILD)/host/vboard_main.o
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c $(UMOCK_CFLAGS) -c sim/usb_emu.c -o $(BUILD)/host/usb_emu.o
-	$(CXX) $(BUILD)/host/vboard_main.o $(BUILD)/host/usb_emu.o $(BUILD)/lib/libmmfree.a \
+	$(CC) $(CFLAGS) -c sim/mpsse_emu.c -o $(BUILD)/host/mpsse_emu.o
+	$(CXX) $(BUILD)/host/vboard_main.o $(BUILD)/host/usb_emu.o $(BUILD)/host/mpsse_emu.o $(BUILD)/lib/libmmfree.a \
 		$(BUILD)/host/transport_sim_trace.o $(VSIM_TLIB) -lz -lcjson $(USB_LIBS) $(UMOCK_LIBS) -lm -o $@
 
 # host tests: tests/host_<name>.c; they may use the internals (host/src/*.h) of the static library

@@ -1,7 +1,7 @@
 # UPduino v3: Lattice iCE40UP5K-SG48, FT232H (one channel, MPSSE SPI master on the flash's lines).
 DEVICE      := up5k
 PACKAGE     := sg48
-# Core clock: the UP5K's internal oscillator (SB_HFOSC, 48 MHz nominal, +-10 %); the board's 12 MHz
+# Core clock: the UP5K's internal oscillator (SB_HFOSC, 48 MHz nominal); the board's 12 MHz
 # oscillator reaches the FPGA only through the OSC jumper, and an SPI link does not need an exact clock.
 FREQ_MHZ    := 48
 LINK        := spi

@@ -8,8 +8,9 @@
 //
 // Clock: the board has a 12 MHz oscillator, but it reaches the FPGA only when the OSC jumper (R16) is
 // shorted, on pin 20 (not the PLL's pad, pin 35). The internal SB_HFOSC needs no jumper and no PLL,
-// and SPI is clocked by the master, so its +-10 % only moves the SCK limit: 10 MHz SCK needs a core
-// clock of 40 MHz (mmf_spi_slave: a quarter), met at 43.2 MHz, the oscillator's low end.
+// and SPI is clocked by the master, so its tolerance only moves the SCK limit: 10 MHz SCK needs a core
+// clock of 40 MHz (mmf_spi_slave: a quarter), so the oscillator may run up to 16 % slow (the figure
+// usually quoted for it is 10 %).
 //
 // Parameters:
 //   GIT_REV   first 8 hex digits of the RTL's git revision, reported by INFO

@@ -138,6 +138,19 @@ $(BIN)/tb_soc_uart: sim/tb_soc.cpp sim/vboard_uart.v sim/testb.h sim/pkt_ref.h $
 		> $(BUILD)/sim/tb_soc_uart.log 2>&1 || { tail -30 $(BUILD)/sim/tb_soc_uart.log; exit 1; }
 	cp $(BUILD)/sim/tb_soc_uart/tb $@
 
+# the UPduino v3's own top (SPI slave, the lut engine) behind the host's SPI master at 10 MHz SCK; the
+# board's simulation defines come from its board.mk, whichever BOARD this build is for
+UPDUINO3_SIM := $(shell sed -n 's/^SIM_DEFINES *:= *//p' boards/upduino3/board.mk)
+$(BIN)/tb_soc_spi: sim/tb_soc.cpp sim/vboard_spi.v sim/vboard_spi_host.v sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) \
+		boards/upduino3/upduino3_top.v boards/upduino3/board.mk $(wildcard sim/ice40/*.v) $(BUILD)/lib/libmmf_hls.a
+	@mkdir -p $(BUILD)/sim/tb_soc_spi $(BIN)
+	verilator --cc --exe $(VFLAGS) -I$(CURDIR)/sim -I$(CURDIR)/sim/ice40 -I$(CURDIR)/boards/upduino3 \
+		--top-module vboard_spi $(UPDUINO3_SIM) -CFLAGS "$(VCFLAGS) -DTB_SPI" \
+		-LDFLAGS "$(CURDIR)/$(BUILD)/lib/libmmf_hls.a -lz" \
+		--Mdir $(BUILD)/sim/tb_soc_spi -o tb $(CURDIR)/sim/vboard_spi.v $(CURDIR)/sim/tb_soc.cpp \
+		> $(BUILD)/sim/tb_soc_spi.log 2>&1 || { tail -30 $(BUILD)/sim/tb_soc_spi.log; exit 1; }
+	cp $(BUILD)/sim/tb_soc_spi/tb $@
+
 # the iCEBreaker's engine set (lut alone) in fast mode
 $(BIN)/tb_soc_lut: sim/tb_soc.cpp sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) $(BUILD)/lib/libmmf_hls.a
 	@mkdir -p $(BUILD)/sim/tb_soc_lut $(BIN)
@@ -148,7 +161,7 @@ $(BIN)/tb_soc_lut: sim/tb_soc.cpp sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) $(B
 	cp $(BUILD)/sim/tb_soc_lut/tb $@
 
 TB_BINS    := $(addprefix $(BIN)/tb_,$(ENGINES)) $(BIN)/tb_pkt_rx $(BIN)/tb_pkt_tx $(BIN)/tb_soc $(BIN)/tb_soc_uart \
-	$(BIN)/tb_soc_lut
+	$(BIN)/tb_soc_lut $(BIN)/tb_soc_spi
 BENCH_BINS := $(addprefix $(BIN)/bench_,$(ENGINES))
 SYNTH      := $(addprefix $(BUILD)/synth/,$(addsuffix .report.json,$(ENGINES)))
 

@@ -71,15 +71,17 @@ $(BUILD)/lib/pkgconfig/mmfree.pc: host/host.mk host/include/mmfree.h
 # (libmmfree itself stays plain C; its `sim` is a weak symbol there). Three models:
 #   fast   rtl/mmf_soc_core.v, every engine, bytes straight to the packet layer   (`sim`)
 #   uart   sim/vboard_uart.v, the same core behind its UART                        (`sim?uart=1`)
-#   board  sim/vboard_board.v around boards/$(BOARD)'s own top (SIM_DEFINES)       (`sim:$(BOARD)`)
+#   board  sim/$(SIM_TOP).v around boards/$(BOARD)'s own top (SIM_DEFINES)          (`sim:$(BOARD)`):
+#          vboard_board (a UART board) unless the board.mk names another, e.g. vboard_spi
 # each built for speed under $(VSIM)/ (for the CLI) and with FST tracing under $(VSIM)/trace/ (for
 # mmfree-vboard --trace).
 VSIM     := $(BUILD)/vsim
 # Built for speed: no assertions compiled in (the testbenches of sim/ keep them), and the model's
 # C++ at -O3 instead of Verilator's default -Os: 1.3 M -> 2.1 M simulated cycles per second through
 # the UART (docs/soc.md).
+SIM_TOP  ?= vboard_board
 VSIMFLAGS := -O3 --x-assign fast --x-initial fast -Wall -Wno-fatal -I$(CURDIR)/$(GEN) -I$(CURDIR)/rtl \
-	-I$(CURDIR)/sim/ice40 -I$(CURDIR)/boards/$(BOARD) --build -j $(JOBS) \
+	-I$(CURDIR)/sim -I$(CURDIR)/sim/ice40 -I$(CURDIR)/boards/$(BOARD) --build -j $(JOBS) \
 	-MAKEFLAGS "OPT_FAST=-O3 OPT_GLOBAL=-O2"
 VINC     := $(shell verilator --getenv VERILATOR_ROOT 2>/dev/null)/include
 VRT_SRC  := verilated.cpp verilated_threads.cpp verilated_fst_c.cpp
@@ -90,9 +92,18 @@ $(VSIM)/libverilated.a:
 			-c $(VINC)/$$f -o $${f%.cpp}.o || exit 1; done
 	ar rcs $@ $(addprefix $(VSIM)/rt/,$(VRT_SRC:.cpp=.o))
 
+# The board the models are built for: the file changes (and so is newer) only when BOARD does, so
+# that switching BOARD in one build tree rebuilds the board model and the code naming it.
+$(VSIM)/board.name: FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(BOARD)" ] || echo "$(BOARD)" > $@
+.PHONY: FORCE
+FORCE:
+
 # $(1) = model dir, $(2) = class prefix, $(3) = top module, $(4) = source, $(5) = extra flags
 define VSIM_MODEL
-$(1)/$(2)__ALL.a: $(RTL) $(GEN_VH) $(4) $(wildcard sim/ice40/*.v boards/$(BOARD)/*.v) boards/$(BOARD)/board.mk host/host.mk
+$(1)/$(2)__ALL.a: $(RTL) $(GEN_VH) $(4) $(wildcard sim/ice40/*.v sim/vboard_*.v boards/$(BOARD)/*.v) \
+		boards/$(BOARD)/board.mk host/host.mk $(VSIM)/board.name
 	@mkdir -p $(1)
 	verilator --cc $(VSIMFLAGS) $(5) --prefix $(2) --top-module $(3) --Mdir $(1) \
 		$(CURDIR)/$(4) > $(1).log 2>&1 || { tail -30 $(1).log; exit 1; }
@@ -101,7 +112,7 @@ endef
 define VSIM_MODELS
 $(call VSIM_MODEL,$(1)/fast,Vmmf_soc_core,mmf_soc_core,rtl/mmf_soc_core.v,$(2))
 $(call VSIM_MODEL,$(1)/uart,Vvboard_uart,vboard_uart,sim/vboard_uart.v,-GDIV=4 $(2))
-$(call VSIM_MODEL,$(1)/board,Vboard,vboard_board,sim/vboard_board.v,$(SIM_DEFINES) $(2))
+$(call VSIM_MODEL,$(1)/board,Vboard,$(SIM_TOP),sim/$(SIM_TOP).v,$(SIM_DEFINES) $(2))
 endef
 $(eval $(call VSIM_MODELS,$(VSIM),))
 $(eval $(call VSIM_MODELS,$(VSIM)/trace,--trace-fst))
@@ -109,12 +120,13 @@ vsim_libs = $(1)/fast/Vmmf_soc_core__ALL.a $(1)/uart/Vvboard_uart__ALL.a $(1)/bo
 VSIM_LIB   := $(call vsim_libs,$(VSIM)) $(VSIM)/libverilated.a
 VSIM_TLIB  := $(call vsim_libs,$(VSIM)/trace) $(VSIM)/libverilated.a
 SIM_CXXFLAGS = -std=c++17 -O2 -g -Wall -Wextra -Werror -Ihost/include -Ihost/src -Ihls_c \
-	-DMMF_SIM_BOARD='"$(BOARD)"' -isystem $(1)/fast -isystem $(1)/uart -isystem $(1)/board \
+	-DMMF_SIM_BOARD='"$(BOARD)"' $(if $(filter vboard_spi,$(SIM_TOP)),-DMMF_SIM_SPI) \
+	-isystem $(1)/fast -isystem $(1)/uart -isystem $(1)/board \
 	-isystem $(VINC) -isystem $(VINC)/vltstd
-$(BUILD)/host/transport_sim.o: host/src/transport_sim.cpp $(HOST_HDR) $(VSIM_LIB)
+$(BUILD)/host/transport_sim.o: host/src/transport_sim.cpp $(HOST_HDR) $(VSIM_LIB) $(VSIM)/board.name
 	@mkdir -p $(@D)
 	$(CXX) $(call SIM_CXXFLAGS,$(VSIM)) -c $< -o $@
-$(BUILD)/host/transport_sim_trace.o: host/src/transport_sim.cpp $(HOST_HDR) $(VSIM_TLIB)
+$(BUILD)/host/transport_sim_trace.o: host/src/transport_sim.cpp $(HOST_HDR) $(VSIM_TLIB) $(VSIM)/board.name
 	@mkdir -p $(@D)
 	$(CXX) $(call SIM_CXXFLAGS,$(VSIM)/trace) -DMMF_SIM_TRACE -c $< -o $@
 
@@ -127,11 +139,12 @@ $(BIN)/mmfree: $(HOST_CLI_SRC) $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/hos
 
 # the virtual board as a server: sim/vboard_main.c on libmmfree's `sim` (traced models); with --usb,
 # the emulated FTDI chip of sim/usb_emu.c under umockdev
-$(BIN)/mmfree-vboard: sim/vboard_main.c sim/usb_emu.c sim/usb_emu.h $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o $(VSIM_TLIB)
+$(BIN)/mmfree-vboard: sim/vboard_main.c sim/usb_emu.c sim/usb_emu.h sim/mpsse_emu.c sim/mpsse_emu.h $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o $(VSIM_TLIB)
 	@mkdir -p $(@D) $(BUILD)/host
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c -c $< -o $(BUILD)/host/vboard_main.o
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c $(UMOCK_CFLAGS) -c sim/usb_emu.c -o $(BUILD)/host/usb_emu.o
-	$(CXX) $(BUILD)/host/vboard_main.o $(BUILD)/host/usb_emu.o $(BUILD)/lib/libmmfree.a \
+	$(CC) $(CFLAGS) -c sim/mpsse_emu.c -o $(BUILD)/host/mpsse_emu.o
+	$(CXX) $(BUILD)/host/vboard_main.o $(BUILD)/host/usb_emu.o $(BUILD)/host/mpsse_emu.o $(BUILD)/lib/libmmfree.a \
 		$(BUILD)/host/transport_sim_trace.o $(VSIM_TLIB) -lz -lcjson $(USB_LIBS) $(UMOCK_LIBS) -lm -o $@
 
 # host tests: tests/host_<name>.c; they may use the internals (host/src/*.h) of the static library

@@ -36,7 +36,7 @@ module mmf_info_rom #(
 	localparam [7:0] N_ENG = ENG_TAC + ENG_SAC + ENG_LUT;
 	localparam [7:0] INFO_BYTES = 8'd24 + 8'd8 * N_ENG;
 	localparam [31:0] W_CLOCK = CLOCK_HZ, W_RATE = LINK_RATE, W_REV = GIT_REV;
-	localparam [7:0] W_BOARD = BOARD_ID, W_LINK = LINK;
+	localparam [7:0] W_BOARD = BOARD_ID[7:0], W_LINK = LINK[7:0];
 
 	// byte j of the answer data
 	function [7:0] info_byte;

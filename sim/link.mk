@@ -1,5 +1,6 @@
 # sim/link.mk: the link's physical layer, included by the top Makefile: the UART pair (tx -> line ->
-# rx, and the receiver alone) and the CRC-32 against zlib. Proofs: tests/test_link_phy.sh.
+# rx, and the receiver alone), the SPI slave against a bit-level host model, and the CRC-32 against
+# zlib. Proofs: tests/test_link_phy.sh.
 
 # UART: rtl/mmf_uart_tx.v into rtl/mmf_uart_rx.v through sim/tb_uart_top.v
 $(BIN)/tb_uart: sim/tb_uart.cpp sim/tb_uart_top.v sim/testb.h rtl/mmf_uart_tx.v rtl/mmf_uart_rx.v
@@ -9,6 +10,14 @@ $(BIN)/tb_uart: sim/tb_uart.cpp sim/tb_uart_top.v sim/testb.h rtl/mmf_uart_tx.v 
 		> $(BUILD)/sim/tb_uart.log 2>&1 || { tail -30 $(BUILD)/sim/tb_uart.log; exit 1; }
 	cp $(BUILD)/sim/tb_uart/tb $@
 
+# SPI: rtl/mmf_spi_slave.v alone, its TX FIFO at 16 bytes so that it fills
+$(BIN)/tb_spi: sim/tb_spi.cpp sim/testb.h rtl/mmf_spi_slave.v
+	@mkdir -p $(BUILD)/sim/tb_spi $(BIN)
+	verilator --cc --exe $(VFLAGS) --top-module mmf_spi_slave -GLG_DEPTH=4 -CFLAGS "$(VCFLAGS) -DTB_DEPTH=16" \
+		--Mdir $(BUILD)/sim/tb_spi -o tb $(CURDIR)/rtl/mmf_spi_slave.v $(CURDIR)/sim/tb_spi.cpp \
+		> $(BUILD)/sim/tb_spi.log 2>&1 || { tail -30 $(BUILD)/sim/tb_spi.log; exit 1; }
+	cp $(BUILD)/sim/tb_spi/tb $@
+
 # CRC-32: rtl/mmf_crc32.v alone against zlib's crc32()
 $(BIN)/tb_crc32: sim/tb_crc32.cpp sim/testb.h rtl/mmf_crc32.v rtl/mmf_crc32_fn.vh
 	@mkdir -p $(BUILD)/sim/tb_crc32 $(BIN)
@@ -17,4 +26,4 @@ $(BIN)/tb_crc32: sim/tb_crc32.cpp sim/testb.h rtl/mmf_crc32.v rtl/mmf_crc32_fn.v
 		> $(BUILD)/sim/tb_crc32.log 2>&1 || { tail -30 $(BUILD)/sim/tb_crc32.log; exit 1; }
 	cp $(BUILD)/sim/tb_crc32/tb $@
 
-PROGRAMS += $(BIN)/tb_uart $(BIN)/tb_crc32
+PROGRAMS += $(BIN)/tb_uart $(BIN)/tb_spi $(BIN)/tb_crc32

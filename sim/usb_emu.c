@@ -24,8 +24,14 @@
  *     short packet ends the URB. So an idle chip answers IN with 2-byte packets every latency period;
  *   - unplug (--unplug-after-bytes): URBs in flight end with ENODEV, every later call fails with
  *     ENODEV, and the device leaves the testbed (umockdev_testbed_remove_device).
- * The FT232H (UPduino v3) is descriptors and strings only: its link (MPSSE SPI into an SPI slave in
- * the SoC) is not built.
+ * What the FT232H model does (the UPduino v3's bridge): one vendor interface (bulk 0x81/0x02),
+ * channel A's requests (wIndex 1), bit mode 0x02 and the MPSSE engine of mpsse_emu.c on the bytes
+ * the host sends: its SCK, DO, DI and ADBUS3 are the UPduino SoC's SPI pins (sim/vboard_spi.v driven
+ * pin by pin), clocked in the board's simulated time at the divisor the host set; 0x87 sends what
+ * was read at once. A 1 KiB buffer each way, as the FT232H has. In a build for another board the
+ * FT232H still answers MPSSE, with nothing on its pins (MISO reads 1: a board with no bitstream).
+ * Only the chip of the board the build simulates (Makefile BOARD) has the SoC behind it; the other
+ * is descriptors and strings only.
  *
  * Threads: umockdev runs the handler on its worker thread, where nothing slow happens: URBs are
  * queued, and the simulation thread moves bytes between them and the SoC, completing URBs into a
@@ -58,6 +64,7 @@
 #include <umockdev.h>
 
 #include "mmfree.h"
+#include "mpsse_emu.h"
 #include "transport.h"
 #include "usb_emu.h"
 
@@ -67,8 +74,10 @@ enum {
 	STATUS_BYTES = 2,           /* start of every IN packet: modem status, line status */
 	MODEM_STATUS = 0x01,        /* first status byte as an FT2232H sends it when idle */
 	LINE_STATUS = 0x60,         /* second: transmitter holding register and shifter empty */
-	TX_FIFO = 4096,             /* FT2232H buffer per channel, host to UART */
+	TX_FIFO = 4096,             /* FT2232H buffer per channel, host to UART (the arrays' size) */
 	RX_FIFO = 4096,             /* ... UART to host */
+	FT232H_FIFO = 1024,         /* the FT232H's buffers, each way */
+	MPSSE_PEEK = 64,            /* command bytes the MPSSE engine looks at per step */
 	BOARD_BAUD = 12000000,      /* the iCEBreaker's UART (boards/icebreaker) */
 	CLOCK_HZ = 48000000,        /* the SoC's clock: simulated cycles per second */
 	CHUNK = 8,                  /* bytes fed to the SoC per step (320 cycles) */
@@ -105,7 +114,11 @@ struct queue {
 
 /* One emulated chip on the bus. */
 struct chip {
-	int board;                  /* 1: the FT2232H with the SoC on channel B; 0: the FT232H */
+	int board;                  /* 1: the SoC is behind it (the chip of the board the build simulates) */
+	int spi;                    /* 1: an FT232H, its MPSSE on interface 0 (channel A); 0: an FT2232H */
+	size_t fifo;                /* bytes its buffers hold, each way */
+	struct mpsse mp;            /* the FT232H's MPSSE engine */
+	int not_mpsse;              /* the FT232H got bytes outside MPSSE (said once) */
 	uint16_t pid, bcd;          /* 0x6010 / 0x0700 or 0x6014 / 0x0900 */
 	int n_ifaces;               /* 2 or 1 */
 	int devnum;                 /* USB address on bus 1 */
@@ -319,8 +332,8 @@ static void take_out(struct chip *c)
 	struct urb *r;
 	size_t room, n, i;
 
-	while ((r = c->out_q.head) && c->tx_len < TX_FIFO) {
-		room = TX_FIFO - c->tx_len;
+	while ((r = c->out_q.head) && c->tx_len < c->fifo) {
+		room = c->fifo - c->tx_len;
 		n = (size_t)(r->len - r->done) < room ? (size_t)(r->len - r->done) : room;
 		for (i = 0; i < n; i++)
 			c->tx[(c->tx_head + c->tx_len + i) % TX_FIFO] = r->buf[r->done + i];
@@ -344,7 +357,12 @@ static void send_in(struct chip *c)
 			finish(c, &c->in_q, r, 0);
 			continue;
 		}
-		expired = e.now - c->last_in >= (uint64_t)c->latency_ms * (CLOCK_HZ / 1000);
+		/* the latency timer in board time; MPSSE's 0x87 sends at once; a chip with no board behind it
+		 * has no clock: it sends as soon as it holds anything */
+		expired = e.now - c->last_in >= (uint64_t)c->latency_ms * (CLOCK_HZ / 1000) ||
+			  (c->spi && c->mp.flush && c->rx_len) || (!c->board && c->rx_len);
+		if (!c->board && !c->rx_len)
+			return;
 		if (c->rx_len < PACKET - STATUS_BYTES && !expired)
 			return;
 		n = c->rx_len < PACKET - STATUS_BYTES ? (int)c->rx_len : PACKET - STATUS_BYTES;
@@ -358,6 +376,8 @@ static void send_in(struct chip *c)
 		c->to_host += (uint64_t)n;
 		r->done += STATUS_BYTES + n;
 		c->last_in = e.now;
+		if (!c->rx_len)
+			c->mp.flush = 0;
 		if (STATUS_BYTES + n < PACKET || r->done == r->len)
 			finish(c, &c->in_q, r, 0);
 	}
@@ -375,6 +395,71 @@ static void unplug(struct chip *c)
 	note(1, "unplugged %s after %llu bytes to the board and %llu to the host", c->devnode,
 	     (unsigned long long)c->to_board, (unsigned long long)c->to_host);
 	pthread_cond_broadcast(&e.wake);
+}
+
+/* ---- the FT232H's MPSSE --------------------------------------------------------------------------- */
+
+static void mpsse_note(const char *msg)
+{
+	note(1, "%s", msg);
+}
+
+/* The SoC's SPI pins, for the MPSSE engine: in the board's simulated time. */
+static int spi_pins(void *ctx, int sck, int cs_n, int mosi, uint32_t cycles)
+{
+	int miso = 1;
+
+	(void)ctx;
+	if (!mmfi_sim_spi_pins || mmfi_sim_spi_pins(e.sim, sck, cs_n, mosi, cycles, &miso)) {
+		e.sim_failed = 1;
+		return 1;
+	}
+	return miso;
+}
+
+/* Run the MPSSE engine on the host's bytes in the TX buffer, at most max_data data bytes clocked;
+ * what it reads goes to the RX buffer. Returns the command bytes consumed (0: it waits for more, or
+ * for room). The lock is held: a step clocks at most max_data bytes of board time. */
+static size_t mpsse_step(struct chip *c, size_t max_data)
+{
+	struct mpsse_pins p = { c->board ? spi_pins : NULL, c, CLOCK_HZ };
+	uint8_t cmd[MPSSE_PEEK + CHUNK], rd[MPSSE_PEEK + CHUNK];
+	size_t n = c->tx_len < sizeof(cmd) ? c->tx_len : sizeof(cmd), room = c->fifo - c->rx_len;
+	size_t used, got, i;
+	uint64_t before = c->mp.clocked;
+
+	if (!n)
+		return 0;
+	if (c->bitmode != 0x02) {
+		/* the UART or another bit mode: nothing on these pins is modelled */
+		if (!c->not_mpsse)
+			note(1, "%s: %zu bytes sent in bit mode 0x%02x, not MPSSE (0x02): dropped (the link is "
+			     "SPI through MPSSE)", c->devnode, n, c->bitmode);
+		c->not_mpsse = 1;
+		c->tx_head = (c->tx_head + n) % TX_FIFO;
+		c->tx_len -= n;
+		return n;
+	}
+	c->not_mpsse = 0;
+	for (i = 0; i < n; i++)
+		cmd[i] = c->tx[(c->tx_head + i) % TX_FIFO];
+	used = mpsse_run(&c->mp, &p, cmd, n, rd, room < sizeof(rd) ? room : sizeof(rd), &got, max_data,
+			 mpsse_note);
+	c->tx_head = (c->tx_head + used) % TX_FIFO;
+	c->tx_len -= used;
+	for (i = 0; i < got; i++)
+		c->rx[(c->rx_head + c->rx_len++) % RX_FIFO] = rd[i];
+	c->to_board += c->mp.clocked - before;
+	return used;
+}
+
+/* An FT232H with no SoC behind it: its engine runs as the bytes come (it has no clock to wait on). */
+static void mpsse_unwired(struct chip *c)
+{
+	do
+		take_out(c);
+	while (mpsse_step(c, (size_t)-1));
+	send_in(c);
 }
 
 /* ---- control transfers --------------------------------------------------------------------------- */
@@ -433,11 +518,12 @@ static int control(struct chip *c, const uint8_t *setup, uint8_t *out)
 	}
 	if (type != 0x40)
 		return -1;
-	if ((index & 0xff) != 2 || !c->board) {   /* channel A: the flash, not modelled */
+	if ((index & 0xff) != (c->spi ? 1 : 2) || !(c->board || c->spi)) {
+		/* the FT2232H's channel A (the flash), or an FT2232H with no SoC: not modelled */
 		if (req == FTDI_SET_BITMODE || req == FTDI_RESET || req == FTDI_SET_LATENCY)
 			return 0;
-		note(1, "vendor request 0x%02x for channel %u accepted and ignored (only channel B is "
-		     "modelled)", req, index & 0xff);
+		note(1, "vendor request 0x%02x for channel %u accepted and ignored (only %s is modelled)",
+		     req, index & 0xff, c->board ? "channel B" : "the chip of the board this build simulates");
 		return 0;
 	}
 	switch (req) {
@@ -456,16 +542,28 @@ static int control(struct chip *c, const uint8_t *setup, uint8_t *out)
 		c->baud_index = index;
 		c->baud = baud_of(value, index);
 		c->baud_set = 1;
-		check_line(c);
+		if (!c->spi)
+			check_line(c);
 		return 0;
 	case FTDI_SET_DATA:
 		c->data_fmt = value;
-		check_line(c);
+		if (!c->spi)
+			check_line(c);
 		return 0;
 	case FTDI_SET_LATENCY:
 		c->latency_ms = value >= 1 && value <= 255 ? value : 1;
 		return 0;
 	case FTDI_SET_BITMODE:
+		if (c->spi) {
+			/* entering MPSSE starts its engine afresh: divisor 0, divide-by-5, pins inputs */
+			if ((value >> 8) == 0x02 && c->bitmode != 0x02)
+				mpsse_reset(&c->mp);
+			if ((value >> 8) != c->bitmode)
+				note(0, "%s: bit mode 0x%02x%s", c->devnode, value >> 8,
+				     (value >> 8) == 0x02 ? " (MPSSE)" : (value >> 8) == 0 ? " (reset)" : "");
+			c->bitmode = (uint8_t)(value >> 8);
+			return 0;
+		}
 		c->bitmode = (uint8_t)(value >> 8);
 		check_line(c);
 		return 0;
@@ -529,14 +627,18 @@ static int submit(struct chip *c, UMockdevIoctlClient *client, UMockdevIoctlData
 		finish(c, NULL, r, n < 0 ? -EPIPE : 0);
 		return 0;
 	}
-	if (u->type == USBDEVFS_URB_TYPE_BULK && c->board && c->claimed[1] &&
-	    (u->endpoint == 0x83 || u->endpoint == 0x04)) {
-		push(u->endpoint == 0x83 ? &c->in_q : &c->out_q, r);
+	if (u->type == USBDEVFS_URB_TYPE_BULK && (c->board || c->spi) && c->claimed[c->spi ? 0 : 1] &&
+	    (u->endpoint == (c->spi ? 0x81 : 0x83) || u->endpoint == (c->spi ? 0x02 : 0x04))) {
+		push(u->endpoint & 0x80 ? &c->in_q : &c->out_q, r);
+		if (c->spi && !c->board)
+			mpsse_unwired(c);
 		pthread_cond_broadcast(&e.wake);
 		return 0;
 	}
-	note(1, "URB type %u on endpoint 0x%02x refused (only channel B's bulk endpoints 0x83 and 0x04 "
-	     "are modelled, once interface 1 is claimed)", u->type, u->endpoint);
+	note(1, "URB type %u on endpoint 0x%02x refused (%s)", u->type, u->endpoint,
+	     c->spi ? "the FT232H's bulk endpoints are 0x81 and 0x02, once interface 0 is claimed" :
+	     c->board ? "only channel B's bulk endpoints 0x83 and 0x04 are modelled, once interface 1 is "
+	     "claimed" : "this FT2232H has no SoC behind it in this build: descriptors only");
 	free_urb(r);
 	c->urbs--;
 	return EINVAL;
@@ -745,6 +847,24 @@ static void *sim_main(void *arg)
 			pthread_cond_wait(&e.wake, &e.lock);
 			continue;
 		}
+		if (c->spi) {
+			/* the FT232H: its MPSSE clocks the SoC's pins itself (lock held, CHUNK bytes at most);
+			 * with nothing to do, the board's clock runs while the host waits */
+			t0 = e.now;
+			if (!mpsse_step(c, CHUNK))
+				mmfi_sim_step(e.sim, SLICE);
+			if (e.sim_failed) {
+				note(1, "the simulation failed: the SPI pins could not be driven");
+				unplug(c);
+				break;
+			}
+			e.now = mmfi_transport_now(e.sim) * (CLOCK_HZ / 1000000);
+			e.budget = e.budget > e.now - t0 ? e.budget - (e.now - t0) : 0;
+			send_in(c);
+			if (e.o->unplug_after && c->to_board >= e.o->unplug_after)
+				unplug(c);
+			continue;
+		}
 		for (n = 0; n < CHUNK && c->tx_len; n++) {
 			in[n] = c->garble ? garble(c, c->tx[c->tx_head]) : c->tx[c->tx_head];
 			c->tx_head = (c->tx_head + 1) % TX_FIFO;
@@ -861,6 +981,8 @@ static int deny_access(void)
 
 static int parse_boards(const struct usb_emu_opts *o)
 {
+	/* the SoC goes behind the chip of the board this build simulates */
+	const char *built = mmfi_sim_board_name ? mmfi_sim_board_name() : "";
 	char list[64], *tok, *save;
 
 	if (strlen(o->boards) >= sizeof(list))
@@ -875,8 +997,9 @@ static int parse_boards(const struct usb_emu_opts *o)
 		c->latency_ms = 16;
 		c->baud = 9600;
 		c->data_fmt = 0x0008;
+		c->fifo = TX_FIFO;
 		if (!strcmp(tok, "icebreaker") && !e.bc) {
-			c->board = 1;
+			c->board = !strcmp(built, "icebreaker");
 			c->pid = 0x6010;
 			c->bcd = 0x0700;
 			c->n_ifaces = 2;
@@ -884,14 +1007,21 @@ static int parse_boards(const struct usb_emu_opts *o)
 			c->product = "iCEBreaker V1.0e";
 			c->manufacturer = "FTDI";
 			c->garble = 1;      /* 9600 baud after power-up */
-			e.bc = c;
+			if (c->board)
+				e.bc = c;
 		} else if (!strcmp(tok, "upduino3")) {
+			c->board = !strcmp(built, "upduino3") && !e.bc;
+			c->spi = 1;
+			c->fifo = FT232H_FIFO;
+			mpsse_reset(&c->mp);
 			c->pid = 0x6014;
 			c->bcd = 0x0900;
 			c->n_ifaces = 1;
 			c->serial = "MMF0002";
 			c->product = "Single RS232-HS";
 			c->manufacturer = "FTDI";
+			if (c->board)
+				e.bc = c;
 		} else {
 			return -1;
 		}
@@ -913,19 +1043,22 @@ int usb_emu_run(const struct usb_emu_opts *o, char **argv)
 
 	e.o = o;
 	if (parse_boards(o)) {
-		fprintf(stderr, "mmfree-vboard: --usb %s: boards are icebreaker (FT2232H, the SoC on "
-			"channel B) and upduino3 (FT232H, descriptors only), at most one of each\n",
-			o->boards);
+		fprintf(stderr, "mmfree-vboard: --usb %s: boards are icebreaker (FT2232H, UART on channel "
+			"B) and upduino3 (FT232H, MPSSE SPI), at most one of each; the SoC is behind the one "
+			"this build simulates (%s)\n", o->boards,
+			mmfi_sim_board_name ? mmfi_sim_board_name() : "?");
 		return 2;
 	}
 	if (e.bc) {
-		so.board = "icebreaker";
+		so.board = mmfi_sim_board_name();
 		if (!mmfi_sim_open || mmfi_sim_open(&so, &e.sim, e.err, sizeof(e.err))) {
-			fprintf(stderr, "mmfree-vboard: usb: the iCEBreaker SoC: %s\n", e.err);
+			fprintf(stderr, "mmfree-vboard: usb: the %s SoC: %s\n", so.board, e.err);
 			return 1;
 		}
 		e.link = e.sim;
-		if (o->errors > 0) {
+		if (o->errors > 0 && e.bc->spi)
+			note(1, "--inject-errors is not modelled on the SPI link: no faults");
+		if (o->errors > 0 && !e.bc->spi) {
 			fo.rate = o->errors;
 			fo.seed = o->seed;
 			if (mmfi_faults_open(e.sim, &fo, &e.link, e.err, sizeof(e.err))) {

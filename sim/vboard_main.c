@@ -95,15 +95,17 @@ static void help(FILE *f)
 		"  mmfree-vboard --usb icebreaker -- mmfree info --board ftdi\n\n"
 		"  --usb icebreaker      an FT2232H (0403:6010, serial MMF0001) whose channel B UART is the\n"
 		"                        iCEBreaker SoC's, at 12 Mbaud in simulated time\n"
-		"  --usb upduino3        an FT232H (0403:6014, serial MMF0002): descriptors only, its SPI\n"
-		"                        link is not built\n"
+		"  --usb upduino3        an FT232H (0403:6014, serial MMF0002) whose MPSSE clocks the\n"
+		"                        UPduino SoC's SPI pins in simulated time\n"
+		"                        The SoC is behind the chip of the board this build simulates (%s);\n"
+		"                        the other is descriptors only (an FT232H then reads 0xFF on MISO)\n"
 		"  --serial S            the iCEBreaker chip's serial string\n"
 		"  --unplug-after-bytes N  the chip leaves the bus once the board took N bytes\n"
 		"  --claim-busy          channel B is held by another program (claiming it says EBUSY)\n"
 		"  --deny-access         device nodes root's, mode 0600, as without the udev rule (run\n"
 		"                        PROGRAM as another user to see LIBUSB_ERROR_ACCESS)\n"
 		"The exit status is PROGRAM's.\n",
-		b, b);
+		b, b, b);
 }
 
 static int usage(const char *fmt, const char *arg)

@@ -105,7 +105,7 @@ static void test_kind(void)
 {
 	CHECK(has(mmfi_ftdi_kind(0x6010, "iCEBreaker V1.0e"), "iCEBreaker"), "icebreaker");
 	CHECK(has(mmfi_ftdi_kind(0x6010, "Dual RS232-HS"), "iCEBreaker or iCE40HX8K"), "default FT2232H");
-	CHECK(has(mmfi_ftdi_kind(0x6014, "Single RS232-HS"), "not built"), "FT232H");
+	CHECK(has(mmfi_ftdi_kind(0x6014, "Single RS232-HS"), "MPSSE SPI"), "FT232H");
 	CHECK(!strcmp(mmfi_ftdi_kind(0x6001, ""), "?"), "FT232R is no board of ours");
 }
 

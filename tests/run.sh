@@ -74,6 +74,9 @@ run sim-pkt-tx build/bin/tb_pkt_tx --count 5000
 run sim-soc build/bin/tb_soc --count 3000
 run sim-soc-uart build/bin/tb_soc_uart --count 1000
 run sim-soc-lut build/bin/tb_soc_lut --count 1000
+# the SoC behind its SPI PHY (UPduino v3) against the C model, and the UPduino's own top as a board
+run sim-soc-spi build/bin/tb_soc_spi --count 1000
+run spi-board tests/test_spi_board.sh
 # UART PHY and CRC-32: loopback at several divisors, baud mismatch, frame errors, zlib, proofs
 run link-phy tests/test_link_phy.sh
 

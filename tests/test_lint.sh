@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # verilator --lint-only -Wall, with and without the FORMAL assertions, on every engine in each
-# configuration the project builds, on corner LANES values, and on the SPRAM bench top.
+# configuration the project builds, on corner LANES values, on the SPRAM bench top, the link PHYs and
+# SoC wrappers, and the board tops with their simulation models.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=0
@@ -26,11 +27,28 @@ lint mmf_pkt_rx
 lint mmf_pkt_tx
 lint mmf_uart_rx
 lint mmf_uart_tx
+lint mmf_spi_slave
+lint mmf_spi_slave -GLG_DEPTH=1
+lint mmf_spi_slave -GLG_DEPTH=7
 lint mmf_crc32
 lint mmf_cmd
 lint mmf_soc_core
 lint mmf_soc_core -GENG_TAC=0 -GENG_SAC=0
 lint mmf_soc_core -GENG_SAC=0
 lint mmf_soc_uart
+lint mmf_soc_spi
+lint mmf_soc_spi -GENG_TAC=0 -GENG_SAC=0 -GBOARD_ID=2
 lint mmf_bench_shell
+# the board tops and the SPI virtual board, with the iCE40 primitives' simulation models (sim/ice40)
+lint_board() {  # lint_board FILE TOP [ARGS...]
+	local file=$1; shift
+	for f in "" "+define+FORMAL"; do
+		verilator --lint-only -Wall $f -Ibuild/gen -Irtl -Isim -Isim/ice40 "$file" --top-module "$@"
+		n=$((n + 1))
+	done
+}
+lint_board boards/icebreaker/icebreaker_top.v icebreaker_top
+lint_board boards/upduino3/upduino3_top.v upduino3_top
+lint_board sim/vboard_spi.v vboard_spi -Iboards/upduino3 +define+BOARD_TOP=upduino3_top \
+	+define+VBOARD_OSC=vboard_spi.i_clk
 echo "lint: $n configurations clean under -Wall"

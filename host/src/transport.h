@@ -67,6 +67,15 @@ void mmfi_sim_step(mmfi_transport *t, uint32_t cycles)
 	__attribute__((weak))
 #endif
 	;
+/* An SPI board (sim:BOARD of a build whose board is SPI, sim/vboard_spi.v): set its SCK, CS and MOSI
+ * pins (from then on they, not the model's own master, drive the board), store in *miso (if not
+ * NULL) the MISO line as a master sees it at that moment, then run `cycles` core cycles.
+ * MMF_ERR_UNSUPPORTED for any other sim transport. For the emulated FT232H (sim/usb_emu.c). */
+int mmfi_sim_spi_pins(mmfi_transport *t, int sck, int cs_n, int mosi, uint32_t cycles, int *miso)
+#ifdef __GNUC__
+	__attribute__((weak))
+#endif
+	;
 /* The board whose top this build simulates as sim:BOARD. */
 const char *mmfi_sim_board_name(void)
 #ifdef __GNUC__

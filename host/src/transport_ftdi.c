@@ -1,9 +1,11 @@
 /*
  * transport_ftdi.c: the `ftdi[:SERIAL]` board, a board behind an FTDI USB bridge, on raw libusb-1.0
  * (no libftdi). The FT2232H of the iCEBreaker and the iCE40HX8K-B-EVN carries the board's UART on
- * channel B (interface 1, bulk OUT 0x04, bulk IN 0x83); the FT232H of the UPduino v3 has only the
- * flash SPI lines, whose link (MPSSE SPI into an SPI slave in the SoC) is not built: it is found and
- * named, then refused.
+ * channel B (interface 1, bulk OUT 0x04, bulk IN 0x83); the FT232H of the UPduino v3 reaches the FPGA
+ * only on the flash's SPI lines, so there the link is SPI: its one channel (interface 0, bulk OUT
+ * 0x02, IN 0x81) in MPSSE mode is the master, the SoC's mmf_spi_slave the slave, and the link bytes
+ * cross in the transactions of docs/protocol.md ("SPI link layer"): a packet goes out as a WRITE,
+ * answers come in READs, parsed as length bytes and chunks.
  *
  * Chip set-up is what a real FT2232H needs after power-up or after another program: claim the
  * interface (the kernel's ftdi_sio detached for the time we hold it), reset the channel, purge both
@@ -48,11 +50,15 @@ enum {
 enum {
 	FTDI_VID = 0x0403,
 	FTDI_PID_2232H = 0x6010,    /* FT2232H: iCEBreaker, iCE40HX8K-B-EVN (UART on channel B) */
-	FTDI_PID_232H = 0x6014,     /* FT232H: UPduino v3 (MPSSE SPI; that link is not built) */
+	FTDI_PID_232H = 0x6014,     /* FT232H: UPduino v3 (MPSSE SPI) */
 	UART_IFACE = 1,             /* FT2232H channel B */
 	UART_CHANNEL = 2,           /* wIndex of channel B */
 	UART_EP_OUT = 0x04,
 	UART_EP_IN = 0x83,
+	SPI_IFACE = 0,              /* FT232H: its one channel (A) */
+	SPI_CHANNEL = 1,            /* wIndex of channel A */
+	SPI_EP_OUT = 0x02,
+	SPI_EP_IN = 0x81,
 	BOARD_BAUD = 12000000,      /* the boards' UART (docs/protocol.md) */
 	LATENCY_MS = 1,             /* latency timer: the chip sends a short packet after this */
 	PACKET = 512,               /* high-speed bulk packet; 2 status bytes start each IN packet */
@@ -63,6 +69,38 @@ enum {
 	CTRL_MS = 1000,             /* deadline of one control request */
 	CLOSE_MS = 500,             /* deadline for cancelled transfers to come back at close */
 	MAX_FOUND = 16,             /* boards listed in a message */
+};
+
+/* MPSSE commands (FTDI AN_108) and the FT232H's low byte as the UPduino v3 wires it (docs/boards.md). */
+enum {
+	MPSSE_MODE = 0x02,          /* FTDI_SET_BITMODE mode: MPSSE */
+	MP_SET_LOW = 0x80,          /* value, direction of ADBUS0..7 */
+	MP_WRITE = 0x11,            /* clock bytes out, MSB first, DO changing on the falling edge */
+	MP_READ_WRITE = 0x31,       /* ... and DI sampled on the rising edge: SPI mode 0 */
+	MP_LOOPBACK_OFF = 0x85,
+	MP_DIVISOR = 0x86,          /* low, high: SCK = 60 MHz / (2 (1 + divisor)) */
+	MP_SEND_NOW = 0x87,         /* send what was read to the host at once */
+	MP_DIV5_OFF = 0x8A,         /* 60 MHz master clock */
+	MP_3PHASE_OFF = 0x8D,
+	MP_ADAPTIVE_OFF = 0x97,
+	MP_BAD = 0xFA,              /* the chip's answer to a bad command, then the command */
+	MP_BOGUS = 0xAA,            /* a bad command sent to see the chip answer it (AN_135) */
+	PIN_SCK = 0x01,             /* ADBUS0 -> FPGA pin 15 (and the flash's CLK) */
+	PIN_MOSI = 0x02,            /* ADBUS1 -> FPGA pin 14 (and the flash's DI) */
+	PIN_CS = 0x08,              /* ADBUS3 -> FPGA pin 41 through the TP11 wire: the FPGA's select */
+	PIN_FLASH_CS = 0x10,        /* ADBUS4 -> the flash's select: always high (deselected) */
+	PINS_OUT = PIN_SCK | PIN_MOSI | PIN_CS | PIN_FLASH_CS, /* ADBUS2 (MISO) and CRESET stay inputs */
+	PINS_IDLE = PIN_CS | PIN_FLASH_CS,
+	PINS_SELECT = PIN_FLASH_CS,
+	SPI_DIVISOR = 2,            /* 10 MHz: the slave takes up to a quarter of its 48 MHz clock */
+	SPI_HZ = 10000000,
+	CS_HIGH_CMDS = 3,           /* CS-high commands in a row: >= 2 board cycles high between transactions */
+	LINK_WRITE = 0x01,          /* the SPI link layer's commands (docs/protocol.md) */
+	LINK_READ = 0x02,
+	WRITE_MAX = 4096,           /* link bytes per WRITE transaction */
+	READ_MIN = 64,              /* bytes a READ clocks when nothing was waiting ... */
+	READ_MAX = 4096,            /* ... and at most, when an answer is streaming */
+	PEND_CAP = READ_MAX + 1,    /* link bytes read but not yet returned */
 };
 
 /* H chips: 120 MHz / 10 = 12 MHz base with the 0x20000 flag; 48 MHz / 16 = 3 MHz for slow rates. */
@@ -81,7 +119,13 @@ typedef struct {
 	int gone;                   /* the chip disappeared (LIBUSB_ERROR_NO_DEVICE) */
 	int in_err;                 /* a bulk IN transfer failed: its libusb_transfer_status + 1, or 0 */
 	uint64_t sent, got;         /* bytes to and from the board since open */
-	uint32_t baud;              /* the rate set */
+	uint32_t baud;              /* the rate set (UART) */
+	int spi;                    /* an FT232H: MPSSE SPI on channel A, not a UART on channel B */
+	int iface, chan;            /* the interface claimed, the wIndex of its vendor requests */
+	uint8_t ep_in, ep_out;      /* its bulk endpoints */
+	uint32_t read_k;            /* SPI: bytes the next READ clocks after its command */
+	uint8_t *pend;              /* SPI: link bytes read but not yet returned */
+	size_t pend_head, pend_len;
 	char name[96];              /* "ftdi:MMF0001 (bus 1 address 2)" */
 } ftdi_transport;
 
@@ -178,7 +222,7 @@ int mmfi_ftdi_baud(uint32_t baud, uint16_t *value, uint16_t *index_hi, uint32_t 
 const char *mmfi_ftdi_kind(uint16_t pid, const char *product)
 {
 	if (pid == FTDI_PID_232H)
-		return "FT232H: UPduino v3 or similar (MPSSE SPI link, not built)";
+		return "FT232H: UPduino v3 or similar (MPSSE SPI link)";
 	if (pid != FTDI_PID_2232H)
 		return "?";
 	if (product && !strncmp(product, "iCEBreaker", 10))
@@ -336,7 +380,9 @@ static void take_in(ftdi_transport *f, const uint8_t *buf, int len)
 			f->rx[(f->rx_head + f->rx_len) % RX_CAP] = buf[off + i];
 			f->rx_len++;
 		}
-		f->got += n > STATUS_BYTES ? (uint64_t)(n - STATUS_BYTES) : 0;
+		/* link bytes (over SPI they are counted as the READs are parsed) */
+		if (!f->spi)
+			f->got += n > STATUS_BYTES ? (uint64_t)(n - STATUS_BYTES) : 0;
 	}
 }
 
@@ -407,34 +453,32 @@ static int in_failed(ftdi_transport *f)
 	int s = f->in_err - 1;
 
 	mmfi_msg(f->base.err, f->base.err_len, "a bulk IN transfer on endpoint 0x%02x failed: "
-		 "LIBUSB_TRANSFER_%s (after %llu bytes received)", UART_EP_IN,
+		 "LIBUSB_TRANSFER_%s (after %llu bytes received)", f->ep_in,
 		 s >= 0 && s < 7 ? st[s] : "?", (unsigned long long)f->got);
 	return MMF_ERR_IO;
 }
 
-static int ftdi_send(mmfi_transport *t, const uint8_t *buf, size_t n)
+/* Bulk OUT of n bytes to the chip, within timeout ms; `sent` counts them as link bytes or not. */
+static int bulk_out(ftdi_transport *f, const uint8_t *buf, size_t n, unsigned timeout, int link)
 {
-	ftdi_transport *f = (ftdi_transport *)t;
-	/* the chip takes bytes as its UART drains them: allow twice the line time, plus a second */
-	uint64_t line_ms = (uint64_t)n * 10u * 1000u / f->baud;
-	unsigned timeout = (unsigned)(1000u + 2u * line_ms);
 	int done, r;
 
 	while (n) {
 		if (f->gone)
 			return unplugged(f, "sending");
 		done = 0;
-		r = libusb_bulk_transfer(f->h, UART_EP_OUT, (unsigned char *)buf,
+		r = libusb_bulk_transfer(f->h, f->ep_out, (unsigned char *)buf,
 					 n > (size_t)INT32_MAX ? INT32_MAX : (int)n, &done, timeout);
-		f->sent += (uint64_t)done;
+		if (link)
+			f->sent += (uint64_t)done;
 		buf += done;
 		n -= (size_t)done;
 		if (r == LIBUSB_ERROR_NO_DEVICE)
 			return unplugged(f, "sending");
 		if (r == LIBUSB_ERROR_TIMEOUT) {
 			mmfi_msg(f->base.err, f->base.err_len, "bulk OUT: LIBUSB_ERROR_TIMEOUT: the chip "
-				 "took %d of %zu bytes in %u ms (is the board's UART reading?)", done,
-				 n + (size_t)done, timeout);
+				 "took %d of %zu bytes in %u ms (%s)", done, n + (size_t)done, timeout,
+				 f->spi ? "is its MPSSE clocking?" : "is the board's UART reading?");
 			return MMF_ERR_TIMEOUT;
 		}
 		if (r) {
@@ -444,6 +488,15 @@ static int ftdi_send(mmfi_transport *t, const uint8_t *buf, size_t n)
 		}
 	}
 	return MMF_OK;
+}
+
+static int ftdi_send(mmfi_transport *t, const uint8_t *buf, size_t n)
+{
+	ftdi_transport *f = (ftdi_transport *)t;
+	/* the chip takes bytes as its UART drains them: allow twice the line time, plus a second */
+	uint64_t line_ms = (uint64_t)n * 10u * 1000u / f->baud;
+
+	return bulk_out(f, buf, n, (unsigned)(1000u + 2u * line_ms), 1);
 }
 
 static int ftdi_recv(mmfi_transport *t, uint8_t *buf, size_t max, uint32_t timeout_ms, size_t *got)
@@ -507,15 +560,196 @@ static void ftdi_close(mmfi_transport *t)
 			libusb_free_transfer(f->in[i]);
 		}
 	if (!f->gone)
-		libusb_release_interface(f->h, UART_IFACE);   /* gives the interface back to ftdi_sio */
+		libusb_release_interface(f->h, f->iface);   /* gives the interface back to ftdi_sio */
 	libusb_close(f->h);
 	if (!busy)
 		libusb_exit(f->ctx);
+	free(f->pend);
 	free(f->rx);
 	free(f);
 }
 
 static const struct mmfi_transport_ops ftdi_ops = { ftdi_send, ftdi_recv, ftdi_close, NULL };
+
+/* ---- SPI through the FT232H's MPSSE (docs/protocol.md, "SPI link layer") ------------------------- */
+
+/* Append the MPSSE commands that raise the FPGA's select and hold it high (>= 2 board cycles). */
+static size_t cs_high(uint8_t *c)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < CS_HIGH_CMDS; i++) {
+		c[n++] = MP_SET_LOW;
+		c[n++] = PINS_IDLE;
+		c[n++] = PINS_OUT;
+	}
+	return n;
+}
+
+/* Wait until the chip has sent n bytes back, within ms; 0 or an error. */
+static int wait_bytes(ftdi_transport *f, size_t n, uint32_t ms, const char *what)
+{
+	uint64_t end = mmfi_now_us() + (uint64_t)ms * 1000u, now;
+	int r;
+
+	while (f->rx_len < n) {
+		if (f->gone)
+			return unplugged(f, "receiving");
+		if (f->in_err)
+			return in_failed(f);
+		r = submit_in(f);
+		if (r)
+			return r;
+		now = mmfi_now_us();
+		if (now >= end) {
+			mmfi_msg(f->base.err, f->base.err_len, "%s: MPSSE: %s: the FT232H sent %zu of %zu "
+				 "bytes back within %u ms", f->name, what, f->rx_len, n, ms);
+			return MMF_ERR_TIMEOUT;
+		}
+		r = events(f, (uint32_t)((end - now + 999) / 1000), NULL);
+		if (r)
+			return r;
+	}
+	return MMF_OK;
+}
+
+static uint8_t take_rx(ftdi_transport *f)
+{
+	uint8_t b = f->rx[f->rx_head];
+
+	f->rx_head = (f->rx_head + 1) % RX_CAP;
+	f->rx_len--;
+	return b;
+}
+
+/* A MISO byte that should be a length byte and is not (its MSB is set). */
+static int not_a_length(ftdi_transport *f, uint8_t b, int first)
+{
+	if (first) {
+		mmfi_msg(f->base.err, f->base.err_len, "%s: the FT232H is there, but no SPI slave answers on "
+			 "MISO (it read 0x%02x, no length byte): is the UPduino programmed with mmfree's "
+			 "bitstream (make bitstream BOARD=upduino3, then iceprog), and is TP11 (ADBUS3) wired "
+			 "to the FPGA's select, pin 41 (docs/boards.md)?", f->name, b);
+		return MMF_ERR_NO_BOARD;
+	}
+	mmfi_msg(f->base.err, f->base.err_len, "%s: SPI link: byte 0x%02x where a length byte belongs "
+		 "(its MSB is set): the link layer lost its framing", f->name, b);
+	return MMF_ERR_IO;
+}
+
+/* One READ transaction of f->read_k bytes after its command: the link bytes it carries go to pend. */
+static int spi_read(ftdi_transport *f)
+{
+	uint32_t k = f->read_k, i, left = 0, got = 0;
+	size_t n = 0, room = PEND_CAP - f->pend_len;
+	uint8_t *c;
+	int r, first = 1;
+
+	if (k + 1 > room)
+		k = (uint32_t)room - 1;
+	c = malloc(k + 32);
+	if (!c) {
+		mmfi_msg(f->base.err, f->base.err_len, "%s: out of memory for an MPSSE command", f->name);
+		return MMF_ERR_NOMEM;
+	}
+	c[n++] = MP_SET_LOW;
+	c[n++] = PINS_SELECT;
+	c[n++] = PINS_OUT;
+	c[n++] = MP_READ_WRITE;
+	c[n++] = (uint8_t)k;                /* length - 1: the command byte and k more */
+	c[n++] = (uint8_t)(k >> 8);
+	c[n++] = LINK_READ;
+	memset(c + n, 0, k);
+	n += k;
+	n += cs_high(c + n);
+	c[n++] = MP_SEND_NOW;
+	r = bulk_out(f, c, n, 1000, 0);
+	free(c);
+	if (r)
+		return r;
+	r = wait_bytes(f, k + 1u, 1000u + (k + 1u) * 8u / (SPI_HZ / 1000u), "a READ");
+	if (r)
+		return r;
+	/* a length byte, that many link bytes, a length byte, ... */
+	for (i = 0; i <= k; i++) {
+		uint8_t b = take_rx(f);
+		if (left) {
+			f->pend[(f->pend_head + f->pend_len++) % PEND_CAP] = b;
+			left--;
+			got++;
+		} else if (b & 0x80) {
+			/* drop the rest of this READ's bytes: they are not link bytes */
+			for (i++; i <= k; i++)
+				take_rx(f);
+			return not_a_length(f, b, first);
+		} else {
+			left = b;
+		}
+		first = 0;
+	}
+	f->got += got;
+	/* an answer streaming in: clock more next time; nothing: poll with few */
+	f->read_k = got ? (2 * got > READ_MAX ? READ_MAX : 2 * got < READ_MIN ? READ_MIN : 2 * got) : READ_MIN;
+	return MMF_OK;
+}
+
+static int spi_send(mmfi_transport *t, const uint8_t *buf, size_t n)
+{
+	ftdi_transport *f = (ftdi_transport *)t;
+	uint8_t c[WRITE_MAX + 32];
+	int r;
+
+	while (n) {
+		size_t len = n < WRITE_MAX ? n : WRITE_MAX, m = 0;
+		c[m++] = MP_SET_LOW;
+		c[m++] = PINS_SELECT;
+		c[m++] = PINS_OUT;
+		c[m++] = MP_WRITE;
+		c[m++] = (uint8_t)len;      /* length - 1: the command byte and len more */
+		c[m++] = (uint8_t)(len >> 8);
+		c[m++] = LINK_WRITE;
+		memcpy(c + m, buf, len);
+		m += len;
+		m += cs_high(c + m);
+		/* the chip clocks them out at SCK: allow twice that, plus a second */
+		r = bulk_out(f, c, m, 1000u + 2u * (unsigned)(m * 8u / (SPI_HZ / 1000u)), 0);
+		if (r)
+			return r;
+		f->sent += len;
+		buf += len;
+		n -= len;
+	}
+	return MMF_OK;
+}
+
+static int spi_recv(mmfi_transport *t, uint8_t *buf, size_t max, uint32_t timeout_ms, size_t *got)
+{
+	ftdi_transport *f = (ftdi_transport *)t;
+	uint64_t end = mmfi_now_us() + (uint64_t)timeout_ms * 1000u;
+	size_t n = 0;
+	int r;
+
+	*got = 0;
+	for (;;) {
+		if (f->pend_len) {
+			while (n < max && f->pend_len) {
+				buf[n++] = f->pend[f->pend_head];
+				f->pend_head = (f->pend_head + 1) % PEND_CAP;
+				f->pend_len--;
+			}
+			*got = n;
+			return MMF_OK;
+		}
+		if (mmfi_now_us() >= end)
+			return MMF_OK;
+		/* the board cannot start a transfer: poll it with a READ */
+		r = spi_read(f);
+		if (r)
+			return r;
+	}
+}
+
+static const struct mmfi_transport_ops ftdi_spi_ops = { spi_send, spi_recv, ftdi_close, NULL };
 
 /* Pick the device: by serial, or the only one. */
 static int pick(ftdi_transport *f, const struct mmfi_ftdi_opts *o, libusb_device **dev,
@@ -575,32 +809,90 @@ static int pick(ftdi_transport *f, const struct mmfi_ftdi_opts *o, libusb_device
 		snprintf(what, sizeof(what), "%s: opening it failed", f->name);
 		return mmfi_ftdi_msg(f->base.err, f->base.err_len, what, d[match].open_err);
 	}
-	if (d[match].pid == FTDI_PID_232H) {
-		mmfi_msg(f->base.err, f->base.err_len, "%s: an FT232H (0403:6014, UPduino v3?): its link "
-			 "is MPSSE SPI into an SPI slave in the SoC, which is not built yet (only the "
-			 "FT2232H's UART on channel B is)", f->name);
-		return MMF_ERR_UNSUPPORTED;
+	if (d[match].pid == FTDI_PID_232H && o->baud) {
+		mmfi_msg(f->base.err, f->base.err_len, "%s: an FT232H (UPduino v3): its link is SPI at "
+			 "%u Hz; baud is an option of the FT2232H's UART", f->name, (unsigned)SPI_HZ);
+		return MMF_ERR_ARG;
 	}
+	f->spi = d[match].pid == FTDI_PID_232H;
 	*dev = devs[match];
 	return MMF_OK;
 }
 
-/* Claim channel B and set the chip up as a UART at f->baud. */
+/* Claim the link's interface, the kernel's ftdi_sio detached for as long as we hold it. */
+static int claim(ftdi_transport *f)
+{
+	char what[256];
+	int r;
+
+	/* ftdi_sio holds each channel as a /dev/ttyUSB*: detach it while we hold the interface */
+	r = libusb_set_auto_detach_kernel_driver(f->h, 1);
+	if (r && r != LIBUSB_ERROR_NOT_SUPPORTED)
+		return mmfi_ftdi_msg(f->base.err, f->base.err_len, "detaching the kernel driver", r);
+	r = libusb_claim_interface(f->h, f->iface);
+	if (r) {
+		snprintf(what, sizeof(what), "%s: claiming interface %d (channel %c)", f->name, f->iface,
+			 'A' + f->chan - 1);
+		return mmfi_ftdi_msg(f->base.err, f->base.err_len, what, r);
+	}
+	return MMF_OK;
+}
+
+/* Set the FT232H up as an SPI master: MPSSE, 10 MHz, mode 0, both selects high. The MPSSE answers
+ * a bad command with 0xFA and the command: one is sent to see that it runs (AN_135). Runs after the
+ * IN transfers are submitted (it reads). */
+static int setup_spi(ftdi_transport *f)
+{
+	static const uint8_t init[] = {
+		MP_DIV5_OFF, MP_ADAPTIVE_OFF, MP_3PHASE_OFF, MP_LOOPBACK_OFF,
+		MP_DIVISOR, SPI_DIVISOR & 0xff, SPI_DIVISOR >> 8,
+		MP_SET_LOW, PINS_IDLE, PINS_OUT,
+		MP_BOGUS, MP_SEND_NOW,
+	};
+	uint8_t a, b;
+	int r;
+
+	r = bulk_out(f, init, sizeof(init), 1000, 0);
+	if (r)
+		return r;
+	r = wait_bytes(f, 2, 1000, "starting MPSSE");
+	if (r)
+		return r;
+	a = take_rx(f);
+	b = take_rx(f);
+	if (a != MP_BAD || b != MP_BOGUS) {
+		mmfi_msg(f->base.err, f->base.err_len, "%s: MPSSE did not answer the bad command 0x%02x "
+			 "with 0xfa 0x%02x but with 0x%02x 0x%02x: the chip is not in MPSSE mode", f->name,
+			 MP_BOGUS, MP_BOGUS, a, b);
+		return MMF_ERR_IO;
+	}
+	/* is the SoC there? a READ of nothing but its command: the length byte must be one */
+	f->read_k = 0;
+	r = spi_read(f);
+	f->read_k = READ_MIN;
+	return r;
+}
+
+/* Reset the chip's channel and set it up: a UART at f->baud on the FT2232H's channel B, MPSSE on the
+ * FT232H (the rest of that in setup_spi). */
 static int setup(ftdi_transport *f)
 {
 	uint16_t value, index_hi;
 	uint32_t actual;
-	char what[256];
 	int r;
 
-	/* ftdi_sio holds channel B as /dev/ttyUSB1: detach it while we hold the interface */
-	r = libusb_set_auto_detach_kernel_driver(f->h, 1);
-	if (r && r != LIBUSB_ERROR_NOT_SUPPORTED)
-		return mmfi_ftdi_msg(f->base.err, f->base.err_len, "detaching the kernel driver", r);
-	r = libusb_claim_interface(f->h, UART_IFACE);
-	if (r) {
-		snprintf(what, sizeof(what), "%s: claiming interface %d (channel B)", f->name, UART_IFACE);
-		return mmfi_ftdi_msg(f->base.err, f->base.err_len, what, r);
+	r = claim(f);
+	if (r)
+		return r;
+	if (f->spi) {
+		if ((r = ctrl(f, FTDI_RESET, 0, SPI_CHANNEL, "reset")) ||
+		    (r = ctrl(f, FTDI_RESET, FTDI_PURGE_RX, SPI_CHANNEL, "purge RX")) ||
+		    (r = ctrl(f, FTDI_RESET, FTDI_PURGE_TX, SPI_CHANNEL, "purge TX")) ||
+		    (r = ctrl(f, FTDI_SET_LATENCY, LATENCY_MS, SPI_CHANNEL, "latency timer")) ||
+		    (r = ctrl(f, FTDI_SET_BITMODE, 0x0000, SPI_CHANNEL, "bit mode reset")) ||
+		    (r = ctrl(f, FTDI_SET_BITMODE, MPSSE_MODE << 8 | PINS_OUT, SPI_CHANNEL, "MPSSE")))
+			goto release;
+		return MMF_OK;
 	}
 	r = mmfi_ftdi_baud(f->baud, &value, &index_hi, &actual);
 	if (r) {
@@ -620,7 +912,7 @@ static int setup(ftdi_transport *f)
 	return MMF_OK;
 release:
 	if (!f->gone)
-		libusb_release_interface(f->h, UART_IFACE);
+		libusb_release_interface(f->h, f->iface);
 	return r;
 }
 
@@ -638,6 +930,10 @@ int mmfi_ftdi_open(const struct mmfi_ftdi_opts *o, mmfi_transport **out, char *e
 	}
 	f->base.ops = &ftdi_ops;
 	f->base.name = f->name;
+	f->iface = UART_IFACE;
+	f->chan = UART_CHANNEL;
+	f->ep_in = UART_EP_IN;
+	f->ep_out = UART_EP_OUT;
 	f->base.err = err;
 	f->base.err_len = err_len;
 	f->baud = o->baud ? o->baud : BOARD_BAUD;
@@ -652,6 +948,20 @@ int mmfi_ftdi_open(const struct mmfi_ftdi_opts *o, mmfi_transport **out, char *e
 	r = pick(f, o, &dev, &list);
 	if (r)
 		goto fail_list;
+	if (f->spi) {
+		f->base.ops = &ftdi_spi_ops;
+		f->iface = SPI_IFACE;
+		f->chan = SPI_CHANNEL;
+		f->ep_in = SPI_EP_IN;
+		f->ep_out = SPI_EP_OUT;
+		f->read_k = READ_MIN;
+		f->pend = malloc(PEND_CAP);
+		if (!f->pend) {
+			mmfi_msg(err, err_len, "ftdi: out of memory");
+			r = MMF_ERR_NOMEM;
+			goto fail_list;
+		}
+	}
 	r = libusb_open(dev, &f->h);
 	libusb_free_device_list(list, 1);
 	list = NULL;
@@ -673,11 +983,16 @@ int mmfi_ftdi_open(const struct mmfi_ftdi_opts *o, mmfi_transport **out, char *e
 			r = MMF_ERR_NOMEM;
 			goto fail_xfers;
 		}
-		libusb_fill_bulk_transfer(f->in[i], f->h, UART_EP_IN, b, IN_SIZE, in_done, f, 0);
+		libusb_fill_bulk_transfer(f->in[i], f->h, f->ep_in, b, IN_SIZE, in_done, f, 0);
 	}
 	r = submit_in(f);
 	if (r)
 		goto fail_xfers;
+	if (f->spi) {
+		r = setup_spi(f);
+		if (r)
+			goto fail_xfers;
+	}
 	*out = &f->base;
 	return MMF_OK;
 
@@ -691,6 +1006,7 @@ fail_list:
 		libusb_free_device_list(list, 1);
 	libusb_exit(f->ctx);
 fail_free:
+	free(f->pend);
 	free(f->rx);
 	free(f);
 	return r;

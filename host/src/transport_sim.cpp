@@ -5,8 +5,10 @@
  *                   the packet layer, for long runs);
  *   sim?uart=1      sim/vboard_uart.v: the same core behind its UART, line bits at 4 cycles per bit
  *                   (12 Mbaud at 48 MHz), so link-bound figures are those of a real board;
- *   sim:BOARD       sim/vboard_board.v: the board's own top module (boards/BOARD/), PLL model,
- *                   reset-after-lock, PHY and the engines its bitstream carries, through its UART.
+ *   sim:BOARD       the board's own top module (boards/BOARD/) with its clock models (sim/ice40),
+ *                   reset, PHY and the engines its bitstream carries, behind the host's side of its
+ *                   link: sim/vboard_board.v (a UART pair) or the model its board.mk names as
+ *                   SIM_TOP (sim/vboard_spi.v: the host's SPI master). Same ports, one class.
  * Built twice: into build/bin/mmfree against the models built for speed, and into mmfree-vboard
  * against models with FST tracing compiled in (MMF_SIM_TRACE), which can dump a window of cycles.
  *
@@ -54,8 +56,12 @@ struct SimBoard {
 	uint32_t gap = 0;                     /* fast mode: cycles since the last byte went in */
 	std::string trace;                    /* FST file, or empty */
 	uint64_t trace_from = 0, trace_to = 0; /* its window of cycles [from, to) */
+	bool direct = false;                  /* SPI board: the pins below, not the model's master */
+	uint8_t sck = 0, cs_n = 1, mosi = 0;  /* ... driven by mmfi_sim_spi_pins */
 	virtual ~SimBoard() {}
 	virtual void step() = 0;              /* one clock cycle, moving bytes both ways */
+	virtual bool has_pins() { return false; } /* an SPI board whose pins can be driven */
+	virtual int miso() { return 1; }      /* MISO as the master sees it now */
 };
 
 template <class V> struct SimTop : SimBoard {
@@ -128,9 +134,14 @@ template <class V> struct SimTop : SimBoard {
 	}
 
 	bool rx_ready();
+	/* an SPI board's pins (specialised below for the SPI board model) */
+	void drive() {}
+	bool has_pins() override { return false; }
+	int miso() override { return 1; }
 
 	void step() override
 	{
+		drive();
 		bool offer = !to_board.empty() && (uart || gap >= FAST_BYTE_CYCLES);
 		top->i_rx_valid = offer;
 		if (offer)
@@ -149,6 +160,24 @@ template <class V> struct SimTop : SimBoard {
 template <> bool SimTop<Vmmf_soc_core>::rx_ready() { return true; }
 template <> bool SimTop<Vvboard_uart>::rx_ready() { return top->o_rx_ready; }
 template <> bool SimTop<Vboard>::rx_ready() { return top->o_rx_ready; }
+
+#ifdef MMF_SIM_SPI
+/* The SPI board (sim/vboard_spi.v): its pins can be driven from here, for the emulated FT232H. */
+template <> void SimTop<Vboard>::drive()
+{
+	top->i_direct = direct;
+	top->i_pin_sck = sck;
+	top->i_pin_cs_n = cs_n;
+	top->i_pin_mosi = mosi;
+}
+template <> bool SimTop<Vboard>::has_pins() { return true; }
+template <> int SimTop<Vboard>::miso()
+{
+	drive();
+	top->eval();
+	return top->o_pin_miso;
+}
+#endif
 
 /* What the C side holds: the transport header first, then the board. */
 struct SimHandle {
@@ -206,6 +235,24 @@ extern "C" void mmfi_sim_step(mmfi_transport *t, uint32_t cycles)
 
 	for (uint32_t i = 0; i < cycles && s->to_host.empty(); i++)
 		s->step();
+}
+
+extern "C" int mmfi_sim_spi_pins(mmfi_transport *t, int sck, int cs_n, int mosi, uint32_t cycles, int *miso)
+{
+	SimBoard *s = board(t);
+
+	if (!s->has_pins())
+		return MMF_ERR_UNSUPPORTED;
+	s->direct = true;
+	s->sck = (uint8_t)(sck != 0);
+	s->cs_n = (uint8_t)(cs_n != 0);
+	s->mosi = (uint8_t)(mosi != 0);
+	/* what the master samples as it changes the pins: the line before the board sees the change */
+	if (miso)
+		*miso = s->miso();
+	for (uint32_t i = 0; i < cycles; i++)
+		s->step();
+	return MMF_OK;
 }
 
 extern "C" const char *mmfi_sim_board_name(void)

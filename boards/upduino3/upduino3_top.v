@@ -1,0 +1,49 @@
+`default_nettype none
+// upduino3_top: the mmfree SoC on the UPduino v3 (UP5K sg48): the internal 48 MHz oscillator, a reset
+// held for 15 cycles after configuration, and the SoC behind an SPI slave on the FT232H's MPSSE lines
+// (docs/protocol.md, "SPI link layer"). The FT232H reaches the FPGA only on the flash's SPI lines, so
+// the link is SPI with the host as master; the slave's select is ADBUS3, wired from TP11 to pin 41
+// (boards/upduino3/upduino3.pcf says why and from which sources). The same block RAM budget as the
+// iCEBreaker's (the lut engine and the packet and result buffers), plus one for the SPI TX FIFO.
+//
+// Clock: the board has a 12 MHz oscillator, but it reaches the FPGA only when the OSC jumper (R16) is
+// shorted, on pin 20 (not the PLL's pad, pin 35). The internal SB_HFOSC needs no jumper and no PLL,
+// and SPI is clocked by the master, so its tolerance only moves the SCK limit: 10 MHz SCK needs a core
+// clock of 40 MHz (mmf_spi_slave: a quarter), so the oscillator may run up to 16 % slow (the figure
+// usually quoted for it is 10 %).
+//
+// Parameters:
+//   GIT_REV   first 8 hex digits of the RTL's git revision, reported by INFO
+//
+// Reset: generated here (a counter from configuration: iCE40 flip-flops start at 0).
+module upduino3_top #(
+	parameter GIT_REV = 0
+) (
+	input  wire  i_spi_sck,    // pin 15, FT232H ADBUS0 (also the flash's clock)
+	input  wire  i_spi_mosi,   // pin 14, FT232H ADBUS1 (also the flash's DI)
+	output wire  o_spi_miso,   // pin 17, FT232H ADBUS2 (also the flash's DO): driven only while selected
+	input  wire  i_spi_cs_n    // pin 41, FT232H ADBUS3 through the TP11 wire
+);
+	wire w_clk;
+
+	// the internal oscillator at 48 MHz (CLKHF_DIV 0b00)
+	SB_HFOSC #(.CLKHF_DIV("0b00")) u_osc (.CLKHFPU(1'b1), .CLKHFEN(1'b1), .CLKHF(w_clk));
+
+	reg [3:0] r_rst_cnt = 4'd0;
+	// drives: the reset counter, from configuration on
+	always @(posedge w_clk)
+		if (!(&r_rst_cnt))
+			r_rst_cnt <= r_rst_cnt + 1'b1;
+	wire w_reset = !(&r_rst_cnt);
+
+	// MISO is driven only while the select pin itself is low (not its synchronised copy): the flash
+	// shares the line, and the first bit must be on it before the first SCK edge
+	wire w_miso;
+	SB_IO #(.PIN_TYPE(6'b101001), .PULLUP(1'b0)) u_miso (.PACKAGE_PIN(o_spi_miso),
+		.OUTPUT_ENABLE(!i_spi_cs_n), .D_OUT_0(w_miso));
+
+	mmf_soc_spi #(.SCK_HZ(10000000), .LG_FIFO(9), .BOARD_ID(2), .CLOCK_HZ(48000000), .GIT_REV(GIT_REV),
+		.ENG_TAC(0), .ENG_SAC(0), .ENG_LUT(1)) u_soc (
+		.i_clk(w_clk), .i_reset(w_reset), .i_spi_sck(i_spi_sck), .i_spi_cs_n(i_spi_cs_n),
+		.i_spi_mosi(i_spi_mosi), .o_spi_miso(w_miso));
+endmodule

@@ -67,13 +67,15 @@ module lut_builder #(
 	reg [LG_G-1:0]     r_g;         // group (bank)
 	reg [3:0]          r_idx;       // table entry
 	reg [LG_ACT-1:0]   r_word;      // activation word
+	reg                r_idx_last;  // r_idx == 15, kept beside it so the group's end is one gate
+	reg                r_g_last;    // r_g == LAST_G, likewise for the word's end
 	reg [7:0]          r_a0, r_a1, r_a2;
 
 	wire w_beat = i_en && i_valid;
 	wire w_full = w_beat && (i_last || r_n == 2'd2);
 	wire w_build = (r_state == S_BUILD);
-	wire w_group_end = w_build && (r_idx == 4'd15);
-	wire w_word_end = w_group_end && (r_g == LAST_G);
+	wire w_group_end = w_build && r_idx_last;
+	wire w_word_end = w_group_end && r_g_last;
 	wire [5:0] w_d = lut_digits(r_idx);
 
 	// The write is pipelined in two stages (the three signed terms, then their sum) so that no
@@ -111,16 +113,21 @@ module lut_builder #(
 			r_n <= w_full ? 2'd0 : r_n + 1'b1;
 	end
 
-	// drives: entry, group and word counters
+	// drives: entry, group and word counters, and their end flags
 	always @(posedge i_clk) begin
 		if (i_reset) begin
 			r_idx <= 4'd0;
+			r_idx_last <= 1'b0;
 			r_g <= {LG_G{1'b0}};
+			r_g_last <= (LAST_G == {LG_G{1'b0}});
 			r_word <= {LG_ACT{1'b0}};
 		end else if (w_build) begin
 			r_idx <= r_idx + 1'b1;
-			if (w_group_end)
+			r_idx_last <= (r_idx == 4'd14);
+			if (w_group_end) begin
 				r_g <= w_word_end ? {LG_G{1'b0}} : r_g + 1'b1;
+				r_g_last <= w_word_end ? (LAST_G == {LG_G{1'b0}}) : (r_g + 1'b1 == LAST_G);
+			end
 			if (w_word_end)
 				r_word <= r_fin ? {LG_ACT{1'b0}} : r_word + 1'b1;
 		end
@@ -186,6 +193,8 @@ module lut_builder #(
 			assert((o_we & (o_we - 1'b1)) == {GROUPS{1'b0}});
 			assert(!(w_build && o_ready));
 			assert(r_g <= LAST_G);
+			assert(r_idx_last == (r_idx == 4'd15));
+			assert(r_g_last == (r_g == LAST_G));
 		end
 	end
 `endif

@@ -102,15 +102,18 @@ module mmf_cmd #(
 	localparam [2:0] ST_OK = 3'd0, ST_BAD_LENGTH = 3'd1, ST_BAD_ENGINE = 3'd2, ST_BAD_ADDRESS = 3'd3,
 			 ST_TOO_MANY = 3'd4, ST_NOT_LOADED = 3'd5;
 	localparam [2:0] NAK_CRC = 3'd1, NAK_OOO = 3'd2, NAK_TOO_LONG = 3'd3, NAK_UNKNOWN = 3'd4;
-	localparam [4:0] S_IDLE = 5'd0, S_ARGS = 5'd1, S_SEQ = 5'd2, S_RANGE = 5'd3, S_CHECK = 5'd4,
-			 S_RECORD = 5'd5, S_NAK = 5'd6, S_RESP = 5'd7, S_PL = 5'd8, S_PL_WAIT = 5'd9,
-			 S_DONE = 5'd10, S_WRITE = 5'd11, S_LOAD = 5'd12, S_RUN_GO = 5'd13, S_RUN_WAIT = 5'd14,
-			 S_CLEAR = 5'd15, S_RESET = 5'd16, S_PL_NEXT = 5'd17, S_PL_SEL = 5'd18;
+	// FSM states: bit numbers of the one-hot state r_st (each state's test is one flip-flop)
+	localparam S_IDLE = 0, S_ARGS = 1, S_SEQ = 2, S_RANGE = 3, S_CHECK = 4, S_RECORD = 5, S_NAK = 6,
+		   S_RESP = 7, S_PL = 8, S_PL_WAIT = 9, S_DONE = 10, S_WRITE = 11, S_LOAD = 12, S_RUN_GO = 13,
+		   S_RUN_WAIT = 14, S_CLEAR = 15, S_RESET = 16, S_PL_NEXT = 17, S_PL_SEL = 18, S_SUM = 19,
+		   S_PREP = 20, S_STATUS = 21, N_ST = 22;
+	localparam [N_ST-1:0] ONE = 1;
 	// the known commands, one-hot (r_k)
 	localparam K_SYNC = 0, K_INFO = 1, K_WRITE_MEM = 2, K_READ_MEM = 3, K_LOAD_ACT = 4, K_RUN = 5,
 		   K_READ_RES = 6, K_READ_COUNTERS = 7, K_CLEAR_COUNTERS = 8, K_RESET = 9;
 	// LOAD_ACT phases: wait for the packet buffer, take a byte, hand a byte to the engine, after it
-	localparam [1:0] L_FETCH = 2'd0, L_TAKE = 2'd1, L_SENT = 2'd2, L_SEND = 2'd3;
+	// (bit numbers of the one-hot r_lph)
+	localparam L_FETCH = 0, L_TAKE = 1, L_SEND = 2, L_SENT = 3;
 
 	// ---- the slots as built: sizes of the per-slot state ----
 	localparam N_ENG = ENG_TAC + ENG_SAC + ENG_LUT;
@@ -150,7 +153,7 @@ module mmf_cmd #(
 	reg        r_held, r_held_good;
 
 	// ---- the command being run ----
-	reg [4:0]  r_state;
+	reg [N_ST-1:0] r_st;      // one-hot
 	reg [7:0]  r_type, r_seq;
 	reg [9:0]  r_k;              // r_type decoded (one cycle behind it; S_IDLE is over by then)
 	reg [7:0]  r_next;           // r_last_seq + 1 (one cycle behind it)
@@ -158,7 +161,8 @@ module mmf_cmd #(
 	reg [10:0] r_len;
 	reg [39:0] r_arg;            // payload bytes 0..4, byte 0 in [7:0]
 	reg [2:0]  r_argn;
-	reg [1:0]  r_ph;             // packet-buffer pipeline (ARGS, WRITE: bit 0) / LOAD_ACT phase
+	reg        r_fetched;        // ARGS, WRITE: i_pb_data is the byte asked for a cycle ago
+	reg [3:0]  r_lph;            // LOAD_ACT phase, one-hot
 	reg [2:0]  r_status;         // status, or the NAK reason
 	reg        r_nak;            // the answer is a NAK
 	reg [16:0] r_sum;            // the range S_RANGE compares: first + count, or gathered + new
@@ -167,6 +171,7 @@ module mmf_cmd #(
 	reg [9:0]  r_j;              // data byte (WRITE_MEM, the answer) or result row (RUN)
 	reg [10:0] r_left;           // bytes still to take (WRITE_MEM, LOAD_ACT) or to send (answer)
 	reg        r_left0, r_left1; // r_left is 0, is 1 (kept beside it: the FSM reads these)
+	reg        r_fin_send;       // LOAD_ACT: r_left0 and not "more": the held byte goes out last
 	reg        r_first;          // the answer's status byte is next
 	reg [8:0]  r_res_rows;
 
@@ -180,7 +185,7 @@ module mmf_cmd #(
 	reg [AW-1:0]    r_cols [0:N_ENG-1];    // K of the loaded vector
 
 	assign o_rx_hold = r_held;
-	assign o_mem_own = (r_state != S_RUN_GO) && (r_state != S_RUN_WAIT);
+	assign o_mem_own = (!r_st[S_RUN_GO]) && (!r_st[S_RUN_WAIT]);
 
 	wire [15:0] w_a01 = r_arg[15:0];
 	wire [15:0] w_a23 = r_arg[31:16];
@@ -200,40 +205,47 @@ module mmf_cmd #(
 
 	// sequence decisions (S_SEQ), registered during S_ARGS from registered comparisons
 	reg  r_sq_known, r_sq_sync, r_sq_ooo, r_sq_runs;
+	reg  r_sq_nak, r_sq_run;     // S_SEQ's way: a NAK; the checks (S_SUM .. S_CHECK); else the answer at once
+	reg  r_check_ok;             // the checks passed (r_status == ST_OK after S_CHECK)
 	wire w_known = r_sq_known;
 	wire w_sync = r_sq_sync;
 	wire w_ooo = r_sq_ooo;
 	wire w_runs = r_sq_runs;
-	// the state that runs a command whose checks passed (registered, from r_k)
-	reg [4:0] r_exec_state;
+	// the state that runs a command whose checks passed (registered, from r_k), one-hot
+	reg [N_ST-1:0] r_exec_st;
 
 	// a packet to take now: the held one, or one completing
 	wire w_take = r_held || i_good || i_crc_err;
 	wire w_take_bad = r_held ? !r_held_good : i_crc_err;
 
-	// ---- the checks (S_CHECK), in hls_c/mmf_dev.c's order; failures answer the status alone ----
-	// Every comparison is registered in S_RANGE (r_f_*, r_over_*), so S_CHECK only chooses.
+	// ---- the checks, in hls_c/mmf_dev.c's order; failures answer the status alone ----
+	// Every comparison is registered by S_RANGE (r_f_*, r_over_*); S_CHECK registers each command's
+	// status (r_cs_*) and S_STATUS picks the one of this command (w_check).
 	reg r_f_len0, r_f_len1, r_f_len2, r_f_len4, r_f_len5, r_f_len_words, r_f_many_mem, r_f_many_res;
-	reg r_f_run_bad, r_f_e_bad, r_f_act0, r_f_loaded, r_f_words0;
-	reg [2:0] w_check;
-	always @(*)
-		if (r_k[K_WRITE_MEM])
-			w_check = !r_f_len_words ? ST_BAD_LENGTH : r_over_mem ? ST_BAD_ADDRESS : ST_OK;
-		else if (r_k[K_READ_MEM])
-			w_check = !r_f_len4 ? ST_BAD_LENGTH : r_f_many_mem ? ST_TOO_MANY :
-				  r_over_mem ? ST_BAD_ADDRESS : ST_OK;
-		else if (r_k[K_READ_RES])
-			w_check = !r_f_len4 ? ST_BAD_LENGTH : r_f_many_res ? ST_TOO_MANY :
-				  r_over_rows ? ST_BAD_ADDRESS : ST_OK;
-		else if (r_k[K_LOAD_ACT])
-			w_check = r_f_len0 ? ST_BAD_LENGTH : r_f_e_bad ? ST_BAD_ENGINE : r_over_cols ? ST_TOO_MANY :
-				  (!w_more && r_f_act0 && r_f_len1) ? ST_BAD_LENGTH : ST_OK;
-		else if (r_k[K_RUN])
-			w_check = !r_f_len5 ? ST_BAD_LENGTH : r_f_run_bad ? ST_BAD_ENGINE :
-				  !r_f_loaded ? ST_NOT_LOADED : r_over_mem ? ST_BAD_ADDRESS :
-				  r_over_cap ? ST_TOO_MANY : ST_OK;
-		else    // INFO, READ_COUNTERS, CLEAR_COUNTERS, RESET
-			w_check = r_f_len0 ? ST_OK : ST_BAD_LENGTH;
+	reg r_f_run_bad, r_f_e_bad, r_f_act0, r_f_loaded, r_f_words0, r_f_count0;
+	reg [2:0] r_cs_write, r_cs_rmem, r_cs_rres, r_cs_load, r_cs_run, r_cs_other;
+
+	// drives: each command's status, as if this packet were that command
+	always @(posedge i_clk) begin
+		r_cs_write <= !r_f_len_words ? ST_BAD_LENGTH : r_over_mem ? ST_BAD_ADDRESS : ST_OK;
+		r_cs_rmem <= !r_f_len4 ? ST_BAD_LENGTH : r_f_many_mem ? ST_TOO_MANY :
+			     r_over_mem ? ST_BAD_ADDRESS : ST_OK;
+		r_cs_rres <= !r_f_len4 ? ST_BAD_LENGTH : r_f_many_res ? ST_TOO_MANY :
+			     r_over_rows ? ST_BAD_ADDRESS : ST_OK;
+		r_cs_load <= r_f_len0 ? ST_BAD_LENGTH : r_f_e_bad ? ST_BAD_ENGINE : r_over_cols ? ST_TOO_MANY :
+			     (!w_more && r_f_act0 && r_f_len1) ? ST_BAD_LENGTH : ST_OK;
+		r_cs_run <= !r_f_len5 ? ST_BAD_LENGTH : r_f_run_bad ? ST_BAD_ENGINE :
+			    !r_f_loaded ? ST_NOT_LOADED : r_over_mem ? ST_BAD_ADDRESS :
+			    r_over_cap ? ST_TOO_MANY : ST_OK;
+		r_cs_other <= r_f_len0 ? ST_OK : ST_BAD_LENGTH;   // INFO, READ_COUNTERS, CLEAR_COUNTERS, RESET
+	end
+
+	// this command's status (r_k is one-hot among the commands that reach the checks)
+	wire [2:0] w_check = ({3{r_k[K_WRITE_MEM]}} & r_cs_write) | ({3{r_k[K_READ_MEM]}} & r_cs_rmem) |
+			     ({3{r_k[K_READ_RES]}} & r_cs_rres) | ({3{r_k[K_LOAD_ACT]}} & r_cs_load) |
+			     ({3{r_k[K_RUN]}} & r_cs_run) |
+			     ({3{!(r_k[K_WRITE_MEM] || r_k[K_READ_MEM] || r_k[K_READ_RES] || r_k[K_LOAD_ACT] ||
+				   r_k[K_RUN])}} & r_cs_other);
 
 	// drives: the argument and length flags S_CHECK chooses from (registered every cycle; the
 	// arguments and the slot state hold still from S_SEQ to S_CHECK)
@@ -251,6 +263,7 @@ module mmf_cmd #(
 		r_f_act0 <= (w_act_n == 0);
 		r_f_loaded <= r_loaded[w_s];
 		r_f_words0 <= (w_a34 == 16'd0);
+		r_f_count0 <= (w_a23 == 16'd0);
 	end
 
 	// drives: the sequence comparisons and decisions, ready for S_SEQ (r_seq and r_type are set as
@@ -266,9 +279,11 @@ module mmf_cmd #(
 		r_sq_ooo <= !r_synced || (!r_is_next && (!r_is_last || !r_same_type));
 		r_sq_runs <= r_is_next || r_k[K_INFO] || r_k[K_READ_MEM] || r_k[K_READ_RES] ||
 			     r_k[K_READ_COUNTERS];
-		r_exec_state <= r_k[K_WRITE_MEM] ? (r_f_len2 ? S_RESP : S_WRITE) :
-				r_k[K_LOAD_ACT] ? S_LOAD : r_k[K_RUN] ? S_RUN_GO :
-				r_k[K_CLEAR_COUNTERS] ? S_CLEAR : r_k[K_RESET] ? S_RESET : S_RESP;
+		r_sq_nak <= !r_sq_known || (!r_sq_sync && r_sq_ooo);
+		r_sq_run <= r_sq_known && !r_sq_sync && !r_sq_ooo && r_sq_runs;
+		r_exec_st <= ONE << (r_k[K_WRITE_MEM] ? (r_f_len2 ? S_RESP : S_WRITE) :
+				     r_k[K_LOAD_ACT] ? S_LOAD : r_k[K_RUN] ? S_RUN_GO :
+				     r_k[K_CLEAR_COUNTERS] ? S_CLEAR : r_k[K_RESET] ? S_RESET : S_RESP);
 	end
 
 	// drives: the range comparisons S_CHECK uses, one cycle after their sum (S_RANGE)
@@ -279,28 +294,30 @@ module mmf_cmd #(
 		r_over_cap <= {8'd0, w_a34} > w_row_cap;
 	end
 
-	// drives: the range to check, one cycle ahead of S_RANGE (the arguments are complete in S_SEQ).
-	// LOAD_ACT compares gathered + len with max_cols + 1 (gathered + new activations <= max_cols).
-	always @(posedge i_clk)
-		if (r_k[K_WRITE_MEM])
-			r_sum <= {1'b0, w_a01} + {9'd0, r_len[10:3]};
-		else if (r_k[K_LOAD_ACT])
-			r_sum <= {{(17-AW){1'b0}}, w_act_n} + {6'd0, r_len};
-		else if (r_k[K_RUN])
-			r_sum <= {1'b0, w_a12} + {1'b0, w_a34};
-		else
-			r_sum <= {1'b0, w_a01} + {1'b0, w_a23};
+	// drives: the range to check (the arguments are complete in S_SEQ; the operands are registered
+	// there, their sum in S_SUM, the comparisons in S_RANGE): first + count (WRITE_MEM: addr +
+	// words, READ_MEM and READ_RES: first + count, RUN: base + words), or for LOAD_ACT gathered +
+	// len, compared with max_cols + 1 (gathered + new activations <= max_cols). One adder.
+	reg [15:0] r_opa, r_opb;
+	always @(posedge i_clk) begin
+		r_opa <= r_k[K_LOAD_ACT] ? {{(16-AW){1'b0}}, w_act_n} : r_k[K_RUN] ? w_a12 : w_a01;
+		r_opb <= r_k[K_WRITE_MEM] ? {8'd0, r_len[10:3]} : r_k[K_LOAD_ACT] ? {5'd0, r_len} :
+			 r_k[K_RUN] ? w_a34 : w_a23;
+		r_sum <= {1'b0, r_opa} + {1'b0, r_opb};
+	end
 
 	// ---- the counters and the INFO table, read while the answer goes out ----
+	// Both are read at r_j: the counter word one cycle later, the INFO byte two (S_PL, S_PL_SEL),
+	// in time for S_PL_WAIT.
 	wire [31:0] w_cnt_rdata;
 	wire [7:0]  w_info_byte;
 
 	// drives: the counter events, registered (the counts land a cycle after the state that makes them)
 	always @(posedge i_clk) begin
-		r_ev_exec <= (r_state == S_SEQ) && w_known && (w_sync || (!w_ooo && w_runs));
-		r_ev_repeat <= (r_state == S_SEQ) && w_known && !w_sync && !w_ooo && !w_runs;
-		r_ev_nak <= (r_state == S_NAK);
-		r_clear <= (r_state == S_CLEAR) || (r_state == S_RESET);
+		r_ev_exec <= (r_st[S_SEQ]) && w_known && (w_sync || (!w_ooo && w_runs));
+		r_ev_repeat <= (r_st[S_SEQ]) && w_known && !w_sync && !w_ooo && !w_runs;
+		r_ev_nak <= (r_st[S_NAK]);
+		r_clear <= (r_st[S_CLEAR]) || (r_st[S_RESET]);
 	end
 
 	mmf_counters #(.N_ENG(N_ENG), .AW(AW)) u_cnt (.i_clk(i_clk), .i_reset(i_reset),
@@ -308,8 +325,8 @@ module mmf_cmd #(
 		.i_byte_in(i_byte_in), .i_byte_out(i_byte_out), .i_crc_err(i_crc_err || i_hdr_err || i_too_long),
 		.i_nak(r_ev_nak), .i_exec(r_ev_exec), .i_repeat(r_ev_repeat),
 		.i_busy(!o_mem_own), .i_busy_slot(o_eng),
-		.i_mac(r_state == S_RUN_WAIT && i_res_valid), .i_mac_n(r_cols[w_s]),
-		.i_snap(r_state == S_RECORD), .i_idx(r_j[5:2]), .o_rdata(w_cnt_rdata));
+		.i_mac(r_st[S_RUN_WAIT] && i_res_valid), .i_mac_n(r_cols[w_s]),
+		.i_snap(r_st[S_RECORD]), .i_idx(r_j[5:2]), .o_rdata(w_cnt_rdata));
 
 	mmf_info_rom #(.BOARD_ID(BOARD_ID), .LINK(LINK), .CLOCK_HZ(CLOCK_HZ), .LINK_RATE(LINK_RATE),
 		.GIT_REV(GIT_REV), .ENG_TAC(ENG_TAC), .ENG_SAC(ENG_SAC), .ENG_LUT(ENG_LUT),
@@ -338,10 +355,26 @@ module mmf_cmd #(
 		else
 			w_resp_len = 11'd1;
 
-	assign o_tx_start = (r_state == S_RESP) && i_tx_idle;
-	assign o_tx_type = r_nak ? 8'h7F : (r_type | 8'h80);
+	// the answer is the status byte alone (w_resp_len == 1), from flags
+	wire w_resp_one = !r_nak && (r_status != ST_OK || (r_k[K_READ_MEM] && r_f_count0) ||
+				     (r_k[K_READ_RES] && r_f_count0) ||
+				     !(r_k[K_INFO] || r_k[K_READ_MEM] || r_k[K_READ_RES] || r_k[K_READ_COUNTERS] ||
+				       r_k[K_RUN]));
+
+	// drives: the answer's type and length, registered (settled in S_PREP, read in S_RESP)
+	reg [7:0]  r_tx_type;
+	reg [10:0] r_tx_len;
+	reg        r_tx_one;         // the answer is the status byte alone
+	always @(posedge i_clk) begin
+		r_tx_type <= r_nak ? 8'h7F : (r_type | 8'h80);
+		r_tx_len <= w_resp_len;
+		r_tx_one <= w_resp_one;
+	end
+
+	assign o_tx_start = r_st[S_RESP] && i_tx_idle;
+	assign o_tx_type = r_tx_type;
 	assign o_tx_seq = r_seq;
-	assign o_tx_len = {5'd0, w_resp_len};
+	assign o_tx_len = {5'd0, r_tx_len};
 	assign o_ws_base = w_a12[13:0];
 	assign o_ws_count = w_a34[14:0];
 
@@ -353,32 +386,81 @@ module mmf_cmd #(
 		r_b_cnt <= w_cnt_rdata[8*r_j[1:0] +: 8];
 	end
 
-	// the next byte: the status, then data byte r_j
-	reg [7:0] w_pl_byte;
-	always @(*)
-		if (r_first)
-			w_pl_byte = {5'd0, r_status};
-		else if (r_nak)
-			w_pl_byte = r_synced ? r_next : 8'd0;
-		else if (r_k[K_INFO])
-			w_pl_byte = w_info_byte;
-		else if (r_k[K_READ_MEM])
-			w_pl_byte = r_b_mem;
-		else if (r_k[K_READ_RES])
-			w_pl_byte = r_b_rb;
-		else if (r_k[K_READ_COUNTERS])
-			w_pl_byte = r_b_cnt;
-		else    // RUN: the rows
-			w_pl_byte = r_j[0] ? {7'd0, r_res_rows[8]} : r_res_rows[7:0];
+	// the data bytes' source, one-hot, set as the answer starts: the NAK's expected seq, INFO, the
+	// weight memory, the result buffer, the counters, or RUN's row count
+	localparam P_NAK = 0, P_INFO = 1, P_MEM = 2, P_RES = 3, P_CNT = 4, P_ROWS = 5;
+	reg [5:0] r_src;
+	wire [5:0] w_src = r_nak ? 6'b000001 : r_k[K_INFO] ? 6'b000010 : r_k[K_READ_MEM] ? 6'b000100 :
+			   r_k[K_READ_RES] ? 6'b001000 : r_k[K_READ_COUNTERS] ? 6'b010000 : 6'b100000;
+	wire [7:0] w_rows_byte = r_j[0] ? {7'd0, r_res_rows[8]} : r_res_rows[7:0];
+
+	// drives: the source of the answer's data bytes
+	always @(posedge i_clk)
+		if (r_st[S_RESP])
+			r_src <= w_src;
+
+	// the next byte: the status, then data byte r_j (an AND-OR of the sources)
+	wire [7:0] w_pl_byte = r_first ? {5'd0, r_status} :
+		(({8{r_src[P_NAK]}} & (r_synced ? r_next : 8'd0)) | ({8{r_src[P_INFO]}} & w_info_byte) |
+		 ({8{r_src[P_MEM]}} & r_b_mem) | ({8{r_src[P_RES]}} & r_b_rb) |
+		 ({8{r_src[P_CNT]}} & r_b_cnt) | ({8{r_src[P_ROWS]}} & w_rows_byte));
 
 	// A byte taken (i_pl_ready) or an activation taken (i_act_ready) only ends a wait state here;
 	// what follows from it happens in the next state, so the ready paths stay short.
-	wire w_pl_adv = (r_state == S_PL_NEXT) && !r_first;   // data byte r_j has left
+	wire w_pl_adv = r_st[S_PL_NEXT] && !r_first;   // data byte r_j has left
 
-	// drives: the FSM, the held flag and the sequence state
+	// ---- the FSM ----
+	// One-hot; each state's flip-flop is set by the transitions into it and held by the condition
+	// to stay, all functions of registers (sequence decisions, flags, handshakes).
+	wire w_idle_nak = w_take ? w_take_bad : (i_too_long && i_tx_idle);   // CRC, or a too-long header
+	wire w_idle_go = w_take || (i_too_long && i_tx_idle);
+	wire w_args_done = (r_argn == 3'd4) && r_fetched;
+	wire w_write_done = r_fetched && r_left1;
+	wire w_load_done = (r_lph[L_FETCH] && r_left0 && w_more) || (r_lph[L_SENT] && o_act_last);
+	wire w_run_done = i_res_valid && i_res_last;
+	wire w_pl_beat = o_pl_valid && i_pl_ready;
+	wire w_exec = r_st[S_RECORD] && r_check_ok;     // the command's own states
+	// SYNC and repeats of commands that changed state answer at once; NAKs and failed checks too
+	wire w_to_resp = (r_st[S_SEQ] && !r_sq_nak && !r_sq_run) ||
+			 (r_st[S_RECORD] && (!r_check_ok || r_exec_st[S_RESP])) ||
+			 (r_st[S_WRITE] && w_write_done) || (r_st[S_LOAD] && w_load_done) ||
+			 (r_st[S_RUN_GO] && r_f_words0) || (r_st[S_RUN_WAIT] && w_run_done) ||
+			 r_st[S_NAK] || r_st[S_CLEAR] || r_st[S_RESET];
+
+	// drives: the FSM state
+	always @(posedge i_clk)
+		if (i_reset) begin
+			r_st <= ONE << S_IDLE;
+		end else begin
+			r_st[S_IDLE] <= (r_st[S_IDLE] && !w_idle_go) || (r_st[S_DONE] && i_tx_idle);
+			r_st[S_ARGS] <= (r_st[S_IDLE] && w_take && !w_take_bad) || (r_st[S_ARGS] && !w_args_done);
+			r_st[S_SEQ] <= r_st[S_ARGS] && w_args_done;
+			r_st[S_SUM] <= r_st[S_SEQ] && r_sq_run;
+			r_st[S_RANGE] <= r_st[S_SUM];
+			r_st[S_CHECK] <= r_st[S_RANGE];
+			r_st[S_STATUS] <= r_st[S_CHECK];
+			r_st[S_RECORD] <= r_st[S_STATUS];
+			r_st[S_NAK] <= (r_st[S_IDLE] && w_idle_nak) || (r_st[S_SEQ] && r_sq_nak);
+			r_st[S_WRITE] <= (w_exec && r_exec_st[S_WRITE]) || (r_st[S_WRITE] && !w_write_done);
+			r_st[S_LOAD] <= (w_exec && r_exec_st[S_LOAD]) || (r_st[S_LOAD] && !w_load_done);
+			r_st[S_RUN_GO] <= w_exec && r_exec_st[S_RUN_GO];
+			r_st[S_RUN_WAIT] <= (r_st[S_RUN_GO] && !r_f_words0) || (r_st[S_RUN_WAIT] && !w_run_done);
+			r_st[S_CLEAR] <= w_exec && r_exec_st[S_CLEAR];
+			r_st[S_RESET] <= w_exec && r_exec_st[S_RESET];
+			r_st[S_PREP] <= w_to_resp;                       // the answer's header is registered
+			r_st[S_RESP] <= r_st[S_PREP] || (r_st[S_RESP] && !i_tx_idle);
+			// the status byte needs no source: S_RESP goes straight to S_PL_WAIT
+			r_st[S_PL_WAIT] <= (r_st[S_RESP] && i_tx_idle) || r_st[S_PL_SEL] ||
+					   (r_st[S_PL_WAIT] && !w_pl_beat);
+			r_st[S_PL_NEXT] <= r_st[S_PL_WAIT] && w_pl_beat;  // index and addresses move
+			r_st[S_PL] <= r_st[S_PL_NEXT] && !r_left1;       // the sources read at the new index
+			r_st[S_PL_SEL] <= r_st[S_PL];                    // each source's byte is picked
+			r_st[S_DONE] <= (r_st[S_PL_NEXT] && r_left1) || (r_st[S_DONE] && !i_tx_idle);
+		end
+
+	// drives: the held flag and the sequence state
 	always @(posedge i_clk) begin
 		if (i_reset) begin
-			r_state <= S_IDLE;
 			r_held <= 1'b0;
 			r_synced <= 1'b0;
 			r_last_seq <= 8'd0;
@@ -386,157 +468,127 @@ module mmf_cmd #(
 			r_last_status <= ST_OK;
 		end else begin
 			// a packet completing while busy is held (the receiver stops until it is taken)
-			if ((i_good || i_crc_err) && r_state != S_IDLE) begin
+			if ((i_good || i_crc_err) && !r_st[S_IDLE]) begin
 				r_held <= 1'b1;
 				r_held_good <= i_good;
+			end else if (r_st[S_IDLE] && w_take) begin
+				r_held <= 1'b0;
 			end
-			case (r_state)
-			S_IDLE: if (w_take) begin
-					r_held <= 1'b0;
-					r_state <= w_take_bad ? S_NAK : S_ARGS;
-				end else if (i_too_long && i_tx_idle) begin
-					r_state <= S_NAK;
-				end
-			S_ARGS: if (r_argn == 3'd4 && r_ph[0])
-					r_state <= S_SEQ;
-			S_SEQ: if (!w_known) begin
-					r_state <= S_NAK;
-				end else if (w_sync) begin
-					if (r_f_len0) begin
-						r_synced <= 1'b1;
-						r_last_seq <= r_seq;
-						r_last_type <= r_type;
-						r_last_status <= ST_OK;
-					end
-					r_state <= S_RESP;
-				end else if (w_ooo) begin
-					r_state <= S_NAK;
-				end else if (w_runs) begin
-					r_last_seq <= r_seq;
-					r_last_type <= r_type;
-					r_state <= S_RANGE;
-				end else begin
-					r_state <= S_RESP;   // a repeat of a command that changed state
-				end
-			S_RANGE: r_state <= S_CHECK;
-			S_CHECK: r_state <= S_RECORD;
-			S_RECORD: begin
+			// SYNC (without a payload) and every command run take their sequence number
+			if (r_st[S_SEQ] && w_known && (w_sync ? r_f_len0 : (!w_ooo && w_runs))) begin
+				r_synced <= r_synced || w_sync;
+				r_last_seq <= r_seq;
+				r_last_type <= r_type;
+			end
+			if (r_st[S_SEQ] && w_known && w_sync && r_f_len0)
+				r_last_status <= ST_OK;
+			else if (r_st[S_RECORD])
 				r_last_status <= r_status;
-				r_state <= (r_status != ST_OK) ? S_RESP : r_exec_state;
-			end
-			S_WRITE: if (r_ph[0] && r_left1)
-					r_state <= S_RESP;
-			S_LOAD: if ((r_ph == L_FETCH && r_left0 && w_more) || (r_ph == L_SENT && o_act_last))
-					r_state <= S_RESP;
-			S_RUN_GO: r_state <= r_f_words0 ? S_RESP : S_RUN_WAIT;
-			S_RUN_WAIT: if (i_res_valid && i_res_last)
-					r_state <= S_RESP;
-			S_RESP: if (i_tx_idle)
-					r_state <= S_PL_WAIT;   // the status byte needs no source
-			S_PL_WAIT: if (o_pl_valid && i_pl_ready)
-					r_state <= S_PL_NEXT;
-			S_PL_NEXT: r_state <= r_left1 ? S_DONE : S_PL;   // index and addresses move
-			S_PL: r_state <= S_PL_SEL;      // the sources read at the new index
-			S_PL_SEL: r_state <= S_PL_WAIT; // each source's byte is picked
-			S_DONE: if (i_tx_idle)
-					r_state <= S_IDLE;
-			default: r_state <= S_RESP;     // S_NAK, S_CLEAR, S_RESET: one cycle
-			endcase
 		end
 	end
 
 	// drives: the header of the packet being answered (in S_IDLE the receiver's, which a held
 	// packet keeps there)
 	always @(posedge i_clk)
-		if (r_state == S_IDLE) begin
+		if (r_st[S_IDLE]) begin
 			r_type <= i_type;
 			r_seq <= i_seq;
 			r_len <= i_len[10:0];
 		end
 
-	// drives: the status (or NAK reason) and the NAK flag
+	// drives: the status (or NAK reason), whether the checks passed, and the NAK flag
 	always @(posedge i_clk) begin
-		case (r_state)
-		S_IDLE: r_status <= w_take ? NAK_CRC : NAK_TOO_LONG;   // read only on the way to S_NAK
-		S_SEQ: r_status <= !w_known ? NAK_UNKNOWN : w_sync ? (r_f_len0 ? ST_OK : ST_BAD_LENGTH) :
+		if (r_st[S_STATUS])
+			r_check_ok <= (w_check == ST_OK);
+		(* parallel_case *)
+		case (1'b1)
+		r_st[S_IDLE]: r_status <= w_take ? NAK_CRC : NAK_TOO_LONG;   // read only on the way to S_NAK
+		r_st[S_SEQ]: r_status <= !w_known ? NAK_UNKNOWN : w_sync ? (r_f_len0 ? ST_OK : ST_BAD_LENGTH) :
 				   w_ooo ? NAK_OOO : r_last_status;
-		S_CHECK: r_status <= w_check;
+		r_st[S_STATUS]: r_status <= w_check;
 		default: ;
 		endcase
-		if (r_state == S_NAK)
+		if (r_st[S_NAK])
 			r_nak <= 1'b1;
-		else if (r_state == S_IDLE)
+		else if (r_st[S_IDLE])
 			r_nak <= 1'b0;
 	end
 
 	// drives: payload bytes 0..4 (zero beyond the packet), shifted in from the top, and the
 	// packet-buffer pipeline flag
 	always @(posedge i_clk) begin
-		if (r_state == S_IDLE || r_state == S_RECORD) begin
+		if (r_st[S_IDLE] || r_st[S_RECORD]) begin
 			r_argn <= 3'd0;
-			r_ph <= 2'd0;
-		end else if (r_state == S_ARGS || r_state == S_WRITE) begin
-			r_ph <= 2'd1;
-			if (r_ph[0] && r_state == S_ARGS) begin
+			r_fetched <= 1'b0;
+		end else if (r_st[S_ARGS] || r_st[S_WRITE]) begin
+			r_fetched <= 1'b1;
+			if (r_fetched && r_st[S_ARGS]) begin
 				r_arg <= {({8'd0, r_argn} < r_len) ? i_pb_data : 8'd0, r_arg[39:8]};
 				r_argn <= r_argn + 3'd1;
 			end
-		end else if (r_state == S_LOAD) begin
-			case (r_ph)
-			L_FETCH: if (!r_left0)
-					r_ph <= L_TAKE;
-				else if (!w_more)
-					r_ph <= L_SEND;
-			L_TAKE: r_ph <= w_hold_v ? L_SEND : L_FETCH;
-			L_SEND: if (i_act_ready)
-					r_ph <= L_SENT;
-			default: r_ph <= L_FETCH;
-			endcase
 		end
 	end
 
+	// drives: the LOAD_ACT phase: wait for the packet buffer (FETCH), take a byte (TAKE), hand a
+	// byte to the engine (SEND) and see whether it was the last (SENT)
+	// (all zero outside LOAD_ACT: the command's end sets none, so each phase bit implies S_LOAD)
+	always @(posedge i_clk)
+		if (i_reset)
+			r_lph <= 4'b0000;
+		else
+			r_lph <= {r_lph[L_SEND] && i_act_ready,                                  // SENT
+				  (r_lph[L_FETCH] && r_fin_send) || (r_lph[L_TAKE] && w_hold_v) ||
+				  (r_lph[L_SEND] && !i_act_ready),                                   // SEND
+				  r_lph[L_FETCH] && !r_left0,                                        // TAKE
+				  (w_exec && r_exec_st[S_LOAD]) || (r_lph[L_TAKE] && !w_hold_v) ||
+				  (r_lph[L_SENT] && !o_act_last)};                                   // FETCH
+
 	// drives: the packet-buffer read address
 	always @(posedge i_clk)
-		case (r_state)
-		S_IDLE: o_pb_addr <= 10'd0;
-		S_RECORD: o_pb_addr <= r_k[K_WRITE_MEM] ? 10'd2 : 10'd1;
-		S_ARGS, S_WRITE: o_pb_addr <= o_pb_addr + 10'd1;
-		S_LOAD: if (r_ph == L_TAKE)
+		(* parallel_case *)
+		case (1'b1)
+		r_st[S_IDLE]: o_pb_addr <= 10'd0;
+		r_st[S_RECORD]: o_pb_addr <= r_k[K_WRITE_MEM] ? 10'd2 : 10'd1;
+		r_st[S_ARGS], r_st[S_WRITE]: o_pb_addr <= o_pb_addr + 10'd1;
+		r_st[S_LOAD]: if (r_lph[L_TAKE])
 				o_pb_addr <= o_pb_addr + 10'd1;
 		default: ;
 		endcase
 
 	// drives: the byte / row index, bytes left, and the answer's status-byte flag
 	always @(posedge i_clk) begin
-		case (r_state)
-		S_RECORD: begin
+		(* parallel_case *)
+		case (1'b1)
+		r_st[S_RECORD]: begin
 			r_j <= 10'd0;
 			r_left <= r_len - (r_k[K_WRITE_MEM] ? 11'd2 : 11'd1);
 			r_left0 <= r_k[K_WRITE_MEM] ? r_f_len2 : r_f_len1;
+			r_fin_send <= r_f_len1 && !w_more;
 			r_left1 <= r_k[K_WRITE_MEM] ? (r_len == 11'd3) : r_f_len2;
 		end
-		S_WRITE: if (r_ph[0]) begin
+		r_st[S_WRITE]: if (r_fetched) begin
 				r_j <= r_j + 10'd1;
 				r_left <= r_left - 11'd1;
 				r_left0 <= r_left1;
 				r_left1 <= (r_left == 11'd2);
 			end
-		S_LOAD: if (r_ph == L_TAKE) begin
+		r_st[S_LOAD]: if (r_lph[L_TAKE]) begin
 				r_left <= r_left - 11'd1;
 				r_left0 <= r_left1;
+				r_fin_send <= r_left1 && !w_more;
 				r_left1 <= (r_left == 11'd2);
 			end
-		S_RUN_GO: r_j <= 10'd0;
-		S_RUN_WAIT: if (i_res_valid)
+		r_st[S_RUN_GO]: r_j <= 10'd0;
+		r_st[S_RUN_WAIT]: if (i_res_valid)
 				r_j <= r_j + 10'd1;
-		S_RESP: begin
+		r_st[S_RESP]: begin
 			r_j <= 10'd0;
-			r_left <= w_resp_len;
+			r_left <= r_tx_len;
 			r_left0 <= 1'b0;                        // every answer has its status byte
-			r_left1 <= (w_resp_len == 11'd1);
+			r_left1 <= r_tx_one;
 			r_first <= 1'b1;
 		end
-		S_PL_NEXT: begin
+		r_st[S_PL_NEXT]: begin
 			r_left <= r_left - 11'd1;
 			r_left0 <= r_left1;
 			r_left1 <= (r_left == 11'd2);
@@ -551,10 +603,10 @@ module mmf_cmd #(
 	// drives: the weight memory port: the word being written, its address (counting up from the
 	// first word as words are written or answered), the write strobe
 	always @(posedge i_clk) begin
-		o_mem_we <= (r_state == S_WRITE) && r_ph[0] && (r_j[2:0] == 3'd7);
-		if (r_state == S_WRITE && r_ph[0])
+		o_mem_we <= r_st[S_WRITE] && r_fetched && (r_j[2:0] == 3'd7);
+		if (r_st[S_WRITE] && r_fetched)
 			o_mem_wdata <= {i_pb_data, o_mem_wdata[63:8]};
-		if (r_state == S_RECORD)
+		if (r_st[S_RECORD])
 			o_mem_addr <= w_a01[13:0];
 		else if (o_mem_we || (w_pl_adv && r_j[2:0] == 3'd7))
 			o_mem_addr <= o_mem_addr + 14'd1;
@@ -562,10 +614,10 @@ module mmf_cmd #(
 
 	// drives: the result buffer ports: results of a RUN in, READ_RES reads counting up
 	always @(posedge i_clk) begin
-		o_rb_we <= (r_state == S_RUN_WAIT) && i_res_valid;
+		o_rb_we <= (r_st[S_RUN_WAIT]) && i_res_valid;
 		o_rb_waddr <= r_j[7:0];
 		o_rb_wdata <= i_res_data;
-		if (r_state == S_RECORD)
+		if (r_st[S_RECORD])
 			o_rb_raddr <= w_a01[7:0];
 		else if (w_pl_adv && r_j[1:0] == 2'd3)
 			o_rb_raddr <= o_rb_raddr + 8'd1;
@@ -573,16 +625,16 @@ module mmf_cmd #(
 
 	// drives: the rows of the last RUN
 	always @(posedge i_clk)
-		if (i_reset || r_state == S_RESET || (r_state == S_RUN_GO && r_f_words0))
+		if (i_reset || r_st[S_RESET] || (r_st[S_RUN_GO] && r_f_words0))
 			r_res_rows <= 9'd0;
-		else if (r_state == S_RUN_WAIT && i_res_valid && i_res_last)
+		else if (r_st[S_RUN_WAIT] && i_res_valid && i_res_last)
 			r_res_rows <= r_j[8:0] + 9'd1;
 
 	// drives: the payload stream to the transmitter
 	always @(posedge i_clk)
 		if (i_reset)
 			o_pl_valid <= 1'b0;
-		else if (r_state == S_PL_WAIT && !o_pl_valid) begin
+		else if (r_st[S_PL_WAIT] && !o_pl_valid) begin
 			o_pl_valid <= 1'b1;
 			o_pl_data <= w_pl_byte;
 		end else if (i_pl_ready)
@@ -592,7 +644,7 @@ module mmf_cmd #(
 	always @(posedge i_clk)
 		if (i_reset)
 			o_ws_valid <= 1'b0;
-		else if (r_state == S_RUN_GO && !r_f_words0)
+		else if (r_st[S_RUN_GO] && !r_f_words0)
 			o_ws_valid <= 1'b1;
 		else if (i_ws_ready)
 			o_ws_valid <= 1'b0;
@@ -601,7 +653,7 @@ module mmf_cmd #(
 	always @(posedge i_clk)
 		if (i_reset)
 			o_eng <= 2'd0;
-		else if (r_state == S_RECORD && (r_k[K_LOAD_ACT] || (r_k[K_RUN] && r_status == ST_OK)))
+		else if (r_st[S_RECORD] && (r_k[K_LOAD_ACT] || (r_k[K_RUN] && r_status == ST_OK)))
 			o_eng <= w_slot;
 
 	// drives: the activation stream: bytes 1..len-1 of each LOAD_ACT, one held back per slot; the
@@ -609,68 +661,90 @@ module mmf_cmd #(
 	always @(posedge i_clk)
 		if (i_reset) begin
 			o_act_valid <= 1'b0;
-		end else if (r_state == S_LOAD && ((r_ph == L_FETCH && r_left0 && !w_more) ||
-						    (r_ph == L_TAKE && w_hold_v))) begin
+		end else if ((r_lph[L_FETCH] && r_fin_send) || (r_lph[L_TAKE] && w_hold_v)) begin
 			o_act_valid <= 1'b1;
 			o_act_data <= r_hold_b[w_s];
-			o_act_last <= (r_ph == L_FETCH);
+			o_act_last <= r_lph[L_FETCH];
 		end else if (i_act_ready) begin
 			o_act_valid <= 1'b0;
 		end
 
+	// ---- per-slot state ----
+	// What a LOAD_ACT does to its slot, decided in S_RECORD (strobes high the cycle after): a new
+	// vector starts (the slot forgets any half-loaded or loaded one), every LOAD_ACT to a valid slot
+	// clears the loaded flag, a failed one drops the vector being gathered.
+	reg  r_do_new, r_do_unload, r_do_drop;
+	wire w_slot_clear = i_reset || r_st[S_RESET];
+	wire w_act_take = r_lph[L_TAKE];                        // i_pb_data is the next activation
+	wire w_act_done = r_lph[L_SENT] && o_act_last;          // the vector is loaded
+
+	// drives: the LOAD_ACT strobes
+	always @(posedge i_clk) begin
+		r_do_new <= r_st[S_RECORD] && r_k[K_LOAD_ACT] && r_check_ok && r_f_act0;
+		r_do_unload <= r_st[S_RECORD] && r_k[K_LOAD_ACT] && !r_f_e_bad && !r_f_len0;
+		r_do_drop <= r_st[S_RECORD] && r_k[K_LOAD_ACT] && !r_f_e_bad && !r_f_len0 && !r_check_ok;
+	end
+
 	// drives: the engine resets (a new vector, a failed LOAD_ACT, RESET)
 	always @(posedge i_clk) begin
 		o_eng_reset <= 3'b000;
-		if (r_state == S_RESET)
+		if (r_st[S_RESET])
 			o_eng_reset <= 3'b111;
-		else if (r_state == S_RECORD && r_k[K_LOAD_ACT] &&
-			 ((r_status == ST_OK && r_f_act0) || (r_status != ST_OK && !r_f_e_bad && !r_f_len0)))
+		else if (r_do_new || r_do_drop)
 			o_eng_reset[w_slot] <= 1'b1;
 	end
 
-	// drives: the per-slot state: activations gathered, lane and words of the vector being gathered,
-	// the held-back byte, the loaded flag and K of the loaded vector
-	integer k;
-	always @(posedge i_clk) begin
-		if (i_reset || r_state == S_RESET) begin
+	// drives: the flags per slot: a byte held back, a vector loaded
+	always @(posedge i_clk)
+		if (w_slot_clear) begin
 			r_loaded <= {N_ENG{1'b0}};
 			r_hold_v <= {N_ENG{1'b0}};
-			for (k = 0; k < N_ENG; k = k + 1) begin
+		end else begin
+			if (r_do_new || r_do_drop || w_act_done)
+				r_hold_v[w_s] <= 1'b0;
+			else if (w_act_take)
+				r_hold_v[w_s] <= 1'b1;
+			if (r_do_unload)
+				r_loaded[w_s] <= 1'b0;
+			else if (w_act_done)
+				r_loaded[w_s] <= 1'b1;
+		end
+
+	// drives: activations gathered per slot
+	integer k;
+	always @(posedge i_clk)
+		if (w_slot_clear) begin
+			for (k = 0; k < N_ENG; k = k + 1)
 				r_act_n[k] <= {AW{1'b0}};
+		end else if (r_do_new || r_do_drop || w_act_done) begin
+			r_act_n[w_s] <= {AW{1'b0}};
+		end else if (w_act_take) begin
+			r_act_n[w_s] <= r_act_n[w_s] + 1'b1;
+		end
+
+	// drives: lane of the next activation and words per row of the vector being gathered
+	always @(posedge i_clk)
+		if (w_slot_clear) begin
+			for (k = 0; k < N_ENG; k = k + 1) begin
 				r_lane[k] <= {LW{1'b0}};
 				r_words[k] <= {WW{1'b0}};
 			end
-		end else if (r_state == S_RECORD && r_k[K_LOAD_ACT]) begin
-			// a new vector starts: the slot forgets any half-loaded or loaded one
-			if (r_status == ST_OK && r_f_act0) begin
-				r_act_n[w_s] <= {AW{1'b0}};
-				r_hold_v[w_s] <= 1'b0;
-				r_lane[w_s] <= {LW{1'b0}};
-				r_words[w_s] <= {WW{1'b0}};
-			end
-			// every LOAD_ACT clears the slot's loaded flag; a failed one drops the vector
-			if (!r_f_e_bad && !r_f_len0) begin
-				r_loaded[w_s] <= 1'b0;
-				if (r_status != ST_OK) begin
-					r_act_n[w_s] <= {AW{1'b0}};
-					r_hold_v[w_s] <= 1'b0;
-				end
-			end
-		end else if (r_state == S_LOAD && r_ph == L_TAKE) begin
-			// i_pb_data is the next activation: count it, hold it back
-			r_act_n[w_s] <= r_act_n[w_s] + 1'b1;
+		end else if (r_do_new) begin
+			r_lane[w_s] <= {LW{1'b0}};
+			r_words[w_s] <= {WW{1'b0}};
+		end else if (w_act_take) begin
 			r_lane[w_s] <= ({{(8-LW){1'b0}}, r_lane[w_s]} + 8'd1 == slot_lanes(w_slot)) ?
 				       {LW{1'b0}} : r_lane[w_s] + 1'b1;
 			if (r_lane[w_s] == 0)
 				r_words[w_s] <= r_words[w_s] + 1'b1;
-			r_hold_b[w_s] <= i_pb_data;
-			r_hold_v[w_s] <= 1'b1;
-		end else if (r_state == S_LOAD && r_ph == L_SENT && o_act_last) begin
-			r_hold_v[w_s] <= 1'b0;
-			r_loaded[w_s] <= 1'b1;
-			r_cols[w_s] <= r_act_n[w_s];
-			r_act_n[w_s] <= {AW{1'b0}};
 		end
+
+	// drives: the held-back byte and K of the loaded vector per slot
+	always @(posedge i_clk) begin
+		if (w_act_take)
+			r_hold_b[w_s] <= i_pb_data;
+		if (w_act_done)
+			r_cols[w_s] <= r_act_n[w_s];
 	end
 
 	// the high bits of the length: the receiver never reports more than 1024 with a packet

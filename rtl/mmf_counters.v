@@ -5,9 +5,10 @@
 // command controller answers READ_COUNTERS from. Twin of d->cnt[] in hls_c/mmf_dev.c.
 //
 // The answer leaves over many cycles while the cycle and bytes-out counters go on, so those two are
-// copied (i_snap) when READ_COUNTERS runs and read from the copies. MACs are one 64-bit count; the
-// low word's carry into the high word is registered (one cycle late, long before anyone reads it),
-// so no 64-bit carry chain sits in one cycle.
+// copied (i_snap) when READ_COUNTERS runs and read from the copies. MACs are one 64-bit count kept
+// in a 16-bit adder and 16- and 32-bit incrementers, each carry registered on its way up (so the
+// count settles a couple of cycles after a row, long before anyone reads it), so no long carry
+// chain sits in one cycle.
 //
 // Parameters:
 //   N_ENG   engine slots built (1..3): busy counters of slots beyond are constant 0
@@ -43,8 +44,10 @@ module mmf_counters #(
 		   CNT_BYTES_OUT = 7, CNT_CRC = 8, CNT_NAKS = 9, CNT_EXECUTED = 10, CNT_REPEATS = 11;
 
 	wire w_zero = i_reset || i_clear;
+	wire [15:0] w_mac_n16 = {{(16-AW){1'b0}}, i_mac_n};   // K <= 2^16 - 1 (AW <= 16)
 
 	reg [31:0] r_mac_lo;
+	reg        r_mac_c16;                // carry from r_mac_lo[15:0], not yet in r_mac_lo[31:16]
 	reg        r_mac_c;                  // carry from r_mac_lo, not yet in the high word
 	reg [31:0] r_snap_cycles, r_snap_out;
 
@@ -67,14 +70,21 @@ module mmf_counters #(
 		end
 	endgenerate
 
-	// drives: the MAC count's low word and its carry
+	// drives: the MAC count's low word, added to in two halves, and the carries
 	always @(posedge i_clk)
-		if (w_zero)
-			{r_mac_c, r_mac_lo} <= 33'd0;
-		else if (i_mac)
-			{r_mac_c, r_mac_lo} <= {1'b0, r_mac_lo} + {{(33-AW){1'b0}}, i_mac_n};
-		else
-			r_mac_c <= 1'b0;
+		if (w_zero) begin
+			{r_mac_c16, r_mac_lo[15:0]} <= 17'd0;
+			{r_mac_c, r_mac_lo[31:16]} <= 17'd0;
+		end else begin
+			if (i_mac)
+				{r_mac_c16, r_mac_lo[15:0]} <= {1'b0, r_mac_lo[15:0]} + {1'b0, w_mac_n16};
+			else
+				r_mac_c16 <= 1'b0;
+			if (r_mac_c16)
+				{r_mac_c, r_mac_lo[31:16]} <= {1'b0, r_mac_lo[31:16]} + 17'd1;
+			else
+				r_mac_c <= 1'b0;
+		end
 
 	// busy cycles, one counter per slot built
 	wire [32*3-1:0] w_busy;

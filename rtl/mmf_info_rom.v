@@ -1,6 +1,6 @@
 `default_nettype none
-// mmf_info_rom: the data bytes of the INFO answer (docs/protocol.md, "Device info"), byte i_idx one
-// cycle after it is asked for: a constant table of the SoC's parameters, read by mmf_cmd while it
+// mmf_info_rom: the data bytes of the INFO answer (docs/protocol.md, "Device info"), byte i_idx two
+// cycles after it is asked for: a constant table of the SoC's parameters, read by mmf_cmd while it
 // answers INFO. Twin of cmd_info() in hls_c/mmf_dev.c.
 //
 // Parameters:
@@ -8,7 +8,7 @@
 //   ENG_TAC, ENG_SAC, ENG_LUT   1 for each engine the SoC has (slots in that order)
 //   TAC_FMT, TAC_LANES, TAC_LG, SAC_LANES, SAC_LG, LUT_LANES, LUT_LG   the engines as built
 //
-// Reset: none (a ROM with a registered output).
+// Reset: none (a ROM with two registered stages).
 module mmf_info_rom #(
 	parameter BOARD_ID = 0,
 	parameter LINK = 0,
@@ -38,52 +38,65 @@ module mmf_info_rom #(
 	localparam [31:0] W_CLOCK = CLOCK_HZ, W_RATE = LINK_RATE, W_REV = GIT_REV;
 	localparam [7:0] W_BOARD = BOARD_ID[7:0], W_LINK = LINK[7:0];
 
-	// byte j of the answer data
-	function [7:0] info_byte;
-		input [7:0] j;
-		reg [4:0] jj;   // byte within the engine table: slot 4:3, field 2:0
+	// bytes 0..23 of the answer data (the fixed fields), by j[4:0]
+	function [7:0] head_byte;
+		input [4:0] j;
+		case (j)
+		5'd0: head_byte = 8'd1;                 // protocol version (MMF_PROTO_VERSION)
+		5'd1: head_byte = W_BOARD;
+		5'd2: head_byte = W_LINK;
+		5'd3: head_byte = N_ENG;
+		5'd4: head_byte = W_CLOCK[7:0];
+		5'd5: head_byte = W_CLOCK[15:8];
+		5'd6: head_byte = W_CLOCK[23:16];
+		5'd7: head_byte = W_CLOCK[31:24];
+		5'd8: head_byte = W_RATE[7:0];
+		5'd9: head_byte = W_RATE[15:8];
+		5'd10: head_byte = W_RATE[23:16];
+		5'd11: head_byte = W_RATE[31:24];
+		5'd13: head_byte = 8'h40;               // weight words, 16384 (u32)
+		5'd17: head_byte = 8'h04;               // max payload, 1024 (u16)
+		5'd19: head_byte = 8'h01;               // result rows, 256 (u16)
+		5'd20: head_byte = W_REV[7:0];
+		5'd21: head_byte = W_REV[15:8];
+		5'd22: head_byte = W_REV[23:16];
+		5'd23: head_byte = W_REV[31:24];
+		default: head_byte = 8'd0;
+		endcase
+	endfunction
+
+	// the 8 bytes of engine slot jj[4:3], field jj[2:0]
+	function [7:0] slot_byte;
+		input [4:0] jj;
 		reg [15:0] mc;
 		begin
-			jj = j[4:0] - 5'd24;
 			mc = slot_max_cols(jj[4:3]);
-			case (j)
-			8'd0: info_byte = 8'd1;                 // protocol version (MMF_PROTO_VERSION)
-			8'd1: info_byte = W_BOARD;
-			8'd2: info_byte = W_LINK;
-			8'd3: info_byte = N_ENG;
-			8'd4: info_byte = W_CLOCK[7:0];
-			8'd5: info_byte = W_CLOCK[15:8];
-			8'd6: info_byte = W_CLOCK[23:16];
-			8'd7: info_byte = W_CLOCK[31:24];
-			8'd8: info_byte = W_RATE[7:0];
-			8'd9: info_byte = W_RATE[15:8];
-			8'd10: info_byte = W_RATE[23:16];
-			8'd11: info_byte = W_RATE[31:24];
-			8'd13: info_byte = 8'h40;               // weight words, 16384 (u32)
-			8'd17: info_byte = 8'h04;               // max payload, 1024 (u16)
-			8'd19: info_byte = 8'h01;               // result rows, 256 (u16)
-			8'd20: info_byte = W_REV[7:0];
-			8'd21: info_byte = W_REV[15:8];
-			8'd22: info_byte = W_REV[23:16];
-			8'd23: info_byte = W_REV[31:24];
-			default:
-				if (j >= 8'd24 && j < INFO_BYTES)
-					case (jj[2:0])
-					3'd0: info_byte = {6'd0, slot_kind(jj[4:3])};
-					3'd1: info_byte = slot_fmt(jj[4:3]);
-					3'd2: info_byte = slot_lanes(jj[4:3]);
-					3'd3: info_byte = slot_lg(jj[4:3]);
-					3'd4: info_byte = mc[7:0];
-					3'd5: info_byte = mc[15:8];
-					default: info_byte = 8'd0;      // reserved u16
-					endcase
-				else
-					info_byte = 8'd0;
+			case (jj[2:0])
+			3'd0: slot_byte = {6'd0, slot_kind(jj[4:3])};
+			3'd1: slot_byte = slot_fmt(jj[4:3]);
+			3'd2: slot_byte = slot_lanes(jj[4:3]);
+			3'd3: slot_byte = slot_lg(jj[4:3]);
+			3'd4: slot_byte = mc[7:0];
+			3'd5: slot_byte = mc[15:8];
+			default: slot_byte = 8'd0;      // reserved u16
 			endcase
 		end
 	endfunction
 
-	// drives: the registered byte
+	// Two stages, so no path holds the whole 8-input table: the fixed and the engine half and which
+	// one applies, then the choice.
+	reg [7:0] r_head, r_slot;
+	reg [1:0] r_part;           // 0 fixed fields, 1 engine table, 2 past the end
+	wire [4:0] w_jj = i_idx[4:0] - 5'd24;   // byte within the engine table (j - 24, mod 32)
+
+	// drives: stage 1, the two halves and the choice
+	always @(posedge i_clk) begin
+		r_head <= head_byte(i_idx[4:0]);
+		r_slot <= slot_byte(w_jj);
+		r_part <= (i_idx < 8'd24) ? 2'd0 : (i_idx < INFO_BYTES) ? 2'd1 : 2'd2;
+	end
+
+	// drives: stage 2, the byte
 	always @(posedge i_clk)
-		o_byte <= info_byte(i_idx);
+		o_byte <= (r_part == 2'd0) ? r_head : (r_part == 2'd1) ? r_slot : 8'd0;
 endmodule

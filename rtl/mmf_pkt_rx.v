@@ -47,14 +47,15 @@ module mmf_pkt_rx #(
 	output reg  [15:0]       o_len
 );
 	localparam LG_LEFT = $clog2(MAX_LEN + 1);
-	localparam [2:0] S_HUNT0 = 3'd0, S_HUNT1 = 3'd1, S_HDR = 3'd2, S_BODY = 3'd3, S_CRC = 3'd4;
+	// FSM states: bit numbers of the one-hot state r_st
+	localparam S_HUNT0 = 0, S_HUNT1 = 1, S_HDR = 2, S_BODY = 3, S_CRC = 4;
 
-	reg [2:0]             r_state;
+	reg [4:0]             r_st;           // one-hot
 	reg [1:0]             r_hn;           // header bytes taken before the check byte: type, seq, len lo
-	reg                   r_hlast;        // the next header byte is the check byte
-	reg [31:0]            r_hdr;          // header bytes so far (type, seq, len lo, len hi); newest in [7:0]
-	reg [39:0]            r_rep;          // a rejected header's bytes after its 5A, the next in [39:32]
-	reg [2:0]             r_replay;       // of those, still to replay
+	reg                   r_hlast;        // the next byte is the header's check byte (implies S_HDR)
+	reg [39:0]            r_rep;          // the header bytes taken (type .. check byte, newest in [7:0]);
+	                                      // a rejected header replays them from [39:32]
+	reg [2:0]             r_replay;       // bytes still to replay
 	reg [LG_BUF-1:0]      r_n;            // payload bytes taken: the next byte's buffer address
 	reg [LG_LEFT-1:0]     r_left;         // payload bytes still to come
 	reg                   r_last;         // one payload byte to come
@@ -62,6 +63,7 @@ module mmf_pkt_rx #(
 	reg [15:0]            r_crc_rx;       // first two CRC bytes as received
 	reg                   r_lo_ok;        // the first three CRC bytes match
 	reg [LG_TIMEOUT-1:0]  r_idle;
+	reg                   r_idle_full;    // &r_idle, kept beside it
 	reg [31:0]            r_crc;          // running CRC state (before the final inversion)
 	reg [7:0]             r_hchk;         // 0xFF ^ the header bytes so far: the check byte to expect
 	reg                   r_len_bad, r_len0;  // the header's length: over MAX_LEN, zero
@@ -78,21 +80,21 @@ module mmf_pkt_rx #(
 	wire        w_rep = (r_replay != 0);
 	wire [7:0]  w_next = w_rep ? r_rep[39:32] : i_data;
 	wire [31:0] w_crc_want = ~r_crc;
-	wire [15:0] w_len = {r_hdr[7:0], r_hdr[15:8]};    // after 4 header bytes: len hi, len lo
-	wire [15:0] w_len_nx = {r_in_b, r_hdr[7:0]};      // the length, while len hi is taken
+	wire [15:0] w_len = {r_rep[7:0], r_rep[15:8]};    // after 4 header bytes: len hi, len lo
+	wire [15:0] w_len_nx = {r_in_b, r_rep[7:0]};      // the length, while len hi is taken
 
 	// ---- what the byte in the input register does (every decision is a function of registers) ----
 	wire w_take = r_in_v;
-	wire w_hunt1 = w_take && (r_state == S_HUNT1);                // header starts if it is 5A
-	wire w_hdr = w_take && (r_state == S_HDR);
-	wire w_hdr_end = w_hdr && r_hlast;                             // the check byte
+	wire w_hunt1 = w_take && r_st[S_HUNT1];                // header starts if it is 5A
+	wire w_hdr = w_take && r_st[S_HDR];
+	wire w_hdr_end = w_take && r_hlast;                            // the check byte
 	wire w_reject = w_hdr_end && (!r_in_hok || r_len_bad);
 	wire w_accept = w_hdr_end && r_in_hok && !r_len_bad;
-	wire w_body = w_take && (r_state == S_BODY);
-	wire w_crc = w_take && (r_state == S_CRC);
+	wire w_body = w_take && r_st[S_BODY];
+	wire w_crc = w_take && r_st[S_CRC];
 	wire w_crc_end = w_crc && (r_cn == 2'd3);
 	wire w_crc_ok = r_in_cok && r_lo_ok;
-	wire w_timeout = !w_take && (r_state != S_HUNT0) && (&r_idle);
+	wire w_timeout = !w_take && !r_st[S_HUNT0] && r_idle_full;
 	// the check byte as it will be after this cycle's byte (the next may follow at once)
 	wire [7:0] w_hchk_nx = w_hdr ? (r_hchk ^ r_in_b) : r_hchk;
 
@@ -106,28 +108,24 @@ module mmf_pkt_rx #(
 		r_in_cok <= (w_next == w_crc_want[31:24]);
 	end
 
-	// drives: the FSM state
+	// drives: the FSM state, one-hot: each state's flip-flop is set by the transitions into it and
+	// held while no byte comes (and the timeout has not struck) or the byte keeps it there
+	wire w_wait = !w_take && !w_timeout;
 	always @(posedge i_clk)
-		if (i_reset)
-			r_state <= S_HUNT0;
-		else if (w_take)
-			case (r_state)
-			S_HUNT0: if (r_in_a5)
-					r_state <= S_HUNT1;
-			S_HUNT1: if (r_in_5a)
-					r_state <= S_HDR;
-				else if (!r_in_a5)    // A5 A5 5A: the second A5 may be the sync
-					r_state <= S_HUNT0;
-			S_HDR: if (r_hlast)
-					r_state <= !w_accept ? S_HUNT0 : r_len0 ? S_CRC : S_BODY;
-			S_BODY: if (r_last)
-					r_state <= S_CRC;
-			S_CRC: if (r_cn == 2'd3)
-					r_state <= S_HUNT0;
-			default: r_state <= S_HUNT0;
-			endcase
-		else if (w_timeout)
-			r_state <= S_HUNT0;
+		if (i_reset) begin
+			r_st <= 5'b00001;
+		end else begin
+			r_st[S_HUNT0] <= (r_st[S_HUNT0] && !(w_take && r_in_a5)) ||
+					 (r_st[S_HUNT1] && w_take && !r_in_a5 && !r_in_5a) ||
+					 (w_hdr_end && !w_accept) || w_crc_end || w_timeout;
+			// A5 A5 5A: the second A5 may be the sync
+			r_st[S_HUNT1] <= (r_st[S_HUNT0] && w_take && r_in_a5) ||
+					 (r_st[S_HUNT1] && (w_wait || (w_take && r_in_a5)));
+			r_st[S_HDR] <= (w_hunt1 && r_in_5a) || (r_st[S_HDR] && (w_wait || (w_take && !r_hlast)));
+			r_st[S_BODY] <= (w_accept && !r_len0) || (r_st[S_BODY] && (w_wait || (w_take && !r_last)));
+			r_st[S_CRC] <= (w_accept && r_len0) || (w_body && r_last) ||
+				       (r_st[S_CRC] && (w_wait || (w_take && r_cn != 2'd3)));
+		end
 
 	// drives: the outcome pulses
 	always @(posedge i_clk) begin
@@ -138,15 +136,13 @@ module mmf_pkt_rx #(
 		o_timeout <= !i_reset && w_timeout;
 	end
 
-	// drives: the header: its bytes, the check byte to expect, the count, the length flags
+	// drives: the header: the check byte to expect, the count, the length flags
 	always @(posedge i_clk)
-		if (w_hunt1) begin
-			r_hdr <= 32'd0;
+		if (i_reset || w_hunt1 || w_timeout) begin
 			r_hchk <= 8'hFF;
 			r_hn <= 2'd0;
 			r_hlast <= 1'b0;
 		end else if (w_hdr) begin
-			r_hdr <= {r_hdr[23:0], r_in_b};
 			r_hchk <= r_hchk ^ r_in_b;
 			r_hn <= r_hn + 1'b1;
 			r_hlast <= (r_hn == 2'd3);
@@ -160,24 +156,28 @@ module mmf_pkt_rx #(
 	// drives: the header fields reported (type and seq also with a rejection, for its NAK)
 	always @(posedge i_clk)
 		if (w_hdr_end) begin
-			o_type <= r_hdr[31:24];
-			o_seq <= r_hdr[23:16];
+			o_type <= r_rep[31:24];
+			o_seq <= r_rep[23:16];
 			if (w_accept)
 				o_len <= w_len;
 		end
 
-	// drives: the replay of a rejected header's bytes (type .. check byte; the 5A after its A5
-	// cannot sync), one per cycle
+	// drives: the header bytes, shifted in as they are taken; a replay shifts them out from the top.
+	// Both move one byte per cycle, so bytes a replay feeds back into the header (an A5 5A among
+	// them) shift in at the bottom without disturbing the ones still to replay.
 	always @(posedge i_clk)
-		if (i_reset) begin
+		if (w_hdr || w_rep)
+			r_rep <= {r_rep[31:0], w_hdr ? r_in_b : 8'd0};
+
+	// drives: the replay count: a rejected header's five bytes after its 5A (type .. check byte;
+	// the 5A cannot sync), one per cycle
+	always @(posedge i_clk)
+		if (i_reset)
 			r_replay <= 3'd0;
-		end else if (w_reject) begin
-			r_rep <= {r_hdr, r_in_b};
+		else if (w_reject)
 			r_replay <= 3'd5;
-		end else if (w_rep) begin
-			r_rep <= {r_rep[31:0], 8'd0};
+		else if (w_rep)
 			r_replay <= r_replay - 1'b1;
-		end
 
 	// drives: the running CRC over type .. payload
 	always @(posedge i_clk)
@@ -186,39 +186,54 @@ module mmf_pkt_rx #(
 		else if (w_hdr || w_body)
 			r_crc <= crc32_byte(r_crc, r_in_b);
 
-	// drives: the payload count, its buffer address and the buffer write
+	// (The blocks below keep the header's events apart from the payload's and the CRC's: they never
+	// come together, and an else between them would put one decision in front of the other.)
+
+	// drives: the buffer write
 	always @(posedge i_clk) begin
 		o_buf_we <= !i_reset && w_body;
+		if (w_body) begin
+			o_buf_addr <= r_n;
+			o_buf_data <= r_in_b;
+		end
+	end
+
+	// drives: the payload count and bytes to come
+	always @(posedge i_clk)
 		if (w_accept) begin
 			r_n <= {LG_BUF{1'b0}};
 			r_left <= w_len[LG_LEFT-1:0];
 			r_last <= (w_len == 16'd1);
 		end else if (w_body) begin
-			o_buf_addr <= r_n;
-			o_buf_data <= r_in_b;
 			r_n <= r_n + 1'b1;
 			r_left <= r_left - 1'b1;
 			r_last <= (r_left == 2);
 		end
-	end
 
-	// drives: the CRC bytes received and the check of the first three
+	// drives: the CRC bytes counted
 	always @(posedge i_clk)
-		if (w_accept) begin
+		if (w_accept)
 			r_cn <= 2'd0;
-		end else if (w_crc) begin
-			r_crc_rx <= {r_in_b, r_crc_rx[15:8]};
+		else if (w_crc)
 			r_cn <= r_cn + 1'b1;
+
+	// drives: the first CRC bytes received and the check of the first three
+	always @(posedge i_clk)
+		if (w_crc) begin
+			r_crc_rx <= {r_in_b, r_crc_rx[15:8]};
 			if (r_cn == 2'd2)
 				r_lo_ok <= ({r_in_b, r_crc_rx} == w_crc_want[23:0]);
 		end
 
 	// drives: the inter-byte timeout counter (it runs in every state but the hunt for A5)
 	always @(posedge i_clk)
-		if (i_reset || w_take)
+		if (i_reset || w_take) begin
 			r_idle <= 0;
-		else if (r_state != S_HUNT0)
+			r_idle_full <= 1'b0;
+		end else if (!r_st[S_HUNT0]) begin
 			r_idle <= r_idle + 1'b1;
+			r_idle_full <= (r_idle == {{(LG_TIMEOUT-1){1'b1}}, 1'b0});
+		end
 
 `ifdef FORMAL
 	reg f_past_valid = 1'b0;
@@ -234,7 +249,9 @@ module mmf_pkt_rx #(
 			assert((f_outcome & (f_outcome - 5'd1)) == 5'd0);
 			assert(!(o_good && o_buf_we));
 			assert(r_replay <= 3'd5);
-			assert(r_state <= S_CRC);
+			assert(!r_hlast || r_st[S_HDR]);
+			assert(r_idle_full == (&r_idle));
+			assert(r_st != 5'd0 && (r_st & (r_st - 5'd1)) == 5'd0);   // one-hot
 		end
 `endif
 endmodule

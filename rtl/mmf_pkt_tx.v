@@ -5,7 +5,10 @@
 //
 // Parameters: none.
 //
-// Reset: FSM state. Header fields and the CRC are data.
+// The header's bytes are loaded into a shift register at the start, so the byte out and the CRC's
+// input need no selection by position.
+//
+// Reset: FSM state. Header bytes, counters and the CRC are data.
 module mmf_pkt_tx (
 	input  wire        i_clk,
 	input  wire        i_reset,
@@ -27,38 +30,28 @@ module mmf_pkt_tx (
 	localparam [1:0] S_IDLE = 2'd0, S_HDR = 2'd1, S_PL = 2'd2, S_CRC = 2'd3;
 
 	reg [1:0]   r_state;
+	reg [55:0]  r_hq;         // header bytes still to send (sync, type, seq, len, check), the next in [55:48]
 	reg [2:0]   r_hn;         // header byte being sent, 0..6
+	reg         r_len0;       // no payload
 	reg [15:0]  r_left;       // payload bytes still to send
+	reg         r_last;       // one payload byte left (kept beside r_left: the FSM reads it)
 	reg [1:0]   r_cn;         // CRC byte being sent
-	reg [7:0]   r_type, r_seq;
-	reg [15:0]  r_len;
 	reg [31:0]  r_crc;        // running CRC state (before the final inversion)
 
 `include "mmf_crc32_fn.vh"
 
-	reg [7:0] w_hdr_byte;
-	always @(*)
-		case (r_hn)
-		3'd0: w_hdr_byte = 8'hA5;
-		3'd1: w_hdr_byte = 8'h5A;
-		3'd2: w_hdr_byte = r_type;
-		3'd3: w_hdr_byte = r_seq;
-		3'd4: w_hdr_byte = r_len[7:0];
-		3'd5: w_hdr_byte = r_len[15:8];
-		default: w_hdr_byte = 8'hFF ^ r_type ^ r_seq ^ r_len[7:0] ^ r_len[15:8];
-		endcase
-
 	wire [31:0] w_crc_out = ~r_crc;
+	wire [7:0]  w_hchk = 8'hFF ^ i_type ^ i_seq ^ i_len[7:0] ^ i_len[15:8];
 
 	assign o_start_ready = (r_state == S_IDLE);
 	assign o_valid = (r_state == S_HDR) || (r_state == S_CRC) || (r_state == S_PL && i_pl_valid);
-	assign o_data = (r_state == S_HDR) ? w_hdr_byte :
+	assign o_data = (r_state == S_HDR) ? r_hq[55:48] :
 			(r_state == S_PL) ? i_pl_data : w_crc_out[8*r_cn +: 8];
 	assign o_pl_ready = (r_state == S_PL) && i_ready;
 
 	wire w_fire = o_valid && i_ready;
 
-	// drives: FSM, byte counters, header fields, CRC
+	// drives: FSM, byte counters, header bytes, CRC
 	always @(posedge i_clk) begin
 		if (i_reset) begin
 			r_state <= S_IDLE;
@@ -66,25 +59,27 @@ module mmf_pkt_tx (
 		S_IDLE: if (i_start_valid) begin
 				r_state <= S_HDR;
 				r_hn <= 3'd0;
-				r_type <= i_type;
-				r_seq <= i_seq;
-				r_len <= i_len;
+				r_hq <= {8'hA5, 8'h5A, i_type, i_seq, i_len[7:0], i_len[15:8], w_hchk};
+				r_len0 <= (i_len == 16'd0);
 				r_left <= i_len;
+				r_last <= (i_len == 16'd1);
 				r_crc <= 32'hFFFFFFFF;
 			end
 		S_HDR: if (w_fire) begin
 				r_hn <= r_hn + 1'b1;
+				r_hq <= {r_hq[47:0], 8'd0};
 				if (r_hn >= 3'd2)
-					r_crc <= crc32_byte(r_crc, w_hdr_byte);
+					r_crc <= crc32_byte(r_crc, r_hq[55:48]);
 				if (r_hn == 3'd6) begin
-					r_state <= (r_len == 0) ? S_CRC : S_PL;
+					r_state <= r_len0 ? S_CRC : S_PL;
 					r_cn <= 2'd0;
 				end
 			end
 		S_PL: if (w_fire) begin
 				r_crc <= crc32_byte(r_crc, i_pl_data);
 				r_left <= r_left - 1'b1;
-				if (r_left == 16'd1)
+				r_last <= (r_left == 16'd2);
+				if (r_last)
 					r_state <= S_CRC;
 			end
 		default: if (w_fire) begin

@@ -33,7 +33,10 @@ module mmf_soc_uart #(
 	input  wire  i_rx,
 	output wire  o_tx
 );
-	localparam [7:0] W_DIV = DIV;
+	// the bit-time counters only as wide as DIV needs (3 bits at 12 Mbaud from 48 MHz)
+	localparam LG_DIV = $clog2(DIV + 1);
+	localparam [31:0] DIV32 = DIV;
+	localparam [LG_DIV-1:0] W_DIV = DIV32[LG_DIV-1:0];
 
 	wire       w_rx_valid, w_frame_err, w_tx_valid, w_utx_ready;
 	wire [7:0] w_rx_data, w_tx_data;
@@ -51,7 +54,7 @@ module mmf_soc_uart #(
 		end else if (w_utx_ready)
 			r_tx_full <= 1'b0;
 
-	mmf_uart_rx #(.LG_DIV(8)) u_urx (.i_clk(i_clk), .i_reset(i_reset), .i_div(W_DIV), .i_rx(i_rx),
+	mmf_uart_rx #(.LG_DIV(LG_DIV)) u_urx (.i_clk(i_clk), .i_reset(i_reset), .i_div(W_DIV), .i_rx(i_rx),
 		.o_valid(w_rx_valid), .o_data(w_rx_data), .o_frame_err(w_frame_err));
 
 	mmf_soc_core #(.BOARD_ID(BOARD_ID), .LINK(0), .CLOCK_HZ(CLOCK_HZ), .LINK_RATE(CLOCK_HZ / DIV),
@@ -61,7 +64,7 @@ module mmf_soc_uart #(
 		.i_rx_valid(w_rx_valid), .i_rx_data(w_rx_data),
 		.o_tx_valid(w_tx_valid), .i_tx_ready(w_tx_ready), .o_tx_data(w_tx_data));
 
-	mmf_uart_tx #(.LG_DIV(8)) u_utx (.i_clk(i_clk), .i_reset(i_reset), .i_div(W_DIV),
+	mmf_uart_tx #(.LG_DIV(LG_DIV)) u_utx (.i_clk(i_clk), .i_reset(i_reset), .i_div(W_DIV),
 		.i_valid(r_tx_full), .o_ready(w_utx_ready), .i_data(r_tx_byte), .o_tx(o_tx));
 
 	// a frame error drops the byte; the packet layer's CRC and timeout deal with the rest

@@ -78,6 +78,11 @@ module mmf_spi_slave #(
 	reg  [LG_DEPTH:0]   r_count;    // bytes in the FIFO, counted (r_wr - r_rd and its compare with
 					// 127 were a 27 ns path at 48 MHz)
 	reg  [7:0]          r_next;     // the byte to load at the end of this one (registered read)
+	// decisions for the end of a byte, registered a cycle after their inputs settle (rising edges are
+	// >= 2 cycles apart, and r_left and r_len change bytes apart), off the path into r_tx:
+	reg                 r_left_more;  // r_left > 1: another announced byte follows this one
+	reg                 r_len_nz;     // r_len != 0
+	reg                 r_rx_read;    // r_rx holds the first seven bits of CMD_READ
 
 	wire                w_idle = r_cs[1] || !r_armed;    // no transaction: hold everything cleared
 	wire                w_rise = r_sck[1] && !r_sck[2] && !w_idle;
@@ -90,8 +95,10 @@ module mmf_spi_slave #(
 	wire [6:0]          w_avail = w_big ? 7'd127 : w_count[6:0];
 	wire                w_unused = &{1'b0, w_count[CW-1:7]};   // above 127: w_big says so
 	// announced bytes left after this byte, and whether the next byte is one of them
-	wire [6:0]          w_left_next = w_data ? r_left - 1'b1 :
-					  ((r_first ? (w_byte == CMD_READ) : (r_mode == M_READ)) ? r_len : 7'd0);
+	wire                w_is_read = r_first ? (r_rx_read && r_mosi[1] == CMD_READ[0]) : (r_mode == M_READ);
+	wire [6:0]          w_left_next = w_data ? r_left - 1'b1 : (w_is_read ? r_len : 7'd0);
+	// w_left_next != 0, from the registered decisions
+	wire                w_more = w_data ? r_left_more : (w_is_read && r_len_nz);
 	// while a link byte is on the line its successor is prefetched, else the head itself
 	wire [LG_DEPTH-1:0] w_raddr = r_rd + (w_data ? ONE : {LG_DEPTH{1'b0}});
 	// the count's step: +1, -1 (all ones) or 0, one adder
@@ -141,6 +148,13 @@ module mmf_spi_slave #(
 		end
 	end
 
+	// drives: the registered decisions
+	always @(posedge i_clk) begin
+		r_left_more <= (r_left > 7'd1);
+		r_len_nz <= (r_len != 7'd0);
+		r_rx_read <= (r_rx == CMD_READ[7:1]);
+	end
+
 	// drives: the latched length (at the first edge of a length byte: its MSB, 0, is on the line)
 	always @(posedge i_clk)
 		if (w_rise && r_bit == 3'd0 && !w_data)
@@ -153,7 +167,7 @@ module mmf_spi_slave #(
 		if (w_idle)
 			r_tx <= 8'h00;
 		else if (w_end)
-			r_tx <= (w_left_next != 0) ? r_next : 8'h00;
+			r_tx <= w_more ? r_next : 8'h00;
 		else if (w_rise && r_bit == 3'd0 && !w_data)
 			r_tx <= {w_avail, 1'b0};
 		else if (w_rise)
@@ -225,6 +239,9 @@ module mmf_spi_slave #(
 			// leaves the FIFO during a length byte)
 			if (!w_data && r_bit != 3'd0)
 				assert({{(CW - 7){1'b0}}, r_len} <= w_count);
+			// the registered decisions agree with what they stand for where they are used
+			if (w_end)
+				assert(w_more == (w_left_next != 7'd0));
 			// link bytes go to the host only in a READ, after its command
 			if (w_data)
 				assert(r_mode == M_READ && !r_first);

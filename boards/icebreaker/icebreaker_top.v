@@ -35,13 +35,17 @@ module icebreaker_top #(
 	);
 
 	reg [3:0] r_rst_cnt = 4'd0;
-	// drives: the reset counter, counting once the PLL is locked
-	always @(posedge w_clk)
+	reg       r_reset = 1'b1;
+	// drives: the reset counter, counting once the PLL is locked, and the reset itself, registered
+	// (it reaches most of the chip: a flip-flop output can take a global net)
+	always @(posedge w_clk) begin
 		if (!w_lock)
 			r_rst_cnt <= 4'd0;
 		else if (!(&r_rst_cnt))
 			r_rst_cnt <= r_rst_cnt + 1'b1;
-	wire w_reset = !(&r_rst_cnt);
+		r_reset <= !(&r_rst_cnt);
+	end
+	wire w_reset = r_reset;
 
 	mmf_soc_uart #(.DIV(4), .BOARD_ID(1), .CLOCK_HZ(48000000), .GIT_REV(GIT_REV),
 		.ENG_TAC(0), .ENG_SAC(0), .ENG_LUT(1)) u_soc (

@@ -30,11 +30,15 @@ module upduino3_top #(
 	SB_HFOSC #(.CLKHF_DIV("0b00")) u_osc (.CLKHFPU(1'b1), .CLKHFEN(1'b1), .CLKHF(w_clk));
 
 	reg [3:0] r_rst_cnt = 4'd0;
-	// drives: the reset counter, from configuration on
-	always @(posedge w_clk)
+	reg       r_reset = 1'b1;
+	// drives: the reset counter, from configuration on, and the reset itself, registered (it reaches
+	// most of the chip: a flip-flop output can take a global net)
+	always @(posedge w_clk) begin
 		if (!(&r_rst_cnt))
 			r_rst_cnt <= r_rst_cnt + 1'b1;
-	wire w_reset = !(&r_rst_cnt);
+		r_reset <= !(&r_rst_cnt);
+	end
+	wire w_reset = r_reset;
 
 	// MISO is driven only while the select pin itself is low (not its synchronised copy): the flash
 	// shares the line, and the first bit must be on it before the first SCK edge

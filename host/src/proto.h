@@ -16,6 +16,7 @@
 enum {
 	MMFI_TRIES = 8,             /* tries of one command (the first and 7 retransmissions) */
 	MMFI_TIMEOUT_MS = 200,      /* default wait for an answer, per try, beyond the link time */
+	MMFI_SOCKET_TIMEOUT_MS = 5000, /* the same for socket: (a simulated board, on the wall clock) */
 	MMFI_PEND = 4096,           /* bytes read from the transport per read */
 	MMFI_MSG = 320,             /* message buffers */
 };

@@ -2,7 +2,7 @@
  * uri.c: board URIs. "cpu" (the hls_c device model in-process), "sim", "sim?uart=1", "sim:BOARD" (the
  * SoC's RTL under Verilator, in build/bin/mmfree), "socket:PATH" (a virtual board in another process,
  * mmfree-vboard), "ftdi[:SERIAL]" (a board on an FTDI USB bridge, transport_ftdi.c). Options after
- * '?', separated by '&': faults=RATE, seed=S, timeout_ms=N; for cpu, dead_after=N and dead_for=M (the
+ * '?', separated by '&': faults=RATE, seed=S, timeout_ms=N (default 200, 5000 for socket); for cpu, dead_after=N and dead_for=M (the
  * link is cut after the host's N-th byte, for M bytes or for good); for ftdi, baud=N (the UART rate
  * the chip is set to; the board's is 12000000).
  */
@@ -115,6 +115,10 @@ int mmfi_uri_parse(const char *uri, struct mmfi_uri *u, char *err, size_t err_le
 		return MMF_ERR_ARG;
 	}
 	strcpy(u->kind, buf);
+	/* a virtual board behind a socket runs its clock on simulated time, 20 to 50 times slower than a
+	 * real board's on a loaded machine, while the host waits on the wall clock: its waits are longer */
+	if (!strcmp(u->kind, "socket"))
+		u->timeout_ms = MMFI_SOCKET_TIMEOUT_MS;
 	for (opt = opts; opt && *opt; opt = next) {
 		next = strchr(opt, '&');
 		if (next)

@@ -3,7 +3,7 @@
  * of commands") against the board's C model.
  *
  * Proves: with a window of W the host sends W packets before it reads a byte back, and every word
- * arrives; an answer damaged on its way back (the host sees the next command's answer first) and a
+ * arrives, with no retry even when sending the window takes longer than the answer timeout; an answer damaged on its way back (the host sees the next command's answer first) and a
  * command damaged on its way out (the board NAKs it, then refuses the ones behind it as out of
  * order) both end with every command answered OK after one SYNC and a resend of the window; a link
  * cut for a while in the middle of a windowed upload is ridden out; a cut that outlasts the tries
@@ -111,9 +111,10 @@ static int read_back(mmfi_link *l, uint32_t n)
 	return memcmp(g_back, g_w, 8u * n) ? -1 : 0;
 }
 
-/* Upload `pkts` full packets through a window of w on a fresh cpu board; spoil one byte as asked.
- * Returns the retries it took, or -1 after a failed check. */
-static int run(uint32_t w, uint32_t pkts, int spoil_send, int spoil_recv, const char *name)
+/* Upload `pkts` full packets through a window of w on a fresh cpu board, answers waited for
+ * timeout_ms; spoil one byte as asked. Returns the retries it took, or -1 after a failed check. */
+static int run(uint32_t w, uint32_t pkts, uint32_t timeout_ms, int spoil_send, int spoil_recv,
+	       const char *name)
 {
 	static uint8_t p[MMF_MAX_PAYLOAD];
 	struct mmfi_cpu_opts co = { 0, 0 };
@@ -128,7 +129,7 @@ static int run(uint32_t w, uint32_t pkts, int spoil_send, int spoil_recv, const 
 		return -1;
 	s.base.err = err;
 	s.base.err_len = sizeof(err);
-	mmfi_link_init(&l, &s.base, 50, err, sizeof(err));
+	mmfi_link_init(&l, &s.base, timeout_ms, err, sizeof(err));
 	l.window = w;
 	l.link_rate = 12000000;
 	r = mmfi_request(&l, MMF_CMD_SYNC, NULL, 0, 1, &resp);
@@ -177,8 +178,11 @@ static void test_clean(void)
 {
 	uint32_t w;
 
+	/* a send returns once the link has taken the bytes (0.86 ms of link time for a full packet
+	 * on `cpu`), so sending a window of 8 takes longer than the 1 ms timeout: a try of the oldest
+	 * runs from when the host starts waiting for it, and none of them times out */
 	for (w = 1; w <= MMFI_WINDOW_MAX; w++)
-		run(w, 12, 0, 0, "clean");
+		run(w, 12, 1, 0, 0, "clean");
 }
 
 static void test_spoiled(void)
@@ -186,13 +190,13 @@ static void test_spoiled(void)
 	int r;
 
 	/* the first answer damaged: the host sees the second command's answer first */
-	r = run(4, 8, 0, 1, "answer damaged");
+	r = run(4, 8, 50, 0, 1, "answer damaged");
 	CHECK(r >= 4, "answer damaged: %d retries, expected the window of 4 sent again", r);
 	/* the first command damaged: NAK CRC, then OUT_OF_ORDER for the three behind it */
-	r = run(4, 8, 1, 0, "command damaged");
+	r = run(4, 8, 50, 1, 0, "command damaged");
 	CHECK(r >= 4, "command damaged: %d retries, expected the window of 4 sent again", r);
 	/* the third of four: the first two are answered, the rest sent again */
-	r = run(4, 8, 3, 0, "third command damaged");
+	r = run(4, 8, 50, 3, 0, "third command damaged");
 	CHECK(r >= 2, "third command damaged: %d retries", r);
 }
 

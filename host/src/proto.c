@@ -474,8 +474,10 @@ int mmfi_request(mmfi_link *l, uint8_t cmd, const uint8_t *payload, uint16_t len
  * commands for which that changes nothing. Every command reported done had its own answer with its
  * own number. The oldest gets MMFI_TRIES broken tries, then the window fails as mmfi_request does.
  *
- * Deadline of the oldest: timeout_ms plus its link time, from when it was sent or became the oldest,
- * whichever is later: the commands before it have been answered then, so its bytes are next. */
+ * Deadline of a try of the oldest: timeout_ms plus its link time, from when the host starts waiting
+ * for it (or has sent the window again). The commands before it have been answered by then, so its
+ * bytes are the next the board takes; sending the later ones may have taken the host a while (a
+ * send returns once the link has taken the bytes), and its answer may be waiting already. */
 
 static mmfi_slot *win_slot(mmfi_link *l, uint32_t i)
 {
@@ -501,7 +503,6 @@ static int win_put(mmfi_link *l, mmfi_slot *s)
 		transport_fail(l, what);
 		return r;
 	}
-	s->sent_us = mmfi_transport_now(l->t);
 	return MMF_OK;
 }
 
@@ -541,8 +542,6 @@ int mmfi_win_send(mmfi_link *l, uint8_t cmd, const uint8_t *payload, uint16_t le
 	s->count = count;
 	s->bytes_in = l->st.bytes_in;
 	s->sends = s->fails = s->naks = s->lost = s->silent = 0;
-	if (l->win_n == 0)
-		l->oldest_us = mmfi_transport_now(l->t);
 	l->win_n++;
 	r = win_put(l, s);
 	if (r)
@@ -595,7 +594,6 @@ static int win_resend(mmfi_link *l)
 		return r;
 	}
 	l->need_sync = 0;
-	l->oldest_us = mmfi_transport_now(l->t);
 	for (i = 0; i < l->win_n; i++) {
 		r = win_put(l, win_slot(l, i));
 		if (r)
@@ -606,20 +604,24 @@ static int win_resend(mmfi_link *l)
 
 int mmfi_win_wait(mmfi_link *l, const mmfi_packet **resp, uint32_t *at, uint32_t *count)
 {
-	mmfi_slot *s;
-	uint64_t from;
-	uint32_t lms;
-	int r;
+	mmfi_slot *s = win_slot(l, 0);
+	uint64_t deadline = 0;
+	uint32_t lms = 0;
+	int r, fresh = 1;
 
 	if (l->win_n == 0) {
 		mmfi_msg(l->err, l->err_len, "waiting for an answer with no command in the window");
 		return MMF_ERR_ARG;
 	}
 	for (;;) {
-		s = win_slot(l, 0);
-		lms = link_ms(l, s->n, s->resp_max);
-		from = s->sent_us > l->oldest_us ? s->sent_us : l->oldest_us;
-		r = next_packet(l, from + (uint64_t)(l->timeout_ms + lms) * 1000u, s->cmd, s->seq);
+		if (fresh) {
+			/* a try of the oldest starts now (see the section's comment) */
+			s = win_slot(l, 0);
+			lms = link_ms(l, s->n, s->resp_max);
+			deadline = mmfi_transport_now(l->t) + (uint64_t)(l->timeout_ms + lms) * 1000u;
+			fresh = 0;
+		}
+		r = next_packet(l, deadline, s->cmd, s->seq);
 		if (r == WAIT_PACKET) {
 			r = win_classify(l, &l->resp);
 			if (r == WAIT_OTHER)
@@ -631,7 +633,6 @@ int mmfi_win_wait(mmfi_link *l, const mmfi_packet **resp, uint32_t *at, uint32_t
 			*count = s->count;
 			l->win_head = (l->win_head + 1) % MMFI_WINDOW_MAX;
 			l->win_n--;
-			l->oldest_us = mmfi_transport_now(l->t);
 			return MMF_OK;
 		}
 		if (r < 0)
@@ -646,6 +647,7 @@ int mmfi_win_wait(mmfi_link *l, const mmfi_packet **resp, uint32_t *at, uint32_t
 		r = win_resend(l);
 		if (r)
 			break;
+		fresh = 1;
 	}
 	mmfi_win_drop(l);
 	return r;

@@ -58,7 +58,6 @@ typedef struct {
 	uint8_t cmd, seq;           /* command code, the sequence number it carries now */
 	uint16_t resp_max;          /* longest answer payload expected (for the deadline) */
 	uint32_t at, count;         /* the caller's: which part of a transfer (board.c: first word, words) */
-	uint64_t sent_us;           /* when its last send returned, on the transport's clock */
 	uint64_t bytes_in;          /* the link's bytes_in at its first send */
 	uint32_t sends;             /* times sent */
 	uint32_t fails;             /* times the window broke while it was the oldest: its failed tries */
@@ -83,7 +82,6 @@ typedef struct {
 	uint32_t window;            /* commands mmfi_win_send keeps in flight, 1..MMFI_WINDOW_MAX */
 	mmfi_slot win[MMFI_WINDOW_MAX]; /* the window, a ring: oldest at win_head */
 	uint32_t win_head, win_n;   /* its oldest, how many are in flight */
-	uint64_t oldest_us;         /* when the oldest became the oldest (transport's clock) */
 } mmfi_link;
 
 void mmfi_link_init(mmfi_link *l, mmfi_transport *t, uint32_t timeout_ms, char *err, size_t err_len);

@@ -52,7 +52,7 @@ jqcheck() {
 }
 
 # ---- build what this script runs (cheap when `make programs` has run) ----
-targets="$MMFREE $BIN/host_codec $BIN/host_api $BIN/host_faults $BIN/host_dead build/lib/libmmfree.so"
+targets="$MMFREE $BIN/host_codec $BIN/host_api $BIN/host_faults $BIN/host_dead $BIN/host_window build/lib/libmmfree.so"
 check build 0 make --no-print-directory $targets
 
 # ---- the C tests ----
@@ -61,6 +61,11 @@ check host-api 0 $BIN/host_api
 check host-faults 0 $BIN/host_faults 10000 'cpu?faults=1e-3&seed=1'
 says host-faults '10000 products, 0 wrong, 0 failed; [0-9]+ packets, [1-9][0-9]* retries'
 check host-dead 0 $BIN/host_dead
+# a window of WRITE_MEMs in flight: in flight before the first answer, damaged answers and commands,
+# cuts; then the 10,000 products again with every weight upload through a window of 4
+check host-window 0 $BIN/host_window
+check host-faults-window 0 $BIN/host_faults 10000 'cpu?faults=1e-3&seed=1&window=4'
+says host-faults-window '10000 products, 0 wrong, 0 failed; [0-9]+ packets, [1-9][0-9]* retries'
 
 # ---- the CLI ----
 check cli-help 0 $MMFREE --help
@@ -93,6 +98,10 @@ jqcheck cli-bench-link '.mismatches == 0 and .words == 16384 and .efficiency > 0
 	$MMFREE bench link --board cpu --json
 jqcheck cli-bench-link-faults '.mismatches == 0 and .retries > 0 and .efficiency > 0.3' \
 	$MMFREE bench link --board 'cpu?faults=1e-3&seed=1' --json
+jqcheck cli-bench-link-faults-window '.mismatches == 0 and .retries > 0' \
+	$MMFREE bench link --board 'cpu?faults=3e-3&seed=2&window=8' --json
+check cli-bad-window 2 $MMFREE info --board 'cpu?window=9'
+says cli-bad-window "bad value '9' for window \\(commands in flight, 1 to 8\\)"
 check cli-bench-link-text 0 $MMFREE bench link --board cpu --words 1000
 says cli-bench-link-text '^efficiency +0\.9'
 

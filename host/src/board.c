@@ -41,20 +41,13 @@ static void mtu_adapt(mmf_board *b, int retried)
 	}
 }
 
-int mmfi_command(mmf_board *b, uint8_t cmd, const uint8_t *p, uint16_t len, int data_len,
-		 const char *what, const uint8_t **data, uint16_t *got)
+/* An answer to cmd: status OK and `data_len` bytes of data (any length if < 0), else the error with
+ * the command, its values (`what`) and the board's status in the message. */
+static int answer_check(mmf_board *b, uint8_t cmd, const mmfi_packet *resp, int data_len,
+			const char *what)
 {
-	const mmfi_packet *resp;
-	uint64_t retries = b->link.st.retries;
-	uint8_t st;
-	int r;
+	uint8_t st = resp->payload[0];
 
-	r = mmfi_request(&b->link, cmd, p, len,
-			 (uint16_t)(data_len < 0 ? MMF_MAX_PAYLOAD : 1 + data_len), &resp);
-	mtu_adapt(b, b->link.st.retries != retries);
-	if (r)
-		return r;
-	st = resp->payload[0];
 	if (st != MMF_ST_OK) {
 		mmfi_msg(b->err, sizeof(b->err), "%s seq %u%s: board answered %s (status %u)",
 			 mmfi_cmd_name(cmd), resp->seq, what, mmfi_status_name(st), st);
@@ -65,6 +58,24 @@ int mmfi_command(mmf_board *b, uint8_t cmd, const uint8_t *p, uint16_t len, int 
 			 mmfi_cmd_name(cmd), resp->seq, what, resp->len - 1u, data_len);
 		return MMF_ERR_PROTOCOL;
 	}
+	return MMF_OK;
+}
+
+int mmfi_command(mmf_board *b, uint8_t cmd, const uint8_t *p, uint16_t len, int data_len,
+		 const char *what, const uint8_t **data, uint16_t *got)
+{
+	const mmfi_packet *resp;
+	uint64_t retries = b->link.st.retries;
+	int r;
+
+	r = mmfi_request(&b->link, cmd, p, len,
+			 (uint16_t)(data_len < 0 ? MMF_MAX_PAYLOAD : 1 + data_len), &resp);
+	mtu_adapt(b, b->link.st.retries != retries);
+	if (r)
+		return r;
+	r = answer_check(b, cmd, resp, data_len, what);
+	if (r)
+		return r;
 	if (data)
 		*data = resp->payload + 1;
 	if (got)
@@ -96,28 +107,40 @@ static int bad_arg(mmf_board *b, const char *fmt, unsigned long a, unsigned long
 
 /* ---- weight memory ----------------------------------------------------------------------------- */
 
-int mmf_write_mem(mmf_board *b, uint32_t addr, const uint64_t *w, uint32_t n)
+/* WRITE_MEM's payload for words [off, off + step) of w, written from word addr + off. */
+static uint16_t pack_words(uint8_t *p, uint32_t addr, const uint64_t *w, uint32_t off, uint32_t step)
+{
+	uint32_t i, k;
+
+	put16(p, addr + off);
+	for (i = 0; i < step; i++)
+		for (k = 0; k < 8; k++)
+			p[2 + 8 * i + k] = (uint8_t)(w[off + i] >> (8 * k));
+	return (uint16_t)(2 + 8 * step);
+}
+
+static void mem_describe(const mmf_board *b, uint32_t first, uint32_t n, char *buf, size_t len)
+{
+	snprintf(buf, len, " (addr %u, %u words; weight memory %u words)", first, n, b->info.wmem_words);
+}
+
+/* One WRITE_MEM at a time: each waits for its answer. */
+static int write_serial(mmf_board *b, uint32_t addr, const uint64_t *w, uint32_t n)
 {
 	uint8_t p[MMF_MAX_PAYLOAD];
 	char what[96];
-	uint32_t off, step, i, k;
+	uint32_t off, step;
 	unsigned redos = 0;
+	uint16_t len;
 	int r;
 
-	if ((uint64_t)addr + n > 65536u)
-		return bad_arg(b, "write_mem: addr %lu + %lu words is beyond the 16-bit word address",
-			       addr, n);
 	for (off = 0; off < n; off += step) {
 		step = (b->mtu - 2u) / 8u;
 		if (step > n - off)
 			step = n - off;
-		put16(p, addr + off);
-		for (i = 0; i < step; i++)
-			for (k = 0; k < 8; k++)
-				p[2 + 8 * i + k] = (uint8_t)(w[off + i] >> (8 * k));
-		snprintf(what, sizeof(what), " (addr %u, %u words; weight memory %u words)", addr + off,
-			 step, b->info.wmem_words);
-		r = mmfi_command(b, MMF_CMD_WRITE_MEM, p, (uint16_t)(2 + 8 * step), 0, what, NULL, NULL);
+		len = pack_words(p, addr, w, off, step);
+		mem_describe(b, addr + off, step, what, sizeof(what));
+		r = mmfi_command(b, MMF_CMD_WRITE_MEM, p, len, 0, what, NULL, NULL);
 		if (r && redo(r, &redos)) {
 			step = 0;
 			continue;
@@ -128,6 +151,66 @@ int mmf_write_mem(mmf_board *b, uint32_t addr, const uint64_t *w, uint32_t n)
 		progress(b, 8ull * (off + step), 8ull * n);
 	}
 	return MMF_OK;
+}
+
+/* A window of WRITE_MEMs in flight (proto.c): the next is sent before the answer to the last has
+ * come. Writing the same words twice changes nothing, which the window's recovery relies on. Words
+ * count as written only in the order their answers come; after a failure the part from the first
+ * unanswered word is sent again (shorter packets, as write_serial does), the rest is not trusted. */
+static int write_window(mmf_board *b, uint32_t addr, const uint64_t *w, uint32_t n)
+{
+	uint8_t p[MMF_MAX_PAYLOAD];
+	const mmfi_packet *resp;
+	char what[96];
+	uint32_t off = 0, done = 0, step, at, count;
+	uint64_t retries = b->link.st.retries;
+	unsigned redos = 0;
+	uint16_t len;
+	int r;
+
+	while (done < n) {
+		if (off < n && b->link.win_n < b->link.window) {
+			step = (b->mtu - 2u) / 8u;
+			if (step > n - off)
+				step = n - off;
+			len = pack_words(p, addr, w, off, step);
+			r = mmfi_win_send(&b->link, MMF_CMD_WRITE_MEM, p, len, 1, off, step);
+			if (r)
+				goto failed;
+			off += step;
+			continue;
+		}
+		r = mmfi_win_wait(&b->link, &resp, &at, &count);
+		mtu_adapt(b, b->link.st.retries != retries);
+		retries = b->link.st.retries;
+		if (r)
+			goto failed;
+		mem_describe(b, addr + at, count, what, sizeof(what));
+		r = answer_check(b, MMF_CMD_WRITE_MEM, resp, 0, what);
+		if (r) {
+			mmfi_win_drop(&b->link);
+			return r;
+		}
+		done = at + count;
+		redos = 0;
+		progress(b, 8ull * done, 8ull * n);
+		continue;
+failed:
+		/* nothing in flight counts: resend from the first word not answered */
+		mmfi_win_drop(&b->link);
+		if (!redo(r, &redos))
+			return r;
+		off = done;
+	}
+	return MMF_OK;
+}
+
+int mmf_write_mem(mmf_board *b, uint32_t addr, const uint64_t *w, uint32_t n)
+{
+	if ((uint64_t)addr + n > 65536u)
+		return bad_arg(b, "write_mem: addr %lu + %lu words is beyond the 16-bit word address",
+			       addr, n);
+	return b->link.window > 1 ? write_window(b, addr, w, n) : write_serial(b, addr, w, n);
 }
 
 /* A range read (READ_MEM, READ_RES): `count` items of `unit` bytes from `first`, in as many packets
@@ -173,11 +256,6 @@ static int read_range(mmf_board *b, const struct range_kind *k, uint32_t first, 
 		progress(b, (uint64_t)k->unit * (off + step), (uint64_t)k->unit * count);
 	}
 	return MMF_OK;
-}
-
-static void mem_describe(const mmf_board *b, uint32_t first, uint32_t n, char *buf, size_t len)
-{
-	snprintf(buf, len, " (addr %u, %u words; weight memory %u words)", first, n, b->info.wmem_words);
 }
 
 static void mem_store(void *dst, uint32_t at, const uint8_t *d, uint32_t n)

@@ -48,6 +48,7 @@ struct mmfi_uri {
 	struct mmfi_cpu_opts cpu;   /* dead_after=N, dead_for=M */
 	int uart;                   /* sim: uart=1, the board's UART instead of the fast mode */
 	uint32_t baud;              /* ftdi: baud=N, the UART rate to set (0: the board's) */
+	uint32_t window;            /* window=N: WRITE_MEMs in flight (0: the board kind's default) */
 };
 
 /* Parse uri; MMF_ERR_ARG with a message naming the bad part. */

@@ -89,6 +89,9 @@ int mmf_open(const char *uri, mmf_board **out)
 	if (r)
 		goto fail_free;
 	mmfi_link_init(&b->link, b->t, u.timeout_ms, b->err, sizeof(b->err));
+	/* behind an FTDI bridge every short answer waits for the latency timer: keep a window of
+	 * WRITE_MEMs in flight (docs/usb.md); elsewhere one at a time unless the URI asks */
+	b->link.window = u.window ? u.window : !strcmp(u.kind, "ftdi") ? MMFI_WINDOW_FTDI : 1;
 	b->mtu = b->mtu_max = MMF_MAX_PAYLOAD;
 	/* SYNC first: whatever sequence number the board had, it takes ours from here */
 	r = mmfi_command(b, MMF_CMD_SYNC, NULL, 0, 0, "", NULL, NULL);

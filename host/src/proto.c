@@ -11,6 +11,7 @@
  *    packets this long: board.c then resends shorter ones). The next command is preceded by a SYNC,
  *    because the board may or may not have executed the one that failed;
  *  - answers with another seq or type are stale (an answer to an earlier try) and ignored.
+ * A window (mmfi_win_*) keeps several commands in flight; its rules are at its section below.
  * Every wait is bounded by a wall-clock deadline as well, so a transport that babbles forever cannot
  * hold a request either.
  */
@@ -25,7 +26,10 @@
 enum {
 	BITS_PER_BYTE = 10,         /* UART 8N1; an overestimate for SPI and FIFO links, which is safe */
 	DEC_MORE = 0, DEC_OK, DEC_HUNT, DEC_BAD_HDR, DEC_BAD_CRC, /* dec_check() verdicts */
-	WAIT_ANSWER = 0, WAIT_NAK, WAIT_TIMEOUT, WAIT_OTHER, /* outcomes (or a negative mmf_error) */
+	/* outcomes of a wait (or a negative mmf_error): the answer, a NAK to retransmit on, the
+	 * deadline, a packet that is not ours, a later command's answer or NAK first (a window's
+	 * oldest answer was lost), a packet in l->resp not yet judged */
+	WAIT_ANSWER = 0, WAIT_NAK, WAIT_TIMEOUT, WAIT_OTHER, WAIT_LOST, WAIT_PACKET,
 };
 
 uint64_t mmfi_now_us(void)
@@ -80,27 +84,33 @@ static uint8_t hdr_check(const uint8_t *h) /* h = type, seq, len[0], len[1] */
 	return (uint8_t)(0xFFu ^ h[0] ^ h[1] ^ h[2] ^ h[3]);
 }
 
-size_t mmfi_pkt_encode(uint8_t *out, uint8_t type, uint8_t seq, const uint8_t *payload, uint16_t len)
+/* Number a packet whose type, len and payload are in place: seq, header check, CRC. */
+static void pkt_seal(uint8_t *out, uint8_t seq)
 {
-	uint32_t crc;
+	uint32_t len = out[4] | (uint32_t)out[5] << 8, crc;
 
-	if (len > MMF_MAX_PAYLOAD)
-		return 0;
-	out[0] = MMF_SYNC0;
-	out[1] = MMF_SYNC1;
-	out[2] = type;
 	out[3] = seq;
-	out[4] = (uint8_t)len;
-	out[5] = (uint8_t)(len >> 8);
 	out[6] = hdr_check(out + 2);
-	if (len)
-		memcpy(out + MMF_HDR_BYTES, payload, len);
 	/* the CRC covers everything but the sync: bytes 2 .. 6+len */
 	crc = (uint32_t)crc32(0L, out + 2, (uInt)(MMF_HDR_BYTES - 2 + len));
 	out[MMF_HDR_BYTES + len + 0] = (uint8_t)crc;
 	out[MMF_HDR_BYTES + len + 1] = (uint8_t)(crc >> 8);
 	out[MMF_HDR_BYTES + len + 2] = (uint8_t)(crc >> 16);
 	out[MMF_HDR_BYTES + len + 3] = (uint8_t)(crc >> 24);
+}
+
+size_t mmfi_pkt_encode(uint8_t *out, uint8_t type, uint8_t seq, const uint8_t *payload, uint16_t len)
+{
+	if (len > MMF_MAX_PAYLOAD)
+		return 0;
+	out[0] = MMF_SYNC0;
+	out[1] = MMF_SYNC1;
+	out[2] = type;
+	out[4] = (uint8_t)len;
+	out[5] = (uint8_t)(len >> 8);
+	if (len)
+		memcpy(out + MMF_HDR_BYTES, payload, len);
+	pkt_seal(out, seq);
 	return (size_t)MMF_HDR_BYTES + len + MMF_CRC_BYTES;
 }
 
@@ -212,6 +222,7 @@ void mmfi_link_init(mmfi_link *l, mmfi_transport *t, uint32_t timeout_ms, char *
 	l->timeout_ms = timeout_ms;
 	l->err = err;
 	l->err_len = err_len;
+	l->window = 1;
 	mmfi_dec_init(&l->dec);
 }
 
@@ -259,7 +270,6 @@ static int classify(mmfi_link *l, const mmfi_packet *p, uint8_t cmd, uint8_t seq
 	}
 }
 
-/* Wait until try_ms have passed for the answer to (cmd, seq). */
 /* A transport failed: its own message (it writes into the same buffer) follows `what`. */
 static void transport_fail(mmfi_link *l, const char *what)
 {
@@ -269,23 +279,22 @@ static void transport_fail(mmfi_link *l, const char *what)
 	mmfi_msg(l->err, l->err_len, "%s%s%s", what, why[0] ? ": " : "", why);
 }
 
-static int wait_answer(mmfi_link *l, uint8_t cmd, uint8_t seq, uint32_t try_ms)
+/* The next packet from the link into l->resp (WAIT_PACKET), or WAIT_TIMEOUT once the transport's
+ * clock reaches `deadline` (us); (cmd, seq) is what the caller waits for, for messages. */
+static int next_packet(mmfi_link *l, uint64_t deadline, uint8_t cmd, uint8_t seq)
 {
 	char what[MMFI_MSG];
-	/* the deadline runs on the transport's clock: simulated time is far slower than wall time */
-	uint64_t deadline = mmfi_transport_now(l->t) + (uint64_t)try_ms * 1000u, now;
+	uint64_t now;
 	uint32_t left_ms;
 	size_t used, got;
 	int r;
 
 	for (;;) {
 		/* everything already received first: it may hold the answer */
-		while (mmfi_dec_push(&l->dec, l->pend + l->pend_off, l->pend_n, &used, &l->resp)) {
+		if (mmfi_dec_push(&l->dec, l->pend + l->pend_off, l->pend_n, &used, &l->resp)) {
 			l->pend_off += (uint32_t)used;
 			l->pend_n -= (uint32_t)used;
-			r = classify(l, &l->resp, cmd, seq);
-			if (r != WAIT_OTHER)
-				return r;
+			return WAIT_PACKET;
 		}
 		l->pend_off = l->pend_n = 0;
 		now = mmfi_transport_now(l->t);
@@ -309,14 +318,65 @@ static int wait_answer(mmfi_link *l, uint8_t cmd, uint8_t seq, uint32_t try_ms)
 	return WAIT_TIMEOUT;
 }
 
+/* Wait until try_ms have passed for the answer to (cmd, seq). */
+static int wait_answer(mmfi_link *l, uint8_t cmd, uint8_t seq, uint32_t try_ms)
+{
+	/* the deadline runs on the transport's clock: simulated time is far slower than wall time */
+	uint64_t deadline = mmfi_transport_now(l->t) + (uint64_t)try_ms * 1000u;
+	int r;
+
+	for (;;) {
+		r = next_packet(l, deadline, cmd, seq);
+		if (r != WAIT_PACKET)
+			return r;
+		r = classify(l, &l->resp, cmd, seq);
+		if (r != WAIT_OTHER)
+			return r;
+	}
+}
+
+/* The link time of a command of n bytes and an answer of up to resp_max payload bytes, both at the
+ * board's rate, in ms (0 while the rate is unknown): a try's deadline allows for it. */
+static uint32_t link_ms(const mmfi_link *l, size_t n, uint16_t resp_max)
+{
+	if (!l->link_rate)
+		return 0;
+	return (uint32_t)(((uint64_t)n + MMF_HDR_BYTES + MMF_CRC_BYTES + resp_max) * BITS_PER_BYTE *
+			  1000u / l->link_rate) + 1u;
+}
+
+/* Every try of a command failed: a board that stayed silent (MMF_ERR_TIMEOUT) or a link that let
+ * bytes through but no whole answer (MMF_ERR_IO); the message says which, with the counts. */
+static int tries_failed(mmfi_link *l, uint8_t cmd, uint8_t seq, uint32_t naks, uint32_t lost,
+			uint32_t silent, uint64_t bytes_in, uint32_t lms)
+{
+	char wait[48], lost_s[40] = "";
+
+	if (naks == 0 && lost == 0 && l->st.bytes_in == bytes_in) {
+		if (lms)
+			snprintf(wait, sizeof(wait), "%u ms + %u ms link time", l->timeout_ms, lms);
+		else
+			snprintf(wait, sizeof(wait), "%u ms", l->timeout_ms);
+		mmfi_msg(l->err, l->err_len, "%s seq %u: no answer after %u tries (timeout %s each)",
+			 mmfi_cmd_name(cmd), seq, (unsigned)MMFI_TRIES, wait);
+		return MMF_ERR_TIMEOUT;
+	}
+	if (lost)
+		snprintf(lost_s, sizeof(lost_s), ", %u answers lost", lost);
+	mmfi_msg(l->err, l->err_len, "%s seq %u: no whole answer in %u tries (%u NAKs%s, %u tries "
+		 "timed out after %u ms, %llu bytes received): the link is too noisy",
+		 mmfi_cmd_name(cmd), seq, (unsigned)MMFI_TRIES, naks, lost_s, silent,
+		 l->timeout_ms + lms, (unsigned long long)(l->st.bytes_in - bytes_in));
+	return MMF_ERR_IO;
+}
+
 static int request_once(mmfi_link *l, uint8_t cmd, const uint8_t *payload, uint16_t len,
 			uint16_t resp_max, const mmfi_packet **resp)
 {
 	uint8_t seq = l->next_seq++;
 	size_t n = mmfi_pkt_encode(l->tx, cmd, seq, payload, len);
-	uint32_t link_ms = 0, naks = 0, silent = 0, try;
+	uint32_t lms, naks = 0, silent = 0, try;
 	uint64_t bytes_in = l->st.bytes_in;
-	char wait[48];
 	int r;
 
 	if (n == 0) {
@@ -325,9 +385,7 @@ static int request_once(mmfi_link *l, uint8_t cmd, const uint8_t *payload, uint1
 		return MMF_ERR_ARG;
 	}
 	/* the deadline allows for the bytes on the wire both ways, at the board's rate */
-	if (l->link_rate)
-		link_ms = (uint32_t)(((uint64_t)n + MMF_HDR_BYTES + MMF_CRC_BYTES + resp_max) *
-				     BITS_PER_BYTE * 1000u / l->link_rate) + 1u;
+	lms = link_ms(l, n, resp_max);
 	for (try = 0; try < MMFI_TRIES; try++) {
 		if (try)
 			l->st.retries++;
@@ -341,7 +399,7 @@ static int request_once(mmfi_link *l, uint8_t cmd, const uint8_t *payload, uint1
 			transport_fail(l, what);
 			goto fail;
 		}
-		r = wait_answer(l, cmd, seq, l->timeout_ms + link_ms);
+		r = wait_answer(l, cmd, seq, l->timeout_ms + lms);
 		if (r == WAIT_ANSWER) {
 			*resp = &l->resp;
 			return MMF_OK;
@@ -354,47 +412,243 @@ static int request_once(mmfi_link *l, uint8_t cmd, const uint8_t *payload, uint1
 			goto fail;
 	}
 	/* silence is a dead board; bytes that never made a whole answer are a noisy link */
-	if (naks == 0 && l->st.bytes_in == bytes_in) {
-		if (link_ms)
-			snprintf(wait, sizeof(wait), "%u ms + %u ms link time", l->timeout_ms, link_ms);
-		else
-			snprintf(wait, sizeof(wait), "%u ms", l->timeout_ms);
-		mmfi_msg(l->err, l->err_len, "%s seq %u: no answer after %u tries (timeout %s each)",
-			 mmfi_cmd_name(cmd), seq, (unsigned)MMFI_TRIES, wait);
-		r = MMF_ERR_TIMEOUT;
-	} else {
-		mmfi_msg(l->err, l->err_len, "%s seq %u: no whole answer in %u tries (%u NAKs, %u tries "
-			 "timed out after %u ms, %llu bytes received): the link is too noisy",
-			 mmfi_cmd_name(cmd), seq, (unsigned)MMFI_TRIES, naks, silent,
-			 l->timeout_ms + link_ms, (unsigned long long)(l->st.bytes_in - bytes_in));
-		r = MMF_ERR_IO;
-	}
+	r = tries_failed(l, cmd, seq, naks, 0, silent, bytes_in, lms);
 fail:
 	/* the board may or may not have executed it: agree on the sequence before the next command */
 	l->need_sync = 1;
 	return r;
 }
 
-int mmfi_request(mmfi_link *l, uint8_t cmd, const uint8_t *payload, uint16_t len, uint16_t resp_max,
-		 const mmfi_packet **resp)
+/* After a failed command: SYNC before `cmd`, naming both if the SYNC fails. */
+static int sync_first(mmfi_link *l, uint8_t cmd)
 {
 	const mmfi_packet *sync;
 	char why[MMFI_MSG];
 	int r;
 
-	if (l->need_sync && cmd != MMF_CMD_SYNC) {
-		r = request_once(l, MMF_CMD_SYNC, NULL, 0, 1, &sync);
-		if (r) {
-			/* name the command the caller asked for, then what failed */
-			snprintf(why, sizeof(why), "%s", l->err ? l->err : "");
-			mmfi_msg(l->err, l->err_len, "%s: the SYNC after a failed command failed: %s",
-				 mmfi_cmd_name(cmd), why);
-			return r;
-		}
-		l->need_sync = 0;
+	if (!l->need_sync || cmd == MMF_CMD_SYNC)
+		return MMF_OK;
+	r = request_once(l, MMF_CMD_SYNC, NULL, 0, 1, &sync);
+	if (r) {
+		/* name the command the caller asked for, then what failed */
+		snprintf(why, sizeof(why), "%s", l->err ? l->err : "");
+		mmfi_msg(l->err, l->err_len, "%s: the SYNC after a failed command failed: %s",
+			 mmfi_cmd_name(cmd), why);
+		return r;
 	}
+	l->need_sync = 0;
+	return MMF_OK;
+}
+
+int mmfi_request(mmfi_link *l, uint8_t cmd, const uint8_t *payload, uint16_t len, uint16_t resp_max,
+		 const mmfi_packet **resp)
+{
+	int r;
+
+	r = sync_first(l, cmd);
+	if (r)
+		return r;
 	r = request_once(l, cmd, payload, len, resp_max, resp);
 	if (r == MMF_OK && cmd == MMF_CMD_SYNC)
 		l->need_sync = 0;
+	return r;
+}
+
+/* ---- a window of commands in flight -------------------------------------------------------------
+ *
+ * Why: with one command in flight the line idles while an answer travels back, and behind an FTDI
+ * bridge every short answer waits for the chip's latency timer (1 ms) first: the 12-byte answer to
+ * a 1 KiB WRITE_MEM costs a whole period (docs/usb.md). A window sends command k+1 before the answer
+ * to k has come, so the next packet's bytes are already on the wire.
+ *
+ * What the board does with that (docs/protocol.md, "A window of commands"): it executes in order,
+ * one packet at a time, each seq only as last + 1; a packet arriving while it answers the one before
+ * is received (the answers here are short: it is answered long before the next packet is whole).
+ * So answers come in order, and an answer or NAK for a later command before the oldest's answer
+ * means the oldest's answer was lost, and the board may have executed any prefix of the window.
+ *
+ * Recovery: the window is broken by a NAK for any command in it, a later command's answer first,
+ * or the oldest's deadline. The host SYNCs (after everything in flight: the board takes packets in
+ * order) and sends every command of the window again under new sequence numbers. A command the
+ * board had executed under its old number is executed again, which is why windows carry only
+ * commands for which that changes nothing. Every command reported done had its own answer with its
+ * own number. The oldest gets MMFI_TRIES broken tries, then the window fails as mmfi_request does.
+ *
+ * Deadline of a try of the oldest: timeout_ms plus its link time, from when the host starts waiting
+ * for it (or has sent the window again). The commands before it have been answered by then, so its
+ * bytes are the next the board takes; sending the later ones may have taken the host a while (a
+ * send returns once the link has taken the bytes), and its answer may be waiting already. */
+
+static mmfi_slot *win_slot(mmfi_link *l, uint32_t i)
+{
+	return &l->win[(l->win_head + i) % MMFI_WINDOW_MAX];
+}
+
+/* Send window slot s under the next sequence number. */
+static int win_put(mmfi_link *l, mmfi_slot *s)
+{
+	char what[MMFI_MSG];
+	int r;
+
+	s->seq = l->next_seq++;
+	pkt_seal(s->pkt, s->seq);
+	if (s->sends++)
+		l->st.retries++;
+	l->st.packets_sent++;
+	l->st.bytes_out += s->n;
+	r = l->t->ops->send(l->t, s->pkt, s->n);
+	if (r) {
+		snprintf(what, sizeof(what), "%s seq %u: sending %u bytes to %s failed",
+			 mmfi_cmd_name(s->cmd), s->seq, (unsigned)s->n, l->t->name);
+		transport_fail(l, what);
+		return r;
+	}
+	return MMF_OK;
+}
+
+void mmfi_win_drop(mmfi_link *l)
+{
+	if (l->win_n)
+		l->need_sync = 1;   /* the board may have executed any of them */
+	l->win_n = 0;
+}
+
+int mmfi_win_send(mmfi_link *l, uint8_t cmd, const uint8_t *payload, uint16_t len, uint16_t resp_max,
+		  uint32_t at, uint32_t count)
+{
+	mmfi_slot *s;
+	int r;
+
+	if (l->win_n >= l->window || l->win_n >= MMFI_WINDOW_MAX) {
+		mmfi_msg(l->err, l->err_len, "%s: the window of %u commands is full", mmfi_cmd_name(cmd),
+			 l->window);
+		return MMF_ERR_ARG;
+	}
+	if (l->win_n == 0) {
+		r = sync_first(l, cmd);
+		if (r)
+			return r;
+	}
+	s = win_slot(l, l->win_n);
+	s->n = (uint16_t)mmfi_pkt_encode(s->pkt, cmd, 0, payload, len);
+	if (s->n == 0) {
+		mmfi_msg(l->err, l->err_len, "%s: payload of %u bytes, the protocol allows %u",
+			 mmfi_cmd_name(cmd), len, (unsigned)MMF_MAX_PAYLOAD);
+		return MMF_ERR_ARG;
+	}
+	s->cmd = cmd;
+	s->resp_max = resp_max;
+	s->at = at;
+	s->count = count;
+	s->bytes_in = l->st.bytes_in;
+	s->sends = s->fails = s->naks = s->lost = s->silent = 0;
+	l->win_n++;
+	r = win_put(l, s);
+	if (r)
+		mmfi_win_drop(l);
+	return r;
+}
+
+/* What packet p means for the window: WAIT_ANSWER (the oldest's), WAIT_NAK or WAIT_LOST (the window
+ * is broken: a NAK; a later command's answer first), WAIT_OTHER (stale: ignore) or a negative
+ * mmf_error (a NAK no resend cures). */
+static int win_classify(mmfi_link *l, const mmfi_packet *p)
+{
+	mmfi_slot *s;
+	uint32_t j, i;
+	int r;
+
+	for (j = 0; j < l->win_n && win_slot(l, j)->seq != p->seq; j++)
+		;
+	if (j == l->win_n || j == 0) {
+		s = win_slot(l, 0);
+		return classify(l, p, s->cmd, s->seq);
+	}
+	s = win_slot(l, j);
+	if (p->type == MMF_NAK && p->len >= 2 && p->payload[0] == MMF_NAK_OUT_OF_ORDER) {
+		/* the board wants an earlier command of the window: it missed that one */
+		for (i = 0; i < j; i++)
+			if (win_slot(l, i)->seq == p->payload[1]) {
+				l->st.naks++;
+				return WAIT_NAK;
+			}
+	}
+	r = classify(l, p, s->cmd, s->seq);
+	return r == WAIT_ANSWER ? WAIT_LOST : r;
+}
+
+/* The window broke: SYNC, then send all of it again under new numbers. */
+static int win_resend(mmfi_link *l)
+{
+	const mmfi_packet *sync;
+	mmfi_slot *s = win_slot(l, 0);
+	char why[MMFI_MSG];
+	uint32_t i;
+	int r;
+
+	r = request_once(l, MMF_CMD_SYNC, NULL, 0, 1, &sync);
+	if (r) {
+		snprintf(why, sizeof(why), "%s", l->err ? l->err : "");
+		mmfi_msg(l->err, l->err_len, "%s seq %u: the SYNC before sending the window again "
+			 "failed: %s", mmfi_cmd_name(s->cmd), s->seq, why);
+		return r;
+	}
+	l->need_sync = 0;
+	for (i = 0; i < l->win_n; i++) {
+		r = win_put(l, win_slot(l, i));
+		if (r)
+			return r;
+	}
+	return MMF_OK;
+}
+
+int mmfi_win_wait(mmfi_link *l, const mmfi_packet **resp, uint32_t *at, uint32_t *count)
+{
+	mmfi_slot *s = win_slot(l, 0);
+	uint64_t deadline = 0;
+	uint32_t lms = 0;
+	int r, fresh = 1;
+
+	if (l->win_n == 0) {
+		mmfi_msg(l->err, l->err_len, "waiting for an answer with no command in the window");
+		return MMF_ERR_ARG;
+	}
+	for (;;) {
+		if (fresh) {
+			/* a try of the oldest starts now (see the section's comment) */
+			s = win_slot(l, 0);
+			lms = link_ms(l, s->n, s->resp_max);
+			deadline = mmfi_transport_now(l->t) + (uint64_t)(l->timeout_ms + lms) * 1000u;
+			fresh = 0;
+		}
+		r = next_packet(l, deadline, s->cmd, s->seq);
+		if (r == WAIT_PACKET) {
+			r = win_classify(l, &l->resp);
+			if (r == WAIT_OTHER)
+				continue;
+		}
+		if (r == WAIT_ANSWER) {
+			*resp = &l->resp;
+			*at = s->at;
+			*count = s->count;
+			l->win_head = (l->win_head + 1) % MMFI_WINDOW_MAX;
+			l->win_n--;
+			return MMF_OK;
+		}
+		if (r < 0)
+			break;
+		s->naks += r == WAIT_NAK;
+		s->lost += r == WAIT_LOST;
+		s->silent += r == WAIT_TIMEOUT;
+		if (++s->fails >= MMFI_TRIES) {
+			r = tries_failed(l, s->cmd, s->seq, s->naks, s->lost, s->silent, s->bytes_in, lms);
+			break;
+		}
+		r = win_resend(l);
+		if (r)
+			break;
+		fresh = 1;
+	}
+	mmfi_win_drop(l);
 	return r;
 }

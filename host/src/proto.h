@@ -19,6 +19,8 @@ enum {
 	MMFI_SOCKET_TIMEOUT_MS = 5000, /* the same for socket: (a simulated board, on the wall clock) */
 	MMFI_PEND = 4096,           /* bytes read from the transport per read */
 	MMFI_MSG = 320,             /* message buffers */
+	MMFI_WINDOW_MAX = 8,        /* commands a window keeps in flight, at most */
+	MMFI_WINDOW_FTDI = 3,       /* ... by default on an FTDI bridge (docs/usb.md: its latency timer) */
 };
 
 /* One packet, decoded. */
@@ -50,7 +52,20 @@ int mmfi_dec_push(mmfi_decoder *d, const uint8_t *in, size_t n, size_t *used, mm
 /* The bytes stopped: drop the candidate being gathered and hunt again from its second byte. */
 void mmfi_dec_timeout(mmfi_decoder *d);
 
-/* A link: one transport, one outstanding command at a time. */
+/* A command in a window: sent, its answer not yet taken. */
+typedef struct {
+	uint8_t pkt[MMF_MAX_PACKET]; /* the packet as sent (its seq changes when the window is resent) */
+	uint16_t n;                 /* its bytes */
+	uint8_t cmd, seq;           /* command code, the sequence number it carries now */
+	uint16_t resp_max;          /* longest answer payload expected (for the deadline) */
+	uint32_t at, count;         /* the caller's: which part of a transfer (board.c: first word, words) */
+	uint64_t bytes_in;          /* the link's bytes_in at its first send */
+	uint32_t sends;             /* times sent */
+	uint32_t fails;             /* times the window broke while it was the oldest: its failed tries */
+	uint32_t naks, lost, silent; /* ... by a NAK, by a later command's answer first, by the deadline */
+} mmfi_slot;
+
+/* A link: one transport; one outstanding command (mmfi_request), or a window of them (mmfi_win_*). */
 typedef struct {
 	mmfi_transport *t;          /* the bytes */
 	mmfi_decoder dec;           /* answers being decoded */
@@ -65,6 +80,9 @@ typedef struct {
 	struct mmf_link_stats st;   /* counts since open */
 	char *err;                  /* message buffer (the board's) */
 	size_t err_len;             /* its size */
+	uint32_t window;            /* commands mmfi_win_send keeps in flight, 1..MMFI_WINDOW_MAX */
+	mmfi_slot win[MMFI_WINDOW_MAX]; /* the window, a ring: oldest at win_head */
+	uint32_t win_head, win_n;   /* its oldest, how many are in flight */
 } mmfi_link;
 
 void mmfi_link_init(mmfi_link *l, mmfi_transport *t, uint32_t timeout_ms, char *err, size_t err_len);
@@ -73,6 +91,22 @@ void mmfi_link_init(mmfi_link *l, mmfi_transport *t, uint32_t timeout_ms, char *
  * MMF_OK, *resp is the answer (payload[0] = status, not checked here). */
 int mmfi_request(mmfi_link *l, uint8_t cmd, const uint8_t *payload, uint16_t len, uint16_t resp_max,
 		 const mmfi_packet **resp);
+/* A window: commands sent before the answers to the earlier ones have come (docs/protocol.md,
+ * "A window of commands"). Only for commands that may be executed twice with the same effect
+ * (WRITE_MEM of the same words, reads), because recovering a broken window sends its commands again
+ * under new sequence numbers after a SYNC. mmfi_request must not be called while one is in flight.
+ *
+ * Send a command into the window (l->win_n < l->window); `at`, `count` come back with its answer.
+ * On an error the window is dropped (nothing in it counts as done) and the next command SYNCs. */
+int mmfi_win_send(mmfi_link *l, uint8_t cmd, const uint8_t *payload, uint16_t len, uint16_t resp_max,
+		  uint32_t at, uint32_t count);
+/* Wait for the answer to the oldest command in the window and take it out: *resp as mmfi_request
+ * gives it, *at and *count as sent. A NAK, an answer to a later command first, or the deadline
+ * breaks the window: SYNC, then every command in it is sent again under new numbers; after
+ * MMFI_TRIES broken tries of the oldest it fails as mmfi_request does, and the window is dropped. */
+int mmfi_win_wait(mmfi_link *l, const mmfi_packet **resp, uint32_t *at, uint32_t *count);
+/* Forget the commands in flight (the caller gives up); the next command SYNCs first. */
+void mmfi_win_drop(mmfi_link *l);
 /* "READ_MEM", "BAD_ADDRESS", "CRC"; "?" when unknown. */
 const char *mmfi_cmd_name(uint8_t cmd);
 const char *mmfi_status_name(uint8_t status);

@@ -2,7 +2,8 @@
  * uri.c: board URIs. "cpu" (the hls_c device model in-process), "sim", "sim?uart=1", "sim:BOARD" (the
  * SoC's RTL under Verilator, in build/bin/mmfree), "socket:PATH" (a virtual board in another process,
  * mmfree-vboard), "ftdi[:SERIAL]" (a board on an FTDI USB bridge, transport_ftdi.c). Options after
- * '?', separated by '&': faults=RATE, seed=S, timeout_ms=N (default 200, 5000 for socket); for cpu, dead_after=N and dead_for=M (the
+ * '?', separated by '&': faults=RATE, seed=S, timeout_ms=N (default 200, 5000 for socket), window=N
+ * (WRITE_MEMs in flight); for cpu, dead_after=N and dead_for=M (the
  * link is cut after the host's N-th byte, for M bytes or for good); for ftdi, baud=N (the UART rate
  * the chip is set to; the board's is 12000000).
  */
@@ -12,7 +13,7 @@
 
 #include "board.h"
 
-static const char known_opts[] = "faults, seed, timeout_ms, dead_after, dead_for, uart, baud";
+static const char known_opts[] = "faults, seed, timeout_ms, window, dead_after, dead_for, uart, baud";
 
 /* A whole string as an unsigned number in [lo, hi]. */
 static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
@@ -55,6 +56,10 @@ static int parse_opt(struct mmfi_uri *u, char *opt, const char *uri, char *err, 
 		if (parse_u64(val, 1, 600000, &v))
 			goto bad;
 		u->timeout_ms = (uint32_t)v;
+	} else if (!strcmp(opt, "window")) {
+		if (parse_u64(val, 1, MMFI_WINDOW_MAX, &v))
+			goto bad;
+		u->window = (uint32_t)v;
 	} else if (!strcmp(opt, "baud")) {
 		if (parse_u64(val, 1, 12000000, &v))
 			goto bad;
@@ -79,7 +84,8 @@ bad:
 	mmfi_msg(err, err_len, "board URI '%s': bad value '%s' for %s (%s)", uri, val, opt,
 		 !strcmp(opt, "faults") ? "a probability, 0 to 1" :
 		 !strcmp(opt, "timeout_ms") ? "milliseconds, 1 to 600000" :
-		 !strcmp(opt, "baud") ? "a UART rate, 1 to 12000000" : "a whole number");
+		 !strcmp(opt, "baud") ? "a UART rate, 1 to 12000000" :
+		 !strcmp(opt, "window") ? "commands in flight, 1 to 8" : "a whole number");
 	return MMF_ERR_ARG;
 }
 

@@ -501,9 +501,10 @@ static void print_argv(FILE *f, char *const *argv)
 }
 
 /* Run path with argv, its stdout and stderr both on our stderr (stdout is for --json). Returns its
- * exit status, 128 + N if signal N ended it, or -1 if it could not be started (errno set). While it
- * runs, Ctrl-C reaches it (it is in our process group) but not us, so that we can report it. */
-static int run(const char *path, char *const *argv)
+ * exit status, or 128 + N with *sig = N if signal N ended it, or -1 if it could not be started (errno
+ * set). While it runs, Ctrl-C reaches it (it is in our process group) but not us, so that we can
+ * report it. */
+static int run(const char *path, char *const *argv, int *sig)
 {
 	struct sigaction ign, old_int, old_quit;
 	pid_t pid;
@@ -529,7 +530,8 @@ static int run(const char *path, char *const *argv)
 	if (pid > 0) {
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 			;
-		r = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
+		*sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+		r = WIFEXITED(st) ? WEXITSTATUS(st) : *sig ? 128 + *sig : -1;
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
@@ -631,12 +633,12 @@ static void print_json(const struct flash_opts *o, const struct meta *m, const c
 	printf(", \"ok\": %s}\n", ok ? "true" : "false");
 }
 
-/* Why the programmer failed, into why. */
-static void explain(const struct programmer *pg, int status, char *why, size_t n)
+/* Why the programmer failed (exit status, or signal sig if not 0), into why. */
+static void explain(const struct programmer *pg, int status, int sig, char *why, size_t n)
 {
-	if (status > 128 && status < 128 + 65)
+	if (sig)
 		snprintf(why, n, "%s was ended by signal %d: the flash may be half-written; program it "
-			 "again before using the board", pg->name, status - 128);
+			 "again before using the board", pg->name, sig);
 	else if (!strcmp(pg->name, "iceprog") && status == 3)
 		snprintf(why, n, "iceprog exited with status 3: what it read back differs from what it "
 			 "wrote (try again; then suspect the board's flash)");
@@ -658,7 +660,7 @@ int cmd_flash(int argc, char **argv)
 	const char *board, *prog, *ofl_board, *ofl_cable;
 	char exe[PATH_MAX], why[2 * PATH_MAX + 200], looked[2 * PATH_MAX + 8], file_arg[PATH_MAX + 2];
 	char *args[ARGS_MAX];
-	int r, n = 0, have_meta, status, same_board;
+	int r, n = 0, have_meta, status, sig = 0, same_board;
 	double t0, secs;
 
 	r = flash_parse(argc, argv, &o);
@@ -774,7 +776,7 @@ int cmd_flash(int argc, char **argv)
 	print_argv(stderr, args);
 	fputc('\n', stderr);
 	t0 = cli_now();
-	status = run(exe, args);
+	status = run(exe, args, &sig);
 	secs = cli_now() - t0;
 	if (status < 0) {
 		snprintf(why, sizeof(why), "cannot run %s: %s", exe, strerror(errno));
@@ -782,7 +784,7 @@ int cmd_flash(int argc, char **argv)
 	}
 	r = EXIT_OK;
 	if (status != 0) {
-		explain(pg, status, why, sizeof(why));
+		explain(pg, status, sig, why, sizeof(why));
 		r = cli_fail("flash", why);
 	} else {
 		fprintf(stderr, "mmfree: flash: %s programmed (%.1f s)\n", board, secs);

@@ -307,7 +307,13 @@ struct flash_opts {
 /* -1 to go on, else the exit status. */
 static int flash_parse(int argc, char **argv, struct flash_opts *o)
 {
-	static const struct { const char *name; size_t off; } valued[] = {
+	/* options without a value set an int to 1; the others take a string */
+	static const struct { const char *name; size_t off; } flags[] = {
+		{ "--sram", offsetof(struct flash_opts, sram) },
+		{ "--force", offsetof(struct flash_opts, force) },
+		{ "--dry-run", offsetof(struct flash_opts, dry_run) },
+		{ "--json", offsetof(struct flash_opts, json) },
+	}, valued[] = {
 		{ "--board", offsetof(struct flash_opts, board) },
 		{ "--meta", offsetof(struct flash_opts, meta) },
 		{ "--programmer", offsetof(struct flash_opts, programmer) },
@@ -325,20 +331,10 @@ static int flash_parse(int argc, char **argv, struct flash_opts *o)
 			help_flash(stdout);
 			return EXIT_OK;
 		}
-		if (!strcmp(s, "--sram")) {
-			o->sram = 1;
-			continue;
-		}
-		if (!strcmp(s, "--force")) {
-			o->force = 1;
-			continue;
-		}
-		if (!strcmp(s, "--dry-run")) {
-			o->dry_run = 1;
-			continue;
-		}
-		if (!strcmp(s, "--json")) {
-			o->json = 1;
+		for (i = 0; i < sizeof(flags) / sizeof(flags[0]) && strcmp(s, flags[i].name); i++)
+			;
+		if (i < sizeof(flags) / sizeof(flags[0])) {
+			*(int *)(void *)((char *)o + flags[i].off) = 1;
 			continue;
 		}
 		for (i = 0; i < sizeof(valued) / sizeof(valued[0]); i++) {

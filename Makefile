@@ -12,7 +12,7 @@ CC      ?= gcc
 CFLAGS  := -std=c99 -O2 -g -Wall -Wextra -Werror
 JOBS    ?= 2
 
-.PHONY: all deps test demo bench-engines lint formal synth bitstream clean help
+.PHONY: all deps test demo bench-engines lint formal synth bitstream prog clean help
 all: programs
 
 help:
@@ -20,6 +20,8 @@ help:
 	@echo "make test           install what is missing, build and run every test"
 	@echo "make bench-engines  simulate and place-and-route every engine, write $(BUILD)/reports/engines.json"
 	@echo "make bitstream      the SoC for BOARD=$(BOARD): build/$(BOARD)/mmfree.bin and mmfree.json"
+	@echo "make prog           program BOARD=$(BOARD) with it ($(PROGRAMMER)): its flash; SRAM=1 the configuration"
+	@echo "                    RAM only; PROGRAMMER=openFPGALoader; PROG_FLAGS='--dry-run --check ftdi'"
 	@echo "make lint | formal | synth   one stage alone;  BOARD=$(BOARD) (boards/$(BOARD)/board.mk)"
 
 deps:
@@ -190,6 +192,22 @@ bench-engines: deps
 # the whole SoC for a board (fails when it misses the board's clock)
 bitstream: deps $(GEN_VH)
 	@bash scripts/bitstream.sh $(BOARD)
+
+# the bitstream as a file, rebuilt when the RTL, the board or the protocol changes; bitstream.sh
+# writes no mmfree.bin for a design that misses the board clock, so a failed build is never flashed
+$(BUILD)/$(BOARD)/mmfree.bin: $(RTL) $(wildcard rtl/*.vh) $(GEN_VH) $(wildcard boards/$(BOARD)/*) \
+		scripts/bitstream.sh hls_c/mmf_dev.h
+	@bash scripts/bitstream.sh $(BOARD)
+
+# program the board: `mmfree flash` checks the metadata beside the bitstream (board, protocol
+# version, timing, size and CRC-32) and runs the board's programmer (docs/boards.md). BITSTREAM
+# names another file (not rebuilt); PROG_FLAGS adds flash options. The CLI is brought up to date
+# for the board its virtual board was built for, not rebuilt for this one: flash does not use it.
+BITSTREAM ?= $(BUILD)/$(BOARD)/mmfree.bin
+prog: $(BITSTREAM)
+	@b=$$(cat $(BUILD)/vsim/board.name 2>/dev/null || echo $(BOARD)); \
+		$(MAKE) --no-print-directory -s BOARD=$$b $(BIN)/mmfree
+	$(BIN)/mmfree flash $(BITSTREAM) --board $(BOARD) --programmer $(PROGRAMMER)$(if $(filter 1 yes,$(SRAM)), --sram) $(PROG_FLAGS)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)/mmfree

@@ -130,12 +130,21 @@ $(BUILD)/host/transport_sim_trace.o: host/src/transport_sim.cpp $(HOST_HDR) $(VS
 	@mkdir -p $(@D)
 	$(CXX) $(call SIM_CXXFLAGS,$(VSIM)/trace) -DMMF_SIM_TRACE -c $< -o $@
 
+# how to program each board (mmfree flash), from boards/*/board.mk
+$(BUILD)/host/boards_data.c: $(wildcard boards/*/board.mk) scripts/gen_boards_c.sh
+	@mkdir -p $(@D)
+	bash scripts/gen_boards_c.sh $@ $(sort $(wildcard boards/*/board.mk))
+
+$(BUILD)/host/boards_data.o: $(BUILD)/host/boards_data.c host/src/mmfree_cli.h host/include/mmfree.h
+	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -c $< -o $@
+
 # the CLI: statically linked, so build/bin/mmfree runs without LD_LIBRARY_PATH
-$(BIN)/mmfree: $(HOST_CLI_SRC) $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim.o $(VSIM_LIB)
+$(BIN)/mmfree: $(HOST_CLI_SRC) $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim.o $(VSIM_LIB) \
+		$(BUILD)/host/boards_data.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c -c $(HOST_CLI_SRC) && mv $(notdir $(HOST_CLI_SRC:.c=.o)) $(BUILD)/host/
-	$(CXX) $(addprefix $(BUILD)/host/,$(notdir $(HOST_CLI_SRC:.c=.o))) $(BUILD)/lib/libmmfree.a \
-		$(BUILD)/host/transport_sim.o $(VSIM_LIB) -lz -lcjson $(USB_LIBS) -lm -pthread -o $@
+	$(CXX) $(addprefix $(BUILD)/host/,$(notdir $(HOST_CLI_SRC:.c=.o))) $(BUILD)/host/boards_data.o \
+		$(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim.o $(VSIM_LIB) -lz -lcjson $(USB_LIBS) -lm -pthread -o $@
 
 # the virtual board as a server: sim/vboard_main.c on libmmfree's `sim` (traced models); with --usb,
 # the emulated FTDI chip of sim/usb_emu.c under umockdev

@@ -34,6 +34,8 @@ run device-model build/bin/test_dev
 
 # host library and CLI over the C model of the board: codec, API, faults, dead boards, install
 run host tests/test_host.sh
+# mmfree flash and make prog against stand-in programmers: command lines, refusals, --check
+run flash tests/test_flash.sh
 # the same library and CLI against the SoC's RTL under Verilator (board sim, fast and UART mode)
 run sim-board tests/test_sim_board.sh
 # the MatMul-free LM: checkpoints (loader checks, mkmodel), tokenizers, the runtime end to end
@@ -84,6 +86,12 @@ run link-phy tests/test_link_phy.sh
 for e in "${ENGINES[@]}"; do
 	run "fit-$e" tests/test_fit.sh "$e" "$FREQ_MHZ"
 done
+
+# the SoC's bitstream for each board (built when stale): the metadata mmfree flash checks, the
+# bitstream it describes, the board clock met; a missed clock leaves no bitstream
+run bitstream-icebreaker tests/test_bitstream.sh icebreaker
+run bitstream-upduino3 tests/test_bitstream.sh upduino3
+run bitstream-missed-clock tests/test_bitstream.sh --missed-clock icebreaker
 
 if [ $failed -ne 0 ]; then
 	echo "failed: ${failed_names[*]}"

@@ -4,7 +4,11 @@ PACKAGE     := sg48
 # Core clock the SoC runs at (PLL from the 12 MHz oscillator); every engine must close timing here.
 FREQ_MHZ    := 48
 LINK        := uart
+# How `make prog` and `mmfree flash` program it (docs/boards.md): PROGRAMMER runs by default; with
+# openFPGALoader, OFL_BOARD is its -b name: its generic iCE40 FT2232H entry is the iCEBreaker's wiring
+# (it has no "icebreaker" entry).
 PROGRAMMER  := iceprog
+OFL_BOARD   := ice40_generic
 # The SoC top for this board and its pins.
 TOP         := icebreaker_top
 PCF         := boards/icebreaker/icebreaker.pcf

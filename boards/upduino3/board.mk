@@ -5,7 +5,13 @@ PACKAGE     := sg48
 # oscillator reaches the FPGA only through the OSC jumper, and an SPI link does not need an exact clock.
 FREQ_MHZ    := 48
 LINK        := spi
+# How `make prog` and `mmfree flash` program it (docs/boards.md): PROGRAMMER runs by default; with
+# openFPGALoader, OFL_BOARD is its -b name and OFL_CABLE its -c: the generic iCE40 entry has the
+# UPduino's pins (CRESET ADBUS7, CDONE ADBUS6, flash select ADBUS4), but its cable is the FT2232H, and
+# the UPduino's bridge is an FT232H.
 PROGRAMMER  := iceprog
+OFL_BOARD   := ice40_generic
+OFL_CABLE   := ft232
 # The SoC top for this board and its pins.
 TOP         := upduino3_top
 PCF         := boards/upduino3/upduino3.pcf

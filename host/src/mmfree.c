@@ -1,7 +1,7 @@
 /*
  * mmfree.c: the mmfree command line: `info`, `bench link`, `bench engines`, `version`, and the
  * dispatch of the commands in the other mmfree_*.c files (`run`, `bench model`, `mkmodel`, `list`,
- * `udev-rule`, `power`).
+ * `udev-rule`, `power`, `flash`).
  *
  * Exit status 0 on success, 1 on failure, 2 on a usage error (a bad option, number or board URI).
  * Errors go to stderr as "mmfree: <what failed>: <detail>"; progress goes to stderr when it is a
@@ -50,6 +50,9 @@ static void help_main(FILE *f)
 		"                                                      write a random checkpoint (HF layout)\n"
 		"  list [--json]                                       the FTDI boards on USB (ftdi:SERIAL)\n"
 		"  udev-rule                                           the udev rule for them (no root)\n"
+		"  flash FILE [--board NAME] [--sram] [--dry-run] [--check URI] ...\n"
+		"                                                      program a board with a bitstream from\n"
+		"                                                      make bitstream (iceprog/openFPGALoader)\n"
 		"  version                                             versions of this tool and protocol\n\n"
 		"`mmfree <command> --help` for each. Exit status: 0 success, 1 failure, 2 usage error.\n\n%s",
 		boards_help);
@@ -393,5 +396,7 @@ int main(int argc, char **argv)
 		return cmd_udev_rule(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "power"))
 		return cmd_power(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "flash"))
+		return cmd_flash(argc - 2, argv + 2);
 	return cli_usage("mmfree", "unknown command '%s'", argv[1]);
 }

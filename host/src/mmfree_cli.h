@@ -1,5 +1,5 @@
 /*
- * mmfree_cli.h: what the CLI's files (mmfree.c, mmfree_bench.c) share. Only the CLI prints and exits;
+ * mmfree_cli.h: what the CLI's files (mmfree.c, mmfree_*.c) share. Only the CLI prints and exits;
  * the library reports.
  */
 #ifndef MMFREE_CLI_H
@@ -54,6 +54,18 @@ int bench_model(int argc, char **argv);   /* mmfree_run.c: bench model */
 int cmd_list(int argc, char **argv);      /* mmfree_usb.c: the FTDI boards on USB */
 int cmd_udev_rule(int argc, char **argv); /* mmfree_usb.c: the udev rule for them */
 int cmd_power(int argc, char **argv);     /* mmfree_power.c */
+int cmd_flash(int argc, char **argv);     /* mmfree_flash.c: program a board with a bitstream */
+
+/* How to program one board: boards/<name>/board.mk's PROGRAMMER, OFL_BOARD, OFL_CABLE (the table is
+ * generated from them by scripts/gen_boards_c.sh into build/host/boards_data.c). */
+struct cli_board_prog {
+	const char *name;           /* boards/<name>/, and INFO's board name */
+	const char *programmer;     /* what programs it by default: "iceprog" or "openFPGALoader" */
+	const char *ofl_board;      /* openFPGALoader -b NAME, or NULL: openFPGALoader cannot */
+	const char *ofl_cable;      /* openFPGALoader -c CABLE instead of the -b entry's, or NULL */
+};
+extern const struct cli_board_prog cli_boards[];
+extern const unsigned cli_n_boards;
 
 /* ---- a power meter alongside a model run (mmfree_power.c) ---- */
 extern const char cli_meters_help[];      /* the meter URIs, for --help */

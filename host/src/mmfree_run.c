@@ -386,7 +386,7 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 		power_print(f, pr, has_e, 1);
 		return;
 	}
-	fprintf(f, "model      d=%d L=%d V=%d I=%d, %llu parameters, %s, %s engine (%s), %.2f MB packed, "
+	fprintf(f, "model      d=%d L=%d V=%d I=%d, %llu parameters, tokenizer %s, %s engine (%s), %.2f MB packed, "
 		"weight error %.3f\n", s->desc.hidden, s->desc.layers, s->desc.vocab, s->desc.intermediate,
 		(unsigned long long)s->desc.params, s->desc.tokenizer, mmf_engine_name(s->desc.engine),
 		mmf_format_name(s->desc.format), s->desc.packed_words * 8 / 1e6, s->desc.quant_error);

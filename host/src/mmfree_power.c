@@ -416,9 +416,10 @@ void power_print(FILE *f, const struct power_run *p, int has_estimate, int json)
 	fprintf(f, "power      MEASURED (%s): %.4g W active, %.4g W idle, %.4g J/token (%.4g above idle), "
 		"%.4g tokens/s/W\n", p->meter_uri, g.active_w, g.idle_w, g.j_per_token, g.j_above_idle,
 		g.tps_per_w);
-	fprintf(f, "           %s; %zu readings every %u ms: %zu in the %.2f s idle window, %zu in the "
-		"%.2f s of %zu token intervals%s%s\n", mmf_meter_describe(p->m), g.readings, p->interval_ms,
-		g.in_idle, p->idle_t1 - p->t0, g.in_run, g.run_s, p->n_tok,
+	fprintf(f, "           %s; %zu readings %s %u ms%s: %zu in the %.2f s idle window, %zu in the "
+		"%.2f s of %zu token intervals%s%s\n", mmf_meter_describe(p->m), g.readings,
+		mmf_meter_polled(p->m) ? "idle every" : "every", p->interval_ms,
+		mmf_meter_polled(p->m) ? ", then one after every token" : "", g.in_idle, p->idle_t1 - p->t0, g.in_run, g.run_s, p->n_tok,
 		mmf_meter_rec_failures(p->rec) ? ", some readings failed: " : "",
 		mmf_meter_rec_failures(p->rec) ? mmf_meter_rec_error(p->rec) : "");
 	if (g.in_run < 2)

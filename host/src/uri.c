@@ -158,6 +158,11 @@ int mmfi_uri_transport(const struct mmfi_uri *u, const char *uri, mmfi_transport
 		mmfi_msg(err, err_len, "board URI '%s': uart is an option of 'sim' only", uri);
 		return MMF_ERR_ARG;
 	}
+	if ((u->ina_set || u->ina_absent) && strcmp(u->kind, "sim")) {
+		mmfi_msg(err, err_len, "board URI '%s': ina226, ina_shunt_uv and ina_bus_mv set the INA226 "
+			 "model of 'sim' only", uri);
+		return MMF_ERR_ARG;
+	}
 	if ((u->cpu.dead_after || u->cpu.dead_for) && strcmp(u->kind, "cpu")) {
 		mmfi_msg(err, err_len, "board URI '%s': dead_after and dead_for are options of 'cpu' "
 			 "only", uri);

@@ -1,6 +1,7 @@
 /*
  * mmf_dev.h: the board as the host sees it through the link, in C: the packet layer and the command
- * controller of docs/protocol.md, with the engines of tac.c, sac.c and lut.c behind them. It is the
+ * controller of docs/protocol.md, with the engines of tac.c, sac.c and lut.c behind them, and on
+ * boards built with it, the I2C bus of mmf_i2c.c (an INA226 model on it). It is the
  * specification of the SoC's link side (rtl/) and the `cpu` board of the host library: bytes in,
  * bytes out, exactly as a real board answers.
  *

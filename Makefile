@@ -122,19 +122,21 @@ $(BIN)/tb_pkt_tx: sim/tb_pkt_tx.cpp sim/tb_pkt_loop.v sim/testb.h sim/pkt_ref.h 
 		> $(BUILD)/sim/tb_pkt_tx.log 2>&1 || { tail -30 $(BUILD)/sim/tb_pkt_tx.log; exit 1; }
 	cp $(BUILD)/sim/tb_pkt_tx/tb $@
 
-# the SoC core in fast mode (bytes straight to the packet layer) against hls_c/mmf_dev.c
-$(BIN)/tb_soc: sim/tb_soc.cpp sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) $(BUILD)/lib/libmmf_hls.a
+# the SoC core in fast mode (bytes straight to the packet layer) with the INA226 model on its I2C
+# lines (sim/vboard_core.v) against hls_c/mmf_dev.c
+SIM_I2C := sim/ina226_model.v
+$(BIN)/tb_soc: sim/tb_soc.cpp sim/vboard_core.v $(SIM_I2C) sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) $(BUILD)/lib/libmmf_hls.a
 	@mkdir -p $(BUILD)/sim/tb_soc $(BIN)
-	verilator --cc --exe $(VFLAGS) --top-module mmf_soc_core -CFLAGS "$(VCFLAGS)" \
+	verilator --cc --exe $(VFLAGS) -I$(CURDIR)/sim --top-module vboard_core -CFLAGS "$(VCFLAGS)" \
 		-LDFLAGS "$(CURDIR)/$(BUILD)/lib/libmmf_hls.a -lz" \
-		--Mdir $(BUILD)/sim/tb_soc -o tb $(CURDIR)/rtl/mmf_soc_core.v $(CURDIR)/sim/tb_soc.cpp \
+		--Mdir $(BUILD)/sim/tb_soc -o tb $(CURDIR)/sim/vboard_core.v $(CURDIR)/sim/tb_soc.cpp \
 		> $(BUILD)/sim/tb_soc.log 2>&1 || { tail -30 $(BUILD)/sim/tb_soc.log; exit 1; }
 	cp $(BUILD)/sim/tb_soc/tb $@
 
 # the same through the UART at 4 cycles per bit (12 Mbaud at 48 MHz)
-$(BIN)/tb_soc_uart: sim/tb_soc.cpp sim/vboard_uart.v sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) $(BUILD)/lib/libmmf_hls.a
+$(BIN)/tb_soc_uart: sim/tb_soc.cpp sim/vboard_uart.v $(SIM_I2C) sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) $(BUILD)/lib/libmmf_hls.a
 	@mkdir -p $(BUILD)/sim/tb_soc_uart $(BIN)
-	verilator --cc --exe $(VFLAGS) --top-module vboard_uart -GDIV=4 -CFLAGS "$(VCFLAGS) -DTB_UART_DIV=4" \
+	verilator --cc --exe $(VFLAGS) -I$(CURDIR)/sim --top-module vboard_uart -GDIV=4 -CFLAGS "$(VCFLAGS) -DTB_UART_DIV=4" \
 		-LDFLAGS "$(CURDIR)/$(BUILD)/lib/libmmf_hls.a -lz" \
 		--Mdir $(BUILD)/sim/tb_soc_uart -o tb $(CURDIR)/sim/vboard_uart.v $(CURDIR)/sim/tb_soc.cpp \
 		> $(BUILD)/sim/tb_soc_uart.log 2>&1 || { tail -30 $(BUILD)/sim/tb_soc_uart.log; exit 1; }
@@ -143,7 +145,7 @@ $(BIN)/tb_soc_uart: sim/tb_soc.cpp sim/vboard_uart.v sim/testb.h sim/pkt_ref.h $
 # the UPduino v3's own top (SPI slave, the lut engine) behind the host's SPI master at 10 MHz SCK; the
 # board's simulation defines come from its board.mk, whichever BOARD this build is for
 UPDUINO3_SIM := $(shell sed -n 's/^SIM_DEFINES *:= *//p' boards/upduino3/board.mk)
-$(BIN)/tb_soc_spi: sim/tb_soc.cpp sim/vboard_spi.v sim/vboard_spi_host.v sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) \
+$(BIN)/tb_soc_spi: sim/tb_soc.cpp sim/vboard_spi.v sim/vboard_spi_host.v $(SIM_I2C) sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) \
 		boards/upduino3/upduino3_top.v boards/upduino3/board.mk $(wildcard sim/ice40/*.v) $(BUILD)/lib/libmmf_hls.a
 	@mkdir -p $(BUILD)/sim/tb_soc_spi $(BIN)
 	verilator --cc --exe $(VFLAGS) -I$(CURDIR)/sim -I$(CURDIR)/sim/ice40 -I$(CURDIR)/boards/upduino3 \
@@ -154,15 +156,26 @@ $(BIN)/tb_soc_spi: sim/tb_soc.cpp sim/vboard_spi.v sim/vboard_spi_host.v sim/tes
 	cp $(BUILD)/sim/tb_soc_spi/tb $@
 
 # the iCEBreaker's engine set (lut alone) in fast mode
-$(BIN)/tb_soc_lut: sim/tb_soc.cpp sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) $(BUILD)/lib/libmmf_hls.a
+$(BIN)/tb_soc_lut: sim/tb_soc.cpp sim/vboard_core.v $(SIM_I2C) sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) $(BUILD)/lib/libmmf_hls.a
 	@mkdir -p $(BUILD)/sim/tb_soc_lut $(BIN)
-	verilator --cc --exe $(VFLAGS) --top-module mmf_soc_core -GENG_TAC=0 -GENG_SAC=0 \
+	verilator --cc --exe $(VFLAGS) -I$(CURDIR)/sim --top-module vboard_core -GENG_TAC=0 -GENG_SAC=0 \
 		-CFLAGS "$(VCFLAGS) -DTB_LUT_ONLY" -LDFLAGS "$(CURDIR)/$(BUILD)/lib/libmmf_hls.a -lz" \
-		--Mdir $(BUILD)/sim/tb_soc_lut -o tb $(CURDIR)/rtl/mmf_soc_core.v $(CURDIR)/sim/tb_soc.cpp \
+		--Mdir $(BUILD)/sim/tb_soc_lut -o tb $(CURDIR)/sim/vboard_core.v $(CURDIR)/sim/tb_soc.cpp \
 		> $(BUILD)/sim/tb_soc_lut.log 2>&1 || { tail -30 $(BUILD)/sim/tb_soc_lut.log; exit 1; }
 	cp $(BUILD)/sim/tb_soc_lut/tb $@
 
-TB_BINS    := $(addprefix $(BIN)/tb_,$(ENGINES)) $(BIN)/tb_pkt_rx $(BIN)/tb_pkt_tx $(BIN)/tb_soc $(BIN)/tb_soc_uart \
+# the I2C master against the INA226 model and the C bus of hls_c/mmf_i2c.c, at 400 and 100 kHz
+$(BIN)/tb_i2c $(BIN)/tb_i2c_100k: $(BIN)/tb_i2c%: sim/tb_i2c.cpp sim/tb_i2c_top.v $(SIM_I2C) sim/testb.h \
+		rtl/mmf_i2c_master.v $(BUILD)/lib/libmmf_hls.a
+	@mkdir -p $(BUILD)/sim/tb_i2c$* $(BIN)
+	verilator --cc --exe $(VFLAGS) -I$(CURDIR)/sim --top-module tb_i2c_top \
+		-GI2C_HZ=$(if $*,100000,400000) -CFLAGS "$(VCFLAGS) -DI2C_HZ=$(if $*,100000,400000)" \
+		-LDFLAGS "$(CURDIR)/$(BUILD)/lib/libmmf_hls.a" --Mdir $(BUILD)/sim/tb_i2c$* -o tb \
+		$(CURDIR)/sim/tb_i2c_top.v $(CURDIR)/sim/tb_i2c.cpp > $(BUILD)/sim/tb_i2c$*.log 2>&1 \
+		|| { tail -30 $(BUILD)/sim/tb_i2c$*.log; exit 1; }
+	cp $(BUILD)/sim/tb_i2c$*/tb $@
+
+TB_BINS    := $(BIN)/tb_i2c $(BIN)/tb_i2c_100k $(addprefix $(BIN)/tb_,$(ENGINES)) $(BIN)/tb_pkt_rx $(BIN)/tb_pkt_tx $(BIN)/tb_soc $(BIN)/tb_soc_uart \
 	$(BIN)/tb_soc_lut $(BIN)/tb_soc_spi
 BENCH_BINS := $(addprefix $(BIN)/bench_,$(ENGINES))
 SYNTH      := $(addprefix $(BUILD)/synth/,$(addsuffix .report.json,$(ENGINES)))

@@ -31,6 +31,12 @@
  *  - An engine's activation capacity is lanes << lg_act (lg_act at most the model's compile-time
  *    LG_ACT); INFO reports it as max_cols.
  *  - Status codes for counts over a command's limit (READ_MEM > 127, READ_RES > 255): TOO_MANY.
+ *  - I2C exists only on a board built with the I2C master (cfg.i2c): elsewhere it is an unknown type.
+ *    Its checks in order: length (2..5), address (bit 7 set: BAD_ADDRESS), read count (> 4:
+ *    TOO_MANY). A repeat runs the transfer again, as the reads do: the host sends only transfers that
+ *    may be repeated (a register pointer and a read, a register write). RESET leaves the bus alone.
+ *  - INFO ends with a features byte only when a feature is built (bit 0: I2C), so a board without
+ *    one answers exactly as before.
  */
 #include "mmf_dev.h"
 
@@ -257,6 +263,31 @@ static uint8_t cmd_info(mmf_dev_t *d, uint32_t len)
 		tx_put16(d, (uint16_t)eng_max_cols(d, e));
 		tx_put16(d, 0);
 	}
+	if (d->cfg.i2c)
+		tx_put8(d, MMF_INFO_FEAT_I2C);
+	return MMF_ST_OK;
+}
+
+/* addr u8 (7 bits), read count u8, then 0..3 bytes to write: one transfer; answer the outcome
+ * (enum mmf_i2c_result) and the read count's bytes (zero past a refusal). */
+static uint8_t cmd_i2c(mmf_dev_t *d, const uint8_t *p, uint32_t len)
+{
+	uint8_t r[MMF_I2C_MAX_READ];
+	uint8_t res;
+	uint32_t i, nr;
+
+	if (len < MMF_I2C_LEN_MIN || len > MMF_I2C_LEN_MAX)
+		return MMF_ST_BAD_LENGTH;
+	if (p[0] & 0x80u)
+		return MMF_ST_BAD_ADDRESS;
+	nr = p[1];
+	if (nr > MMF_I2C_MAX_READ)
+		return MMF_ST_TOO_MANY;
+	res = mmf_i2c_xfer(&d->i2c, p[0], p + 2, len - MMF_I2C_LEN_MIN, r, nr);
+	tx_put8(d, res);
+	for (i = 0; i < MMF_I2C_MAX_READ; i++)
+		if (i < nr)
+			tx_put8(d, r[i]);
 	return MMF_ST_OK;
 }
 
@@ -431,6 +462,8 @@ static uint8_t cmd_execute(mmf_dev_t *d, uint8_t type, const uint8_t *p, uint32_
 		return cmd_read_res(d, p, len);
 	case MMF_CMD_READ_COUNTERS:
 		return cmd_read_counters(d, len);
+	case MMF_CMD_I2C:
+		return cmd_i2c(d, p, len);
 	case MMF_CMD_CLEAR_COUNTERS:
 		if (len != 0)
 			return MMF_ST_BAD_LENGTH;
@@ -446,9 +479,9 @@ static uint8_t cmd_execute(mmf_dev_t *d, uint8_t type, const uint8_t *p, uint32_
 
 /* ==== sequence: CRC, type, sequence number; execute, repeat or NAK ========================== */
 
-static int cmd_known(uint8_t type)
+static int cmd_known(const mmf_dev_t *d, uint8_t type)
 {
-	return type == MMF_CMD_SYNC || type == MMF_CMD_INFO || type == MMF_CMD_WRITE_MEM ||
+	return (type == MMF_CMD_I2C && d->cfg.i2c) || type == MMF_CMD_SYNC || type == MMF_CMD_INFO || type == MMF_CMD_WRITE_MEM ||
 	       type == MMF_CMD_READ_MEM || type == MMF_CMD_LOAD_ACT || type == MMF_CMD_RUN ||
 	       type == MMF_CMD_READ_RES || type == MMF_CMD_READ_COUNTERS ||
 	       type == MMF_CMD_CLEAR_COUNTERS || type == MMF_CMD_RESET;
@@ -458,7 +491,7 @@ static int cmd_known(uint8_t type)
 static int cmd_reads(uint8_t type)
 {
 	return type == MMF_CMD_INFO || type == MMF_CMD_READ_MEM || type == MMF_CMD_READ_RES ||
-	       type == MMF_CMD_READ_COUNTERS;
+	       type == MMF_CMD_READ_COUNTERS || type == MMF_CMD_I2C;
 }
 
 /* Run the command and build its answer: status, then data only if the status is OK. */
@@ -522,7 +555,7 @@ static void seq_packet(mmf_dev_t *d)
 		tx_nak(d, seq, MMF_NAK_CRC);
 		return;
 	}
-	if (!cmd_known(type)) {
+	if (!cmd_known(d, type)) {
 		tx_nak(d, seq, MMF_NAK_UNKNOWN_TYPE);   /* takes no sequence number */
 		return;
 	}
@@ -687,6 +720,8 @@ static void dev_zero(mmf_dev_t *d)
 	(void)sac_init(&d->sac, 1);
 	(void)lut_init(&d->lut, LUT_GROUP);
 	d->cfg.n_engines = 0;
+	d->cfg.i2c = 0;
+	mmf_i2c_bus_init(&d->i2c, 0, INA226_ADDR_DEFAULT, 0, 0);   /* nothing on the bus */
 	dev_reset_engines(d);
 }
 
@@ -702,6 +737,7 @@ int mmf_dev_init(mmf_dev_t *d, const mmf_dev_cfg_t *cfg)
 	d->cfg.clock_hz = cfg->clock_hz;
 	d->cfg.link_rate = cfg->link_rate;
 	d->cfg.git_rev = cfg->git_rev;
+	d->cfg.i2c = cfg->i2c ? 1u : 0u;
 	for (e = 0; e < MMF_MAX_ENGINES; e++) {
 		d->cfg.engine[e].id = cfg->engine[e].id;
 		d->cfg.engine[e].format = cfg->engine[e].format;

@@ -1,6 +1,7 @@
 /*
  * mmf_dev.h: the board as the host sees it through the link, in C: the packet layer and the command
- * controller of docs/protocol.md, with the engines of tac.c, sac.c and lut.c behind them. It is the
+ * controller of docs/protocol.md, with the engines of tac.c, sac.c and lut.c behind them, and on
+ * boards built with it, the I2C bus of mmf_i2c.c (an INA226 model on it). It is the
  * specification of the SoC's link side (rtl/) and the `cpu` board of the host library: bytes in,
  * bytes out, exactly as a real board answers.
  *
@@ -10,6 +11,7 @@
 #define MMF_DEV_H
 
 #include "mmf_hls.h"
+#include "mmf_i2c.h"
 #include "lut.h"
 #include "sac.h"
 #include "tac.h"
@@ -37,6 +39,9 @@ enum {
 	MMF_LOAD_ENGINE = 0x3F,         /* LOAD_ACT engine byte: the slot */
 	MMF_READ_MEM_MAX = 127,         /* words per READ_MEM */
 	MMF_READ_RES_MAX = 255,         /* results per READ_RES */
+	MMF_I2C_LEN_MIN = 2,            /* I2C payload: addr u8, read count u8, then the bytes to write */
+	MMF_I2C_LEN_MAX = 2 + MMF_I2C_MAX_WRITE,
+	MMF_INFO_FEAT_I2C = 0x01,       /* INFO features bit: the I2C master and command are built */
 };
 
 enum mmf_cmd {
@@ -50,6 +55,7 @@ enum mmf_cmd {
 	MMF_CMD_READ_COUNTERS = 0x30,
 	MMF_CMD_CLEAR_COUNTERS = 0x31,
 	MMF_CMD_RESET = 0x3F,
+	MMF_CMD_I2C = 0x40,             /* one I2C transfer (boards with the I2C master) */
 };
 
 enum mmf_status {
@@ -98,6 +104,7 @@ typedef struct {
 	uint32_t link_rate;         /* baud or SCK Hz */
 	uint32_t git_rev;           /* first 8 hex digits of the RTL revision */
 	mmf_engine_cfg_t engine[MMF_MAX_ENGINES]; /* engine slots, addressed by index in commands */
+	uint8_t i2c;                /* the I2C master is built: the I2C command exists, INFO says so */
 } mmf_dev_cfg_t;
 
 /* Receiver states. */
@@ -130,6 +137,8 @@ typedef struct {
 	sac_t sac;
 	lut_t lut;
 	uint32_t cnt[MMF_N_COUNTERS];               /* performance counters */
+	mmf_i2c_bus_t i2c;                          /* what the I2C master reaches (nothing after init:
+						     * set it with mmf_i2c_bus_init) */
 } mmf_dev_t;
 
 /* 0, or -1 if cfg names an engine configuration the models cannot be. */

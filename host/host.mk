@@ -69,7 +69,8 @@ $(BUILD)/lib/pkgconfig/mmfree.pc: host/host.mk host/include/mmfree.h
 
 # the `sim` board: the SoC's RTL under Verilator, linked into the CLI and mmfree-vboard only
 # (libmmfree itself stays plain C; its `sim` is a weak symbol there). Three models:
-#   fast   rtl/mmf_soc_core.v, every engine, bytes straight to the packet layer   (`sim`)
+#   fast   sim/vboard_core.v (rtl/mmf_soc_core.v and an INA226 model), every engine, bytes straight
+#          to the packet layer                                                     (`sim`)
 #   uart   sim/vboard_uart.v, the same core behind its UART                        (`sim?uart=1`)
 #   board  sim/$(SIM_TOP).v around boards/$(BOARD)'s own top (SIM_DEFINES)          (`sim:$(BOARD)`):
 #          vboard_board (a UART board) unless the board.mk names another, e.g. vboard_spi
@@ -102,7 +103,7 @@ FORCE:
 
 # $(1) = model dir, $(2) = class prefix, $(3) = top module, $(4) = source, $(5) = extra flags
 define VSIM_MODEL
-$(1)/$(2)__ALL.a: $(RTL) $(GEN_VH) $(4) $(wildcard sim/ice40/*.v sim/vboard_*.v boards/$(BOARD)/*.v) \
+$(1)/$(2)__ALL.a: $(RTL) $(GEN_VH) $(4) $(wildcard sim/ice40/*.v sim/vboard_*.v boards/$(BOARD)/*.v) sim/ina226_model.v \
 		boards/$(BOARD)/board.mk host/host.mk $(VSIM)/board.name
 	@mkdir -p $(1)
 	verilator --cc $(VSIMFLAGS) $(5) --prefix $(2) --top-module $(3) --Mdir $(1) \
@@ -110,7 +111,7 @@ $(1)/$(2)__ALL.a: $(RTL) $(GEN_VH) $(4) $(wildcard sim/ice40/*.v sim/vboard_*.v 
 endef
 # $(1) = where, $(2) = extra flags (tracing)
 define VSIM_MODELS
-$(call VSIM_MODEL,$(1)/fast,Vmmf_soc_core,mmf_soc_core,rtl/mmf_soc_core.v,$(2))
+$(call VSIM_MODEL,$(1)/fast,Vmmf_soc_core,vboard_core,sim/vboard_core.v,$(2))
 $(call VSIM_MODEL,$(1)/uart,Vvboard_uart,vboard_uart,sim/vboard_uart.v,-GDIV=4 $(2))
 $(call VSIM_MODEL,$(1)/board,Vboard,$(SIM_TOP),sim/$(SIM_TOP).v,$(SIM_DEFINES) $(2))
 endef

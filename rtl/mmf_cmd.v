@@ -16,10 +16,15 @@
 // from their registered outputs. Weight and result addresses count up as the bytes go, so no
 // address is an adder behind the index.
 //
+// The I2C command (OPT_I2C) hands its arguments to mmf_i2c_xfer (in mmf_soc_core) and waits for the
+// transfer's end; its answer bytes come from the transfer's registered outcome.
+//
 // Parameters:
 //   BOARD_ID, LINK, CLOCK_HZ, LINK_RATE, GIT_REV   the INFO fields (enum mmf_board_id, mmf_link_id)
 //   ENG_TAC, ENG_SAC, ENG_LUT   1 for each engine the SoC has (a board picks what fits)
 //   TAC_FMT, TAC_LANES, TAC_LG, SAC_LANES, SAC_LG, LUT_LANES, LUT_LG   the engines as built
+//   OPT_I2C    1: the I2C master is built (the I2C command exists, INFO's features byte says so);
+//              0: I2C is an unknown command and INFO is as before
 //
 // Reset: the FSM, the sequence state, the per-slot flags and counts, the counters and the stream
 // valids. Headers, arguments, addresses and data registers are not reset.
@@ -38,7 +43,8 @@ module mmf_cmd #(
 	parameter SAC_LANES = 16,
 	parameter SAC_LG = 8,
 	parameter LUT_LANES = 36,
-	parameter LUT_LG = 5
+	parameter LUT_LG = 5,
+	parameter OPT_I2C = 0
 ) (
 	input  wire         i_clk,
 	input  wire         i_reset,
@@ -91,14 +97,24 @@ module mmf_cmd #(
 	output reg  [7:0]   o_rb_waddr,
 	output reg  [31:0]  o_rb_wdata,
 	output reg  [7:0]   o_rb_raddr,
-	input  wire [31:0]  i_rb_rdata
+	input  wire [31:0]  i_rb_rdata,
+	// the I2C transfer (mmf_i2c_xfer): arguments held from o_i2c_start to i_i2c_done
+	output reg          o_i2c_start,
+	output wire [6:0]   o_i2c_addr,
+	output wire [1:0]   o_i2c_nw,
+	output wire [2:0]   o_i2c_nr,
+	output wire [23:0]  o_i2c_wdata,
+	input  wire         i_i2c_done,
+	input  wire [1:0]   i_i2c_result,
+	input  wire [31:0]  i_i2c_rdata
 );
 `include "mmf_slot_fn.vh"
 
 	// commands, statuses, NAK reasons (hls_c/mmf_dev.h)
 	localparam [7:0] CMD_SYNC = 8'h01, CMD_INFO = 8'h02, CMD_WRITE_MEM = 8'h10, CMD_READ_MEM = 8'h11,
 			 CMD_LOAD_ACT = 8'h20, CMD_RUN = 8'h21, CMD_READ_RES = 8'h22,
-			 CMD_READ_COUNTERS = 8'h30, CMD_CLEAR_COUNTERS = 8'h31, CMD_RESET = 8'h3F;
+			 CMD_READ_COUNTERS = 8'h30, CMD_CLEAR_COUNTERS = 8'h31, CMD_RESET = 8'h3F,
+			 CMD_I2C = 8'h40;
 	localparam [2:0] ST_OK = 3'd0, ST_BAD_LENGTH = 3'd1, ST_BAD_ENGINE = 3'd2, ST_BAD_ADDRESS = 3'd3,
 			 ST_TOO_MANY = 3'd4, ST_NOT_LOADED = 3'd5;
 	localparam [2:0] NAK_CRC = 3'd1, NAK_OOO = 3'd2, NAK_TOO_LONG = 3'd3, NAK_UNKNOWN = 3'd4;
@@ -106,11 +122,11 @@ module mmf_cmd #(
 	localparam S_IDLE = 0, S_ARGS = 1, S_SEQ = 2, S_RANGE = 3, S_CHECK = 4, S_RECORD = 5, S_NAK = 6,
 		   S_RESP = 7, S_PL = 8, S_PL_WAIT = 9, S_DONE = 10, S_WRITE = 11, S_LOAD = 12, S_RUN_GO = 13,
 		   S_RUN_WAIT = 14, S_CLEAR = 15, S_RESET = 16, S_PL_NEXT = 17, S_PL_SEL = 18, S_SUM = 19,
-		   S_PREP = 20, S_STATUS = 21, N_ST = 22;
+		   S_PREP = 20, S_STATUS = 21, S_I2C_GO = 22, S_I2C_WAIT = 23, N_ST = 24;
 	localparam [N_ST-1:0] ONE = 1;
 	// the known commands, one-hot (r_k)
 	localparam K_SYNC = 0, K_INFO = 1, K_WRITE_MEM = 2, K_READ_MEM = 3, K_LOAD_ACT = 4, K_RUN = 5,
-		   K_READ_RES = 6, K_READ_COUNTERS = 7, K_CLEAR_COUNTERS = 8, K_RESET = 9;
+		   K_READ_RES = 6, K_READ_COUNTERS = 7, K_CLEAR_COUNTERS = 8, K_RESET = 9, K_I2C = 10;
 	// LOAD_ACT phases: wait for the packet buffer, take a byte, hand a byte to the engine, after it
 	// (bit numbers of the one-hot r_lph)
 	localparam L_FETCH = 0, L_TAKE = 1, L_SEND = 2, L_SENT = 3;
@@ -136,12 +152,12 @@ module mmf_cmd #(
 	localparam LG_LUT = (ENG_LUT != 0) ? LUT_LG : 0;
 	localparam LG_TS = (LG_TAC > LG_SAC) ? LG_TAC : LG_SAC;
 	localparam WW = ((LG_TS > LG_LUT) ? LG_TS : LG_LUT) + 1; // words per row (<= 2^LG_ACT)
-	localparam [7:0] INFO_BYTES = 8'd24 + 8'd8 * N_ENG8;
+	localparam [7:0] INFO_BYTES = 8'd24 + 8'd8 * N_ENG8 + ((OPT_I2C != 0) ? 8'd1 : 8'd0);
 
 	// the command as one-hot flags (none set: unknown)
-	function [9:0] decode;
+	function [10:0] decode;
 		input [7:0] t;
-		decode = {t == CMD_RESET, t == CMD_CLEAR_COUNTERS, t == CMD_READ_COUNTERS, t == CMD_READ_RES,
+		decode = {(OPT_I2C != 0) && t == CMD_I2C, t == CMD_RESET, t == CMD_CLEAR_COUNTERS, t == CMD_READ_COUNTERS, t == CMD_READ_RES,
 			  t == CMD_RUN, t == CMD_LOAD_ACT, t == CMD_READ_MEM, t == CMD_WRITE_MEM, t == CMD_INFO,
 			  t == CMD_SYNC};
 	endfunction
@@ -155,7 +171,7 @@ module mmf_cmd #(
 	// ---- the command being run ----
 	reg [N_ST-1:0] r_st;      // one-hot
 	reg [7:0]  r_type, r_seq;
-	reg [9:0]  r_k;              // r_type decoded (one cycle behind it; S_IDLE is over by then)
+	reg [10:0] r_k;              // r_type decoded (one cycle behind it; S_IDLE is over by then)
 	reg [7:0]  r_next;           // r_last_seq + 1 (one cycle behind it)
 	reg        r_is_next, r_is_last, r_same_type;   // r_seq and r_type against the sequence state
 	reg [10:0] r_len;
@@ -223,7 +239,8 @@ module mmf_cmd #(
 	// status (r_cs_*) and S_STATUS picks the one of this command (w_check).
 	reg r_f_len0, r_f_len1, r_f_len2, r_f_len4, r_f_len5, r_f_len_words, r_f_many_mem, r_f_many_res;
 	reg r_f_run_bad, r_f_e_bad, r_f_act0, r_f_loaded, r_f_words0, r_f_count0;
-	reg [2:0] r_cs_write, r_cs_rmem, r_cs_rres, r_cs_load, r_cs_run, r_cs_other;
+	reg r_f_i2c_len, r_f_i2c_addr, r_f_i2c_many;
+	reg [2:0] r_cs_write, r_cs_rmem, r_cs_rres, r_cs_load, r_cs_run, r_cs_i2c, r_cs_other;
 
 	// drives: each command's status, as if this packet were that command
 	always @(posedge i_clk) begin
@@ -237,15 +254,17 @@ module mmf_cmd #(
 		r_cs_run <= !r_f_len5 ? ST_BAD_LENGTH : r_f_run_bad ? ST_BAD_ENGINE :
 			    !r_f_loaded ? ST_NOT_LOADED : r_over_mem ? ST_BAD_ADDRESS :
 			    r_over_cap ? ST_TOO_MANY : ST_OK;
+		r_cs_i2c <= !r_f_i2c_len ? ST_BAD_LENGTH : r_f_i2c_addr ? ST_BAD_ADDRESS :
+			    r_f_i2c_many ? ST_TOO_MANY : ST_OK;
 		r_cs_other <= r_f_len0 ? ST_OK : ST_BAD_LENGTH;   // INFO, READ_COUNTERS, CLEAR_COUNTERS, RESET
 	end
 
 	// this command's status (r_k is one-hot among the commands that reach the checks)
 	wire [2:0] w_check = ({3{r_k[K_WRITE_MEM]}} & r_cs_write) | ({3{r_k[K_READ_MEM]}} & r_cs_rmem) |
 			     ({3{r_k[K_READ_RES]}} & r_cs_rres) | ({3{r_k[K_LOAD_ACT]}} & r_cs_load) |
-			     ({3{r_k[K_RUN]}} & r_cs_run) |
+			     ({3{r_k[K_RUN]}} & r_cs_run) | ({3{r_k[K_I2C]}} & r_cs_i2c) |
 			     ({3{!(r_k[K_WRITE_MEM] || r_k[K_READ_MEM] || r_k[K_READ_RES] || r_k[K_LOAD_ACT] ||
-				   r_k[K_RUN])}} & r_cs_other);
+				   r_k[K_RUN] || r_k[K_I2C])}} & r_cs_other);
 
 	// drives: the argument and length flags S_CHECK chooses from (registered every cycle; the
 	// arguments and the slot state hold still from S_SEQ to S_CHECK)
@@ -264,6 +283,9 @@ module mmf_cmd #(
 		r_f_loaded <= r_loaded[w_s];
 		r_f_words0 <= (w_a34 == 16'd0);
 		r_f_count0 <= (w_a23 == 16'd0);
+		r_f_i2c_len <= (r_len >= 11'd2) && (r_len <= 11'd5);     // addr, count, 0..3 bytes
+		r_f_i2c_addr <= r_arg[7];
+		r_f_i2c_many <= (r_arg[15:8] > 8'd4);
 	end
 
 	// drives: the sequence comparisons and decisions, ready for S_SEQ (r_seq and r_type are set as
@@ -278,12 +300,13 @@ module mmf_cmd #(
 		r_sq_sync <= r_k[K_SYNC];
 		r_sq_ooo <= !r_synced || (!r_is_next && (!r_is_last || !r_same_type));
 		r_sq_runs <= r_is_next || r_k[K_INFO] || r_k[K_READ_MEM] || r_k[K_READ_RES] ||
-			     r_k[K_READ_COUNTERS];
+			     r_k[K_READ_COUNTERS] || r_k[K_I2C];
 		r_sq_nak <= !r_sq_known || (!r_sq_sync && r_sq_ooo);
 		r_sq_run <= r_sq_known && !r_sq_sync && !r_sq_ooo && r_sq_runs;
 		r_exec_st <= ONE << (r_k[K_WRITE_MEM] ? (r_f_len2 ? S_RESP : S_WRITE) :
 				     r_k[K_LOAD_ACT] ? S_LOAD : r_k[K_RUN] ? S_RUN_GO :
-				     r_k[K_CLEAR_COUNTERS] ? S_CLEAR : r_k[K_RESET] ? S_RESET : S_RESP);
+				     r_k[K_CLEAR_COUNTERS] ? S_CLEAR : r_k[K_RESET] ? S_RESET :
+				     r_k[K_I2C] ? S_I2C_GO : S_RESP);
 	end
 
 	// drives: the range comparisons S_CHECK uses, one cycle after their sum (S_RANGE)
@@ -331,7 +354,7 @@ module mmf_cmd #(
 	mmf_info_rom #(.BOARD_ID(BOARD_ID), .LINK(LINK), .CLOCK_HZ(CLOCK_HZ), .LINK_RATE(LINK_RATE),
 		.GIT_REV(GIT_REV), .ENG_TAC(ENG_TAC), .ENG_SAC(ENG_SAC), .ENG_LUT(ENG_LUT),
 		.TAC_FMT(TAC_FMT), .TAC_LANES(TAC_LANES), .TAC_LG(TAC_LG), .SAC_LANES(SAC_LANES),
-		.SAC_LG(SAC_LG), .LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG)) u_info (
+		.SAC_LG(SAC_LG), .LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG), .OPT_I2C(OPT_I2C)) u_info (
 		.i_clk(i_clk), .i_idx(r_j[7:0]), .o_byte(w_info_byte));
 
 	// ---- the answer ----
@@ -352,6 +375,8 @@ module mmf_cmd #(
 			w_resp_len = 11'd49;
 		else if (r_k[K_RUN])
 			w_resp_len = 11'd3;
+		else if (r_k[K_I2C])
+			w_resp_len = 11'd2 + {8'd0, r_arg[10:8]};     // status, outcome, the bytes read
 		else
 			w_resp_len = 11'd1;
 
@@ -359,7 +384,7 @@ module mmf_cmd #(
 	wire w_resp_one = !r_nak && (r_status != ST_OK || (r_k[K_READ_MEM] && r_f_count0) ||
 				     (r_k[K_READ_RES] && r_f_count0) ||
 				     !(r_k[K_INFO] || r_k[K_READ_MEM] || r_k[K_READ_RES] || r_k[K_READ_COUNTERS] ||
-				       r_k[K_RUN]));
+				       r_k[K_RUN] || r_k[K_I2C]));
 
 	// drives: the answer's type and length, registered (settled in S_PREP, read in S_RESP)
 	reg [7:0]  r_tx_type;
@@ -379,19 +404,22 @@ module mmf_cmd #(
 	assign o_ws_count = w_a34[14:0];
 
 	// drives: data byte r_j out of each wide source (S_PL_SEL, the sources having read at r_j)
-	reg [7:0] r_b_mem, r_b_rb, r_b_cnt;
+	reg [7:0] r_b_mem, r_b_rb, r_b_cnt, r_b_i2c;
+	wire [39:0] w_i2c_bytes = {i_i2c_rdata, 6'd0, i_i2c_result};   // the outcome, then the bytes read
 	always @(posedge i_clk) begin
 		r_b_mem <= i_mem_rdata[8*r_j[2:0] +: 8];
 		r_b_rb <= i_rb_rdata[8*r_j[1:0] +: 8];
 		r_b_cnt <= w_cnt_rdata[8*r_j[1:0] +: 8];
+		r_b_i2c <= (r_j[2:0] > 3'd4) ? 8'd0 : w_i2c_bytes[8*r_j[2:0] +: 8];
 	end
 
 	// the data bytes' source, one-hot, set as the answer starts: the NAK's expected seq, INFO, the
-	// weight memory, the result buffer, the counters, or RUN's row count
-	localparam P_NAK = 0, P_INFO = 1, P_MEM = 2, P_RES = 3, P_CNT = 4, P_ROWS = 5;
-	reg [5:0] r_src;
-	wire [5:0] w_src = r_nak ? 6'b000001 : r_k[K_INFO] ? 6'b000010 : r_k[K_READ_MEM] ? 6'b000100 :
-			   r_k[K_READ_RES] ? 6'b001000 : r_k[K_READ_COUNTERS] ? 6'b010000 : 6'b100000;
+	// weight memory, the result buffer, the counters, RUN's row count, or the I2C transfer's outcome
+	localparam P_NAK = 0, P_INFO = 1, P_MEM = 2, P_RES = 3, P_CNT = 4, P_ROWS = 5, P_I2C = 6;
+	reg [6:0] r_src;
+	wire [6:0] w_src = r_nak ? 7'b0000001 : r_k[K_INFO] ? 7'b0000010 : r_k[K_READ_MEM] ? 7'b0000100 :
+			   r_k[K_READ_RES] ? 7'b0001000 : r_k[K_READ_COUNTERS] ? 7'b0010000 :
+			   r_k[K_I2C] ? 7'b1000000 : 7'b0100000;
 	wire [7:0] w_rows_byte = r_j[0] ? {7'd0, r_res_rows[8]} : r_res_rows[7:0];
 
 	// drives: the source of the answer's data bytes
@@ -403,7 +431,8 @@ module mmf_cmd #(
 	wire [7:0] w_pl_byte = r_first ? {5'd0, r_status} :
 		(({8{r_src[P_NAK]}} & (r_synced ? r_next : 8'd0)) | ({8{r_src[P_INFO]}} & w_info_byte) |
 		 ({8{r_src[P_MEM]}} & r_b_mem) | ({8{r_src[P_RES]}} & r_b_rb) |
-		 ({8{r_src[P_CNT]}} & r_b_cnt) | ({8{r_src[P_ROWS]}} & w_rows_byte));
+		 ({8{r_src[P_CNT]}} & r_b_cnt) | ({8{r_src[P_ROWS]}} & w_rows_byte) |
+		 ({8{r_src[P_I2C]}} & r_b_i2c));
 
 	// A byte taken (i_pl_ready) or an activation taken (i_act_ready) only ends a wait state here;
 	// what follows from it happens in the next state, so the ready paths stay short.
@@ -425,6 +454,7 @@ module mmf_cmd #(
 			 (r_st[S_RECORD] && (!r_check_ok || r_exec_st[S_RESP])) ||
 			 (r_st[S_WRITE] && w_write_done) || (r_st[S_LOAD] && w_load_done) ||
 			 (r_st[S_RUN_GO] && r_f_words0) || (r_st[S_RUN_WAIT] && w_run_done) ||
+			 (r_st[S_I2C_WAIT] && i_i2c_done) ||
 			 r_st[S_NAK] || r_st[S_CLEAR] || r_st[S_RESET];
 
 	// drives: the FSM state
@@ -445,6 +475,8 @@ module mmf_cmd #(
 			r_st[S_LOAD] <= (w_exec && r_exec_st[S_LOAD]) || (r_st[S_LOAD] && !w_load_done);
 			r_st[S_RUN_GO] <= w_exec && r_exec_st[S_RUN_GO];
 			r_st[S_RUN_WAIT] <= (r_st[S_RUN_GO] && !r_f_words0) || (r_st[S_RUN_WAIT] && !w_run_done);
+			r_st[S_I2C_GO] <= w_exec && r_exec_st[S_I2C_GO];
+			r_st[S_I2C_WAIT] <= r_st[S_I2C_GO] || (r_st[S_I2C_WAIT] && !i_i2c_done);
 			r_st[S_CLEAR] <= w_exec && r_exec_st[S_CLEAR];
 			r_st[S_RESET] <= w_exec && r_exec_st[S_RESET];
 			r_st[S_PREP] <= w_to_resp;                       // the answer's header is registered
@@ -639,6 +671,15 @@ module mmf_cmd #(
 			o_pl_data <= w_pl_byte;
 		end else if (i_pl_ready)
 			o_pl_valid <= 1'b0;
+
+	// drives: the I2C transfer's start, a cycle after S_I2C_GO (the arguments are r_arg, still until
+	// the next packet's S_ARGS)
+	always @(posedge i_clk)
+		o_i2c_start <= !i_reset && r_st[S_I2C_GO];
+	assign o_i2c_addr = r_arg[6:0];
+	assign o_i2c_nr = r_arg[10:8];
+	assign o_i2c_nw = r_len[1:0] - 2'd2;           // length 2..5: 0..3 bytes to write
+	assign o_i2c_wdata = r_arg[39:16];
 
 	// drives: the stream reader's command
 	always @(posedge i_clk)

@@ -7,6 +7,7 @@
 //   BOARD_ID, LINK, CLOCK_HZ, LINK_RATE, GIT_REV   the INFO fields (enum mmf_board_id, mmf_link_id)
 //   ENG_TAC, ENG_SAC, ENG_LUT   1 for each engine the SoC has (slots in that order)
 //   TAC_FMT, TAC_LANES, TAC_LG, SAC_LANES, SAC_LG, LUT_LANES, LUT_LG   the engines as built
+//   OPT_I2C    1: the table ends with the features byte (bit 0: the I2C master); 0: no such byte
 //
 // Reset: none (a ROM with two registered stages).
 module mmf_info_rom #(
@@ -24,7 +25,8 @@ module mmf_info_rom #(
 	parameter SAC_LANES = 16,
 	parameter SAC_LG = 8,
 	parameter LUT_LANES = 36,
-	parameter LUT_LG = 5
+	parameter LUT_LG = 5,
+	parameter OPT_I2C = 0
 ) (
 	input  wire        i_clk,
 	// read
@@ -34,7 +36,9 @@ module mmf_info_rom #(
 `include "mmf_slot_fn.vh"
 
 	localparam [7:0] N_ENG = ENG_TAC + ENG_SAC + ENG_LUT;
-	localparam [7:0] INFO_BYTES = 8'd24 + 8'd8 * N_ENG;
+	localparam [7:0] ENG_END = 8'd24 + 8'd8 * N_ENG;      // the engine table ends here
+	localparam [7:0] INFO_BYTES = ENG_END + ((OPT_I2C != 0) ? 8'd1 : 8'd0);
+	localparam [7:0] FEATURES = (OPT_I2C != 0) ? 8'h01 : 8'h00;
 	localparam [31:0] W_CLOCK = CLOCK_HZ, W_RATE = LINK_RATE, W_REV = GIT_REV;
 	localparam [7:0] W_BOARD = BOARD_ID[7:0], W_LINK = LINK[7:0];
 
@@ -86,17 +90,17 @@ module mmf_info_rom #(
 	// Two stages, so no path holds the whole 8-input table: the fixed and the engine half and which
 	// one applies, then the choice.
 	reg [7:0] r_head, r_slot;
-	reg [1:0] r_part;           // 0 fixed fields, 1 engine table, 2 past the end
+	reg [1:0] r_part;           // 0 fixed fields, 1 engine table, 3 the features byte, 2 past the end
 	wire [4:0] w_jj = i_idx[4:0] - 5'd24;   // byte within the engine table (j - 24, mod 32)
 
 	// drives: stage 1, the two halves and the choice
 	always @(posedge i_clk) begin
 		r_head <= head_byte(i_idx[4:0]);
 		r_slot <= slot_byte(w_jj);
-		r_part <= (i_idx < 8'd24) ? 2'd0 : (i_idx < INFO_BYTES) ? 2'd1 : 2'd2;
+		r_part <= (i_idx < 8'd24) ? 2'd0 : (i_idx < ENG_END) ? 2'd1 : (i_idx < INFO_BYTES) ? 2'd3 : 2'd2;
 	end
 
 	// drives: stage 2, the byte
 	always @(posedge i_clk)
-		o_byte <= (r_part == 2'd0) ? r_head : (r_part == 2'd1) ? r_slot : 8'd0;
+		o_byte <= (r_part == 2'd0) ? r_head : (r_part == 2'd1) ? r_slot : (r_part == 2'd3) ? FEATURES : 8'd0;
 endmodule

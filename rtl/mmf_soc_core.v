@@ -6,6 +6,8 @@
 //
 // Parameters: as mmf_cmd (INFO fields; ENG_TAC, ENG_SAC, ENG_LUT pick the engines a board builds,
 // numbered in that order as slots from 0).
+//   OPT_I2C, I2C_HZ   1: the I2C master (mmf_i2c_xfer) and the I2C command, SCL at I2C_HZ
+//          (100000 or 400000); 0: neither, the I2C lines released
 //
 // Reset: every controller and engine; memories are not reset.
 module mmf_soc_core #(
@@ -23,7 +25,9 @@ module mmf_soc_core #(
 	parameter SAC_LANES = 16,
 	parameter SAC_LG = 8,
 	parameter LUT_LANES = 36,
-	parameter LUT_LG = 5
+	parameter LUT_LG = 5,
+	parameter OPT_I2C = 0,
+	parameter I2C_HZ = 400000
 ) (
 	input  wire        i_clk,
 	input  wire        i_reset,
@@ -33,7 +37,12 @@ module mmf_soc_core #(
 	// link bytes out
 	output wire        o_tx_valid,
 	input  wire        i_tx_ready,
-	output wire [7:0]  o_tx_data
+	output wire [7:0]  o_tx_data,
+	// I2C, open-drain: an enable high pulls the line low (the board puts these on SB_IO pads)
+	input  wire        i_i2c_scl,
+	input  wire        i_i2c_sda,
+	output wire        o_i2c_scl_oe,
+	output wire        o_i2c_sda_oe
 );
 	// ---- receiver and packet buffer ----
 	wire        w_hold, w_pb_we, w_good, w_crc_err, w_hdr_err, w_too_long, w_timeout;
@@ -159,11 +168,36 @@ module mmf_soc_core #(
 		r_rb_rdata <= r_rb[w_rb_raddr];
 	end
 
+	// ---- the I2C master ----
+	wire        w_i2c_start, w_i2c_done;
+	wire [6:0]  w_i2c_addr;
+	wire [1:0]  w_i2c_nw, w_i2c_result;
+	wire [2:0]  w_i2c_nr;
+	wire [23:0] w_i2c_wdata;
+	wire [31:0] w_i2c_rdata;
+
+	generate if (OPT_I2C != 0) begin : gen_i2c
+		mmf_i2c_xfer #(.CLOCK_HZ(CLOCK_HZ), .I2C_HZ(I2C_HZ)) u_i2c (.i_clk(i_clk), .i_reset(i_reset),
+			.i_start(w_i2c_start), .i_addr(w_i2c_addr), .i_nw(w_i2c_nw), .i_nr(w_i2c_nr),
+			.i_wdata(w_i2c_wdata), .o_done(w_i2c_done), .o_result(w_i2c_result),
+			.o_rdata(w_i2c_rdata), .i_scl(i_i2c_scl), .i_sda(i_i2c_sda), .o_scl_oe(o_i2c_scl_oe),
+			.o_sda_oe(o_i2c_sda_oe));
+	end else begin : gen_no_i2c
+		assign w_i2c_done = 1'b0;
+		assign w_i2c_result = 2'd0;
+		assign w_i2c_rdata = 32'd0;
+		assign o_i2c_scl_oe = 1'b0;
+		assign o_i2c_sda_oe = 1'b0;
+		wire w_unused_i2c = &{1'b0, i_i2c_scl, i_i2c_sda, w_i2c_start, w_i2c_addr, w_i2c_nw, w_i2c_nr,
+				      w_i2c_wdata};
+	end endgenerate
+
 	// ---- the controller ----
 	mmf_cmd #(.BOARD_ID(BOARD_ID), .LINK(LINK), .CLOCK_HZ(CLOCK_HZ), .LINK_RATE(LINK_RATE),
 		.GIT_REV(GIT_REV), .ENG_TAC(ENG_TAC), .ENG_SAC(ENG_SAC), .ENG_LUT(ENG_LUT),
 		.TAC_FMT(TAC_FMT), .TAC_LANES(TAC_LANES), .TAC_LG(TAC_LG),
-		.SAC_LANES(SAC_LANES), .SAC_LG(SAC_LG), .LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG)) u_cmd (
+		.SAC_LANES(SAC_LANES), .SAC_LG(SAC_LG), .LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG),
+		.OPT_I2C(OPT_I2C)) u_cmd (
 		.i_clk(i_clk), .i_reset(i_reset),
 		.i_good(w_good), .i_crc_err(w_crc_err), .i_hdr_err(w_hdr_err), .i_too_long(w_too_long),
 		.i_type(w_type), .i_seq(w_seq), .i_len(w_len), .o_rx_hold(w_hold), .i_byte_in(i_rx_valid),
@@ -180,7 +214,10 @@ module mmf_soc_core #(
 		.i_res_valid(w_res_valid[w_kind]), .i_res_data(w_res_data[32*w_kind +: 32]),
 		.i_res_last(w_res_last[w_kind]),
 		.o_rb_we(w_rb_we), .o_rb_waddr(w_rb_waddr), .o_rb_wdata(w_rb_wdata),
-		.o_rb_raddr(w_rb_raddr), .i_rb_rdata(r_rb_rdata));
+		.o_rb_raddr(w_rb_raddr), .i_rb_rdata(r_rb_rdata),
+		.o_i2c_start(w_i2c_start), .o_i2c_addr(w_i2c_addr), .o_i2c_nw(w_i2c_nw), .o_i2c_nr(w_i2c_nr),
+		.o_i2c_wdata(w_i2c_wdata), .i_i2c_done(w_i2c_done), .i_i2c_result(w_i2c_result),
+		.i_i2c_rdata(w_i2c_rdata));
 
 	// the timeout and the stream reader's read strobe need no action here
 	wire w_unused = &{1'b0, w_timeout, w_ws_re};

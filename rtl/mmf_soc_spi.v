@@ -7,7 +7,7 @@
 //   SCK_HZ     the SCK rate the host clocks at, reported by INFO (the slave takes any rate up to a
 //              quarter of the core clock: mmf_spi_slave)
 //   LG_FIFO    log2 of the PHY's TX FIFO (9: one block RAM)
-//   others     as mmf_soc_core
+//   others     as mmf_soc_core (OPT_I2C, I2C_HZ: the I2C master)
 //
 // Reset: passed to the PHY and the core.
 module mmf_soc_spi #(
@@ -25,7 +25,9 @@ module mmf_soc_spi #(
 	parameter SAC_LANES = 16,
 	parameter SAC_LG = 8,
 	parameter LUT_LANES = 36,
-	parameter LUT_LG = 5
+	parameter LUT_LG = 5,
+	parameter OPT_I2C = 0,
+	parameter I2C_HZ = 400000
 ) (
 	input  wire  i_clk,
 	input  wire  i_reset,
@@ -33,7 +35,12 @@ module mmf_soc_spi #(
 	input  wire  i_spi_sck,
 	input  wire  i_spi_cs_n,
 	input  wire  i_spi_mosi,
-	output wire  o_spi_miso
+	output wire  o_spi_miso,
+	// I2C, open-drain (as mmf_soc_core)
+	input  wire  i_i2c_scl,
+	input  wire  i_i2c_sda,
+	output wire  o_i2c_scl_oe,
+	output wire  o_i2c_sda_oe
 );
 	wire       w_rx_valid, w_tx_valid, w_tx_ready;
 	wire [7:0] w_rx_data, w_tx_data;
@@ -46,8 +53,11 @@ module mmf_soc_spi #(
 	mmf_soc_core #(.BOARD_ID(BOARD_ID), .LINK(1), .CLOCK_HZ(CLOCK_HZ), .LINK_RATE(SCK_HZ),
 		.GIT_REV(GIT_REV), .ENG_TAC(ENG_TAC), .ENG_SAC(ENG_SAC), .ENG_LUT(ENG_LUT), .TAC_FMT(TAC_FMT),
 		.TAC_LANES(TAC_LANES), .TAC_LG(TAC_LG), .SAC_LANES(SAC_LANES), .SAC_LG(SAC_LG),
-		.LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG)) u_core (
+		.LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG),
+		.OPT_I2C(OPT_I2C), .I2C_HZ(I2C_HZ)) u_core (
 		.i_clk(i_clk), .i_reset(i_reset),
 		.i_rx_valid(w_rx_valid), .i_rx_data(w_rx_data),
-		.o_tx_valid(w_tx_valid), .i_tx_ready(w_tx_ready), .o_tx_data(w_tx_data));
+		.o_tx_valid(w_tx_valid), .i_tx_ready(w_tx_ready), .o_tx_data(w_tx_data),
+		.i_i2c_scl(i_i2c_scl), .i_i2c_sda(i_i2c_sda), .o_i2c_scl_oe(o_i2c_scl_oe),
+		.o_i2c_sda_oe(o_i2c_sda_oe));
 endmodule

@@ -8,7 +8,7 @@
 //
 // Parameters:
 //   DIV        clock cycles per bit (CLOCK_HZ / baud; 4 = 12 Mbaud at 48 MHz)
-//   others     as mmf_soc_core
+//   others     as mmf_soc_core (OPT_I2C, I2C_HZ: the I2C master)
 //
 // Reset: passed to the PHY and the core.
 module mmf_soc_uart #(
@@ -25,13 +25,20 @@ module mmf_soc_uart #(
 	parameter SAC_LANES = 16,
 	parameter SAC_LG = 8,
 	parameter LUT_LANES = 36,
-	parameter LUT_LG = 5
+	parameter LUT_LG = 5,
+	parameter OPT_I2C = 0,
+	parameter I2C_HZ = 400000
 ) (
 	input  wire  i_clk,
 	input  wire  i_reset,
 	// the UART lines (idle high)
 	input  wire  i_rx,
-	output wire  o_tx
+	output wire  o_tx,
+	// I2C, open-drain (as mmf_soc_core)
+	input  wire  i_i2c_scl,
+	input  wire  i_i2c_sda,
+	output wire  o_i2c_scl_oe,
+	output wire  o_i2c_sda_oe
 );
 	// the bit-time counters only as wide as DIV needs (3 bits at 12 Mbaud from 48 MHz)
 	localparam LG_DIV = $clog2(DIV + 1);
@@ -59,10 +66,13 @@ module mmf_soc_uart #(
 
 	mmf_soc_core #(.BOARD_ID(BOARD_ID), .LINK(0), .CLOCK_HZ(CLOCK_HZ), .LINK_RATE(CLOCK_HZ / DIV),
 		.GIT_REV(GIT_REV), .ENG_TAC(ENG_TAC), .ENG_SAC(ENG_SAC), .ENG_LUT(ENG_LUT), .TAC_FMT(TAC_FMT), .TAC_LANES(TAC_LANES), .TAC_LG(TAC_LG),
-		.SAC_LANES(SAC_LANES), .SAC_LG(SAC_LG), .LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG)) u_core (
+		.SAC_LANES(SAC_LANES), .SAC_LG(SAC_LG), .LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG),
+		.OPT_I2C(OPT_I2C), .I2C_HZ(I2C_HZ)) u_core (
 		.i_clk(i_clk), .i_reset(i_reset),
 		.i_rx_valid(w_rx_valid), .i_rx_data(w_rx_data),
-		.o_tx_valid(w_tx_valid), .i_tx_ready(w_tx_ready), .o_tx_data(w_tx_data));
+		.o_tx_valid(w_tx_valid), .i_tx_ready(w_tx_ready), .o_tx_data(w_tx_data),
+		.i_i2c_scl(i_i2c_scl), .i_i2c_sda(i_i2c_sda), .o_i2c_scl_oe(o_i2c_scl_oe),
+		.o_i2c_sda_oe(o_i2c_sda_oe));
 
 	mmf_uart_tx #(.LG_DIV(LG_DIV)) u_utx (.i_clk(i_clk), .i_reset(i_reset), .i_div(W_DIV),
 		.i_valid(r_tx_full), .o_ready(w_utx_ready), .i_data(r_tx_byte), .o_tx(o_tx));

@@ -1,10 +1,12 @@
 // tb_soc.cpp: the SoC against the board's C model (hls_c/mmf_dev.c), byte for byte: built once with
-// rtl/mmf_soc_core.v fed bytes directly (the virtual board's fast mode), once, with -DTB_UART_DIV=D,
+// sim/vboard_core.v (rtl/mmf_soc_core.v with the INA226 model) fed bytes directly (the fast mode), once, with -DTB_UART_DIV=D,
 // through the UART (sim/vboard_uart.v: line bits at D cycles per bit), and once, with -DTB_SPI, as the
 // UPduino v3's own top behind the host's SPI master (sim/vboard_spi.v: 10 MHz SCK, the link layer's
 // WRITE and polled READ transactions; the lut engine alone, INFO as that board's). A stop-and-wait host sends random
 // command sequences to both: every command of docs/protocol.md, bad lengths and arguments, damaged
-// packets, repeats, wrong sequence numbers and unknown types; every answer must be identical (for
+// packets, repeats, wrong sequence numbers and unknown types, and I2C transfers to the INA226 model on
+// the SoC's I2C lines (sim/ina226_model.v against its C twin hls_c/ina226_model.c: register writes,
+// pointer-and-read, reads, addresses nobody answers); every answer must be identical (for
 // READ_COUNTERS, all but the cycle and busy counters, which count real cycles in the RTL).
 //
 // Usage: tb_soc [--seed S] [--count N]
@@ -34,8 +36,8 @@ static const uint32_t BYTE_CYCLES = 10 * TB_UART_DIV;   // a UART frame: start, 
 #define TB_MODE "uart"
 #define TB_HANDSHAKE
 #else
-#include "Vmmf_soc_core.h"
-typedef Vmmf_soc_core Top;
+#include "Vvboard_core.h"
+typedef Vvboard_core Top;
 static const uint32_t BYTE_CYCLES = 8;                  // fast mode: one link byte every 8 cycles
 #define TB_MODE "fast"
 #endif
@@ -71,6 +73,7 @@ int main(int argc, char **argv)
 		}
 	}
 	mmf_dev_cfg_t cfg = {};
+	cfg.i2c = 1;                                        // the I2C master (not on the UPduino: below)
 	cfg.board_id = MMF_BOARD_SIM;
 	cfg.link = MMF_LINK_UART;
 	cfg.clock_hz = 48000000;
@@ -78,6 +81,7 @@ int main(int argc, char **argv)
 #ifdef TB_SPI
 	// boards/upduino3/upduino3_top.v: its board id, its link and the SCK rate its host sets
 	cfg.board_id = MMF_BOARD_UPDUINO3;
+	cfg.i2c = 0;                                        // built without the I2C master (upduino3_top.v)
 	cfg.link = MMF_LINK_SPI;
 	cfg.link_rate = 10000000;
 #endif
@@ -101,6 +105,13 @@ int main(int argc, char **argv)
 	}
 	Testb<Top> tb(argc, argv);
 	auto *top = tb.top.get();
+	// the INA226 on the I2C lines, its readings the same random values on both sides
+	std::mt19937_64 vrng(seed ^ 0x1226);
+	uint16_t ina_shunt = (uint16_t)vrng(), ina_bus = (uint16_t)(vrng() & 0x7FFF);
+	mmf_i2c_bus_init(&dev->i2c, 1, INA226_ADDR_DEFAULT, ina_shunt, ina_bus);
+	top->i_ina_present = 1;
+	top->i_ina_shunt = ina_shunt;
+	top->i_ina_bus = ina_bus;
 	top->i_rx_valid = 0;
 	top->i_tx_ready = 1;
 	tb.reset();
@@ -166,6 +177,25 @@ int main(int argc, char **argv)
 			type = MMF_CMD_CLEAR_COUNTERS;
 		} else if (pick < 95) {
 			type = MMF_CMD_RESET;
+		} else if (pick < 98) {
+			// I2C: mostly the INA226's own transfers (a register write, a pointer then 2 bytes, a
+			// read), sometimes another address (nobody answers), a bad address or count
+			static const uint8_t regs[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0xFE, 0xFF};
+			type = MMF_CMD_I2C;
+			uint32_t a = h.r(6) ? INA226_ADDR_DEFAULT : h.r(20) ? h.r(128) : h.r(256);
+			uint32_t form = h.r(4);
+			uint32_t nr = form == 0 ? 0 : form == 3 ? h.r(6) : 2;
+			uint32_t nw = form == 0 ? 3 : form == 1 ? 1 : form == 2 ? 0 : h.r(4);
+			pl.push_back((uint8_t)a);
+			pl.push_back((uint8_t)nr);
+			for (uint32_t i = 0; i < nw; i++) {
+				uint8_t b = i == 0 ? regs[h.r(sizeof regs)] : (uint8_t)h.rng();
+				if (i == 1 && h.r(4))
+					b &= 0x7F;  // config writes mostly without the reset bit
+				pl.push_back(b);
+			}
+			if (h.r(20) == 0)
+				pl.push_back((uint8_t)h.rng());   // one byte too many
 		} else {
 			type = (uint8_t)h.rng();   // usually unknown
 		}

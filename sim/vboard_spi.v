@@ -3,7 +3,8 @@
 // the virtual board: its own top module (oscillator model from sim/ice40, reset, the SPI slave and
 // the SoC exactly as the bitstream has them) behind sim/vboard_spi_host.v, the host's SPI master,
 // so that the link costs what it costs on the board. Same byte ports as vboard_board and vboard_uart;
-// the board.mk names it as SIM_TOP and gives BOARD_TOP, VBOARD_OSC and SCK_HZ.
+// the board.mk names it as SIM_TOP and gives BOARD_TOP, VBOARD_OSC and SCK_HZ. MISO and the board's
+// I2C pins are nets with a pullup; an INA226 MODEL (sim/ina226_model.v) sits on the I2C lines.
 //
 // With i_direct high the board's pins are the i_pin_* inputs instead (the master is left idle): the
 // emulated FT232H of sim/usb_emu.c clocks them itself, MPSSE command by command.
@@ -33,9 +34,18 @@ module vboard_spi #(
 	input  wire        i_pin_sck,
 	input  wire        i_pin_cs_n,
 	input  wire        i_pin_mosi,
-	output wire        o_pin_miso
+	output wire        o_pin_miso,
+	// the INA226 model: there or not, its shunt and bus registers (set by the harness)
+	input  wire        i_ina_present,
+	input  wire [15:0] i_ina_shunt,
+	input  wire [15:0] i_ina_bus
 );
 	wire w_sck, w_cs_n, w_mosi, w_miso;
+	wire w_scl, w_sda, w_ina_sda_oe;
+	pullup(w_miso);             // the FT232H's input, pulled up: an undriven MISO reads 1
+	pullup(w_scl);
+	pullup(w_sda);
+	assign w_sda = w_ina_sda_oe ? 1'b0 : 1'bz;
 
 	vboard_spi_host #(.CLOCK_HZ(CLOCK_HZ), .SCK_HZ(SCK_HZ)) u_host (.i_clk(i_clk), .i_reset(i_reset || i_direct),
 		.i_valid(i_rx_valid && !i_direct), .o_ready(o_rx_ready), .i_data(i_rx_data),
@@ -44,7 +54,11 @@ module vboard_spi #(
 
 	// the board's oscillator model takes i_clk by name (VBOARD_OSC)
 	`BOARD_TOP u_board (.i_spi_sck(i_direct ? i_pin_sck : w_sck), .i_spi_cs_n(i_direct ? i_pin_cs_n : w_cs_n),
-		.i_spi_mosi(i_direct ? i_pin_mosi : w_mosi), .o_spi_miso(w_miso));
+		.i_spi_mosi(i_direct ? i_pin_mosi : w_mosi), .o_spi_miso(w_miso),
+		.io_i2c_scl(w_scl), .io_i2c_sda(w_sda));
+
+	ina226_model u_ina (.i_clk(i_clk), .i_reset(i_reset), .i_present(i_ina_present),
+		.i_shunt(i_ina_shunt), .i_bus(i_ina_bus), .i_scl(w_scl), .i_sda(w_sda), .o_sda_oe(w_ina_sda_oe));
 	assign o_pin_miso = w_miso;
 
 	wire w_unused = &{1'b0, i_tx_ready};

@@ -2,8 +2,8 @@
  * host_meter.c: the power meters (host/src/meter*.c), each against a fake that speaks like the real one.
  *
  * Proves:
- *  - URIs: unknown kinds, options and values are refused with MMF_ERR_ARG naming them; `board` says
- *    it is not built (MMF_ERR_UNSUPPORTED);
+ *  - URIs: unknown kinds, options and values are refused with MMF_ERR_ARG naming them; `board`
+ *    without a board, on a board without the I2C master (`cpu`), or with bad options says so;
  *  - the energy integral: exact for constant, straight-line and averaged readings, holding the nearest
  *    value outside them, additive over adjacent windows;
  *  - hwmon and ina2xx on a sysfs tree in a temporary directory (a plain directory, given as PATH, and
@@ -137,7 +137,20 @@ static void test_uris(void)
 	refuse("sigrok", MMF_ERR_ARG, "needs a driver", NULL);
 	refuse("sigrok:demo?samples=5&time_ms=9", MMF_ERR_ARG, "exclude each other", NULL);
 	refuse("rapl?x=1", MMF_ERR_ARG, "unknown option 'x'", "none");
-	refuse("board", MMF_ERR_UNSUPPORTED, "not built", "I2C");
+	refuse("board", MMF_ERR_NO_BOARD, "no board to read it through", "INA226");
+	refuse("board:shunt=0", MMF_ERR_ARG, "shunt='0' is not a resistance", NULL);
+	refuse("board?addr=0x30", MMF_ERR_ARG, "no INA226 address", NULL);
+	refuse("board:volts=1", MMF_ERR_ARG, "unknown option 'volts'", "shunt, addr");
+	{
+		/* the C model's board has no I2C master: the meter says so, and is not opened */
+		mmf_board *b = NULL;
+		mmf_meter *m = NULL;
+		CHECK(mmf_open("cpu", &b) == MMF_OK, "open cpu: %s", mmf_board_error(NULL));
+		CHECK(mmf_meter_open_board("board", b, &m) == MMF_ERR_NO_BOARD && !m &&
+		      strstr(mmf_meter_error(NULL), "no INA226 at 0x40 on the board's I2C: the board has no I2C master"),
+		      "board meter on cpu: %s", mmf_meter_error(NULL));
+		mmf_close(b);
+	}
 	CHECK(mmf_meter_open("hwmon:x", NULL) == MMF_ERR_ARG, "NULL out accepted");
 }
 

@@ -78,6 +78,9 @@ run sim-soc-uart build/bin/tb_soc_uart --count 1000
 run sim-soc-lut build/bin/tb_soc_lut --count 1000
 # the SoC behind its SPI PHY (UPduino v3) against the C model, and the UPduino's own top as a board
 run sim-soc-spi build/bin/tb_soc_spi --count 1000
+# the I2C master against the INA226 model and its C twin, fast and standard mode, NAKs included
+run sim-i2c build/bin/tb_i2c --count 1000
+run sim-i2c-100k build/bin/tb_i2c_100k --count 200
 run spi-board tests/test_spi_board.sh
 # UART PHY and CRC-32: loopback at several divisors, baud mismatch, frame errors, zlib, proofs
 run link-phy tests/test_link_phy.sh

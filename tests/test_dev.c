@@ -36,6 +36,7 @@ static const mmf_dev_cfg_t g_cfg = {
 	MMF_BOARD_SIM, MMF_LINK_UART, 3, 12000000, 1000000, 0x4cfae50,
 	{{MMF_ENGINE_TAC, MMF_FMT_TAC5, 40, 8}, {MMF_ENGINE_SAC, MMF_FMT_SAC4, 16, 8},
 	 {MMF_ENGINE_LUT, MMF_FMT_LUT3, 36, 5}},
+	0,
 };
 
 /* ---- host side: packets, the byte pipe, the parser ------------------------------------------- */
@@ -999,6 +1000,40 @@ static void test_faults(void)
 	CHECK(g_retries > 100 && c[MMF_CNT_REPEATS] > 10, "the channel did its damage");
 }
 
+/* I2C: unknown without the master; with it, transfers to the INA226 model, refusals, checks */
+static void test_i2c(void)
+{
+	mmf_dev_cfg_t c = g_cfg;
+	const uint8_t id[] = {0x40, 2, INA226_MFR_ID}, cal[] = {0x40, 0, INA226_CAL, 0x08, 0x00};
+	const uint8_t cur[] = {0x40, 2, INA226_CURRENT}, absent[] = {0x41, 2, INA226_MFR_ID};
+	const uint8_t probe[] = {0x40, 0}, many[] = {0x40, 5}, badaddr[] = {0xC0, 1};
+	pkt_t r;
+
+	dev_start(3);
+	expect_nak(MMF_CMD_I2C, g_seq, id, sizeof id, MMF_NAK_UNKNOWN_TYPE, g_seq);
+	c.i2c = 1;
+	CHECK(mmf_dev_init(&g_dev, &c) == 0, "cfg with I2C");
+	mmf_i2c_bus_init(&g_dev.i2c, 1, INA226_ADDR_DEFAULT, (uint16_t)-400, 960);
+	g_seq = 9;
+	CHECK(cmd(MMF_CMD_SYNC, NULL, 0, &r) == MMF_ST_OK, "SYNC");
+	CHECK(cmd(MMF_CMD_INFO, NULL, 0, &r) == MMF_ST_OK && r.len == 1 + 24 + 8 * 3 + 1 &&
+	      r.p[r.len - 1] == MMF_INFO_FEAT_I2C, "INFO with the features byte (len %u)", r.len);
+	CHECK(cmd(MMF_CMD_I2C, id, sizeof id, &r) == MMF_ST_OK && r.len == 4 && r.p[1] == MMF_I2C_OK &&
+	      r.p[2] == 0x54 && r.p[3] == 0x49, "manufacturer id");
+	CHECK(cmd(MMF_CMD_I2C, cal, sizeof cal, &r) == MMF_ST_OK && r.len == 2 && r.p[1] == MMF_I2C_OK,
+	      "calibration written");
+	/* current = shunt x 2048 / 2048 = the shunt register, -400 */
+	CHECK(cmd(MMF_CMD_I2C, cur, sizeof cur, &r) == MMF_ST_OK && r.len == 4 && r.p[2] == 0xFE &&
+	      r.p[3] == 0x70, "current %02x%02x", r.p[2], r.p[3]);
+	CHECK(cmd(MMF_CMD_I2C, absent, sizeof absent, &r) == MMF_ST_OK && r.len == 4 &&
+	      r.p[1] == MMF_I2C_NAK_ADDR && r.p[2] == 0 && r.p[3] == 0, "absent address: NAK, zeros");
+	CHECK(cmd(MMF_CMD_I2C, probe, sizeof probe, &r) == MMF_ST_OK && r.len == 2 && r.p[1] == MMF_I2C_OK,
+	      "probe");
+	CHECK(cmd(MMF_CMD_I2C, many, sizeof many, &r) == MMF_ST_TOO_MANY && r.len == 1, "5 to read");
+	CHECK(cmd(MMF_CMD_I2C, badaddr, sizeof badaddr, &r) == MMF_ST_BAD_ADDRESS, "address bit 7");
+	CHECK(cmd(MMF_CMD_I2C, id, 1, &r) == MMF_ST_BAD_LENGTH, "1 byte");
+}
+
 int main(void)
 {
 	test_crc();
@@ -1016,6 +1051,7 @@ int main(void)
 	test_counters();
 	test_one_response();
 	test_faults();
+	test_i2c();
 	printf("test_dev: %d checks, %d failed\n", g_checks, g_fail);
 	return g_fail ? 1 : 0;
 }

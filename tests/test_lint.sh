@@ -32,9 +32,14 @@ lint mmf_spi_slave -GLG_DEPTH=1
 lint mmf_spi_slave -GLG_DEPTH=7
 lint mmf_crc32
 lint mmf_cmd
+lint mmf_cmd -GOPT_I2C=1
+lint mmf_i2c_master
+lint mmf_i2c_master -GI2C_HZ=100000
+lint mmf_i2c_xfer
 lint mmf_soc_core
 lint mmf_soc_core -GENG_TAC=0 -GENG_SAC=0
 lint mmf_soc_core -GENG_SAC=0
+lint mmf_soc_core -GENG_TAC=0 -GENG_SAC=0 -GOPT_I2C=1
 lint mmf_soc_uart
 lint mmf_soc_spi
 lint mmf_soc_spi -GENG_TAC=0 -GENG_SAC=0 -GBOARD_ID=2
@@ -48,7 +53,13 @@ lint_board() {  # lint_board FILE TOP [ARGS...]
 	done
 }
 lint_board boards/icebreaker/icebreaker_top.v icebreaker_top
+# the simulation-only pieces: the INA226 model and the fast-mode and UART virtual boards around it
+lint_board sim/ina226_model.v ina226_model
+lint_board sim/vboard_core.v vboard_core
+lint_board sim/vboard_uart.v vboard_uart
 lint_board boards/upduino3/upduino3_top.v upduino3_top
 lint_board sim/vboard_spi.v vboard_spi -Iboards/upduino3 +define+BOARD_TOP=upduino3_top \
 	+define+VBOARD_OSC=vboard_spi.i_clk
+lint_board sim/vboard_board.v vboard_board -Iboards/icebreaker +define+BOARD_TOP=icebreaker_top \
+	+define+BOARD_CLK=i_clk12
 echo "lint: $n configurations clean under -Wall"

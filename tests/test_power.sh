@@ -113,7 +113,24 @@ fi
 # meters that are not there, not built, or not meters
 refuse absent-hwmon 1 "no hwmon directory at /nonexistent" $M power --meter hwmon:/nonexistent/hwmon0 --seconds 0.2
 refuse absent-rapl 1 "no RAPL zone" $M power --meter rapl:/nonexistent/intel-rapl:0 --seconds 0.2
-refuse board-not-built 1 "not built" $M power --meter board --seconds 0.2
+refuse board-without-board 1 "no board to read it through" $M power --meter board --seconds 0.2
+
+# board: the INA226 model on the virtual iCEBreaker's I2C pins (sim/ina226_model.v), read by the SoC's
+# I2C master; by default 1800 uV across the shunt and 1200 mV on the bus: 18 mA at 0.1 ohm, 21.6 mW.
+# Readings must match within the INA226's LSBs (bus 1.25 mV, current 2.5 uV / shunt).
+j=$($M power --meter board --board 'sim:icebreaker?timeout_ms=5' --seconds 0.4 --interval 100 --json)
+check board-sim-icebreaker jqok "$j" '.readings >= 2 and .failures == 0 and ((.avg_v - 1.2) | fabs) <= 0.00125 and ((.avg_a - 0.018) | fabs) <= 0.000025 and ((.avg_w - 0.0216) | fabs) <= 0.0001 and (.description | contains("INA226 at I2C 0x40 on the icebreaker board"))'
+j=$($M power --meter 'board:shunt=0.05,addr=0x40' --board 'sim:icebreaker?timeout_ms=5&ina_shunt_uv=5000&ina_bus_mv=3300' --seconds 0.3 --interval 100 --json)
+check board-sim-values jqok "$j" '((.avg_v - 3.3) | fabs) <= 0.00125 and ((.avg_a - 0.1) | fabs) <= 0.00005 and .failures == 0'
+refuse board-sensor-absent 1 "no INA226 at 0x40 on the board's I2C: nothing acknowledged I2C address 0x40" \
+	$M power --meter board --board 'sim:icebreaker?timeout_ms=5&ina226=0' --seconds 0.2
+refuse board-other-address 1 "no INA226 at 0x41" \
+	$M power --meter 'board?addr=0x41' --board 'sim:icebreaker?timeout_ms=5' --seconds 0.2
+refuse board-no-i2c-master 1 "no INA226 at 0x40 on the board's I2C: the board has no I2C master" \
+	$M power --meter board --board cpu --seconds 0.2
+refuse board-bad-shunt 2 "shunt='x' is not a resistance" $M power --meter board:shunt=x --board cpu
+refuse board-model-option-elsewhere 2 "the INA226 model of 'sim' only" \
+	$M power --meter board --board 'cpu?ina226=0'
 refuse bad-kind 2 "unknown kind 'volts'" $M power --meter volts:/dev/x
 refuse no-meter-option 2 "meter URI is required" $M power --seconds 1
 
@@ -143,7 +160,15 @@ st=$?
 j=$($M run --model "$T/m" --board "$SIM" --prompt-ids 1,5 --max-new 2 --meter um:/nonexistent/ttyUSB9 --json 2>/dev/null)
 check run-absent-meter-json jqok "$j" '.power.source == "estimate" and .power.measured == false and (.power.error | contains("ttyUSB9")) and .energy_estimate.estimate == true'
 j=$($M run --model "$T/m" --prompt-ids 1,5 --max-new 2 --meter board --json 2>/dev/null)
-check run-board-meter-no-estimate jqok "$j" '.power.source == "none" and (.power.error | contains("not built")) and (has("energy_estimate") | not)'
+check run-board-meter-no-estimate jqok "$j" '.power.source == "none" and (.power.error | contains("no board to read it through")) and (has("energy_estimate") | not)'
+# the board meter in a run: read between tokens through the run's own board; then the sensor absent
+j=$($M run --model "$T/m" --board "$SIM" --prompt-ids 1,5,9 --max-new 3 --greedy --meter board \
+	--meter-interval 20 --json 2>"$T/run.err")
+check run-board-meter jqok "$j" '.power.source == "measured" and .power.read_failures == 0 and ((.power.active_w - 0.0216) | fabs) < 0.0001 and ((.power.idle_w - 0.0216) | fabs) < 0.0001 and .power.token_intervals == .tokens and .power.readings >= .tokens'
+out=$($M run --model "$T/m" --board "$SIM&ina226=0" --prompt-ids 1,5 --max-new 2 --quiet --meter board 2>&1)
+st=$?
+[ $st -eq 0 ] && grep -q "no measurement: no INA226 at 0x40 on the board's I2C" <<<"$out" &&
+	grep -q '^energy     ESTIMATE' <<<"$out" && ok run-board-absent-falls-back || no run-board-absent-falls-back "$out"
 
 # bench model with the meter and a plot; then the estimate's plot without a meter
 j=$($M bench model --model "$T/m" --board "$SIM" --tokens 5 --meter "hwmon:$HW" --meter-interval 10 \

@@ -3,7 +3,8 @@
 # works across the socket (INFO from the board's own top, weight upload and read-back, products on
 # every engine checked against hls_c); with 1e-3 of the link bytes damaged by the board process the
 # results are still exact and retries are counted; a board process killed in the middle of a weight
-# upload gives the host a clean error within a bounded time; an FST trace of a window is written;
+# upload gives the host a clean error within a bounded time; the `board` meter reads the INA226 model
+# on the board's I2C pins across the socket; an FST trace of a window is written;
 # bad options and paths are refused.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,11 @@ check engines-icebreaker jqok "$r" '.transactions == 3 and .mismatches == 0'
 # the weight memory outlives a host, as on a real board: read back what the last host wrote
 r=$($M bench link --board "$S" --words 16 --json)
 check second-host jqok "$r" '.mismatches == 0'
+# its I2C master and the INA226 model on its pins (defaults: 1.2 V, 18 mA), read across the socket
+r=$($M info --board "$S" --json)
+check info-i2c jqok "$r" '.i2c == true'
+r=$($M power --meter board --board "$S" --seconds 0.3 --interval 100 --json)
+check board-meter jqok "$r" '.failures == 0 and ((.avg_v - 1.2) | fabs) <= 0.00125 and ((.avg_a - 0.018) | fabs) <= 0.000025'
 halt
 
 # the generic core: every engine, and every command of the protocol checked against hls_c

@@ -82,6 +82,11 @@ struct mmf_info {
 	uint16_t res_rows;          /* result buffer: rows one RUN may produce */
 	uint32_t git_rev;           /* RTL revision, the first 8 hex digits as a number */
 	struct mmf_engine_info engine[MMF_INFO_MAX_ENGINES]; /* engine slots */
+	uint8_t features;           /* MMF_FEATURE_* bits (0 when INFO has no features byte) */
+};
+
+enum {
+	MMF_FEATURE_I2C = 0x01,     /* the SoC has the I2C master and the I2C command */
 };
 
 /* The INFO read at open (no link traffic). */
@@ -133,6 +138,15 @@ MMF_API int mmf_read_counters(mmf_board *b, uint32_t c[MMF_NUM_COUNTERS]);
 MMF_API int mmf_clear_counters(mmf_board *b);
 /* Engines and counters reset; the weight memory is kept. */
 MMF_API int mmf_reset(mmf_board *b);
+
+/* One transfer on the board's I2C bus (boards with MMF_FEATURE_I2C): to the 7-bit address addr,
+ * write nw bytes of w (at most 3), then read nr bytes into r (at most 4), as the I2C command of
+ * docs/protocol.md makes it. MMF_ERR_UNSUPPORTED: the board has no I2C master (the message says so);
+ * MMF_ERR_NO_BOARD: nothing acknowledged the address; MMF_ERR_DEVICE: a written byte was not
+ * acknowledged. The transfer may be repeated by the link's retries: send only transfers for which
+ * that is harmless (a register pointer and a read, a register write). */
+MMF_API int mmf_i2c(mmf_board *b, unsigned addr, const uint8_t *w, unsigned nw, uint8_t *r,
+		    unsigned nr);
 
 /* What the link has done since open, seen from the host. */
 struct mmf_link_stats {
@@ -364,6 +378,13 @@ struct mmf_meter_sample {
 /* Open the meter at uri and check that it answers (the first reading is taken and dropped, or, for
  * RAPL, the counter is read as the start of the first window). */
 MMF_API int mmf_meter_open(const char *uri, mmf_meter **out);
+/* The same, with the board a `board` meter is read through (the FPGA reads its INA226 over I2C;
+ * other kinds ignore b). A board meter is polled: see mmf_meter_polled. */
+MMF_API int mmf_meter_open_board(const char *uri, mmf_board *b, mmf_meter **out);
+/* 1 if the meter shares a board handle with its user (`board`): read it only from the thread that
+ * uses that board, between its commands. A recorder of such a meter starts no thread: its owner calls
+ * mmf_meter_rec_poll() between commands (mmfree run: after every token). */
+MMF_API int mmf_meter_polled(const mmf_meter *m);
 /* A reading newer than the previous one: waits for the meter when it has none yet (up to its
  * timeout), never returns the same reading twice. */
 MMF_API int mmf_meter_read(mmf_meter *m, struct mmf_meter_sample *s);
@@ -389,6 +410,9 @@ typedef struct mmf_meter_rec mmf_meter_rec;
 MMF_API int mmf_meter_rec_start(mmf_meter *m, unsigned interval_ms, mmf_meter_rec **out);
 /* Stop and join the thread (after the read under way, if any). Returns 0, or the first read error. */
 MMF_API int mmf_meter_rec_stop(mmf_meter_rec *r);
+/* A polled recorder (mmf_meter_polled): take one reading now, in the caller's thread; a failed read
+ * is counted as the thread's are. Nothing for a recorder with a thread. */
+MMF_API int mmf_meter_rec_poll(mmf_meter_rec *r);
 /* The readings (valid until mmf_meter_rec_free; call after stop), failed reads, the first failure's
  * message ("" if none). */
 MMF_API size_t mmf_meter_rec_samples(const mmf_meter_rec *r, const struct mmf_meter_sample **s);

@@ -392,6 +392,49 @@ int mmf_matvec(mmf_board *b, unsigned engine, uint32_t base, uint32_t words, con
 
 /* ---- counters, reset --------------------------------------------------------------------------- */
 
+int mmf_i2c(mmf_board *b, unsigned addr, const uint8_t *w, unsigned nw, uint8_t *r, unsigned nr)
+{
+	uint8_t p[MMF_I2C_LEN_MAX];
+	const uint8_t *d;
+	uint16_t got;
+	char what[48];
+	unsigned i;
+	int e;
+
+	if (!b)
+		return MMF_ERR_ARG;
+	if (addr > 0x7F || nw > MMF_I2C_MAX_WRITE || nr > MMF_I2C_MAX_READ || (nw && !w) || (nr && !r))
+		return bad_arg(b, "mmf_i2c: address 0x%lx, %lu bytes to write (at most 3) or to read (at most "
+			       "4)", addr, nw > MMF_I2C_MAX_WRITE ? nw : nr);
+	if (!(b->info.features & MMF_FEATURE_I2C)) {
+		mmfi_msg(b->err, sizeof(b->err), "the board has no I2C master: its bitstream was built "
+			 "without one (INFO features 0x%02x; the %s board)", b->info.features,
+			 mmf_board_name(b->info.board_id));
+		return MMF_ERR_UNSUPPORTED;
+	}
+	p[0] = (uint8_t)addr;
+	p[1] = (uint8_t)nr;
+	for (i = 0; i < nw; i++)
+		p[2 + i] = w[i];
+	snprintf(what, sizeof(what), " (address 0x%02x, %u written, %u read)", addr, nw, nr);
+	e = mmfi_command(b, MMF_CMD_I2C, p, (uint16_t)(2 + nw), (int)(1 + nr), what, &d, &got);
+	if (e)
+		return e;
+	if (d[0] == MMF_I2C_NAK_ADDR) {
+		mmfi_msg(b->err, sizeof(b->err), "nothing acknowledged I2C address 0x%02x on the board's bus",
+			 addr);
+		return MMF_ERR_NO_BOARD;
+	}
+	if (d[0] != MMF_I2C_OK) {
+		mmfi_msg(b->err, sizeof(b->err), "the device at I2C address 0x%02x did not acknowledge a "
+			 "written byte (outcome %u)", addr, d[0]);
+		return MMF_ERR_DEVICE;
+	}
+	for (i = 0; i < nr; i++)
+		r[i] = d[1 + i];
+	return MMF_OK;
+}
+
 int mmf_read_counters(mmf_board *b, uint32_t c[MMF_NUM_COUNTERS])
 {
 	const uint8_t *d;

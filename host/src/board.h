@@ -49,6 +49,10 @@ struct mmfi_uri {
 	int uart;                   /* sim: uart=1, the board's UART instead of the fast mode */
 	uint32_t baud;              /* ftdi: baud=N, the UART rate to set (0: the board's) */
 	uint32_t window;            /* window=N: WRITE_MEMs in flight (0: the board kind's default) */
+	int ina_absent;             /* sim: ina226=0, no INA226 model on the I2C lines */
+	int ina_set;                /* sim: ina_shunt_uv= or ina_bus_mv= given */
+	uint32_t ina_shunt_uv;      /* sim: the model's shunt voltage, uV */
+	uint32_t ina_bus_mv;        /* sim: the model's bus voltage, mV */
 };
 
 /* Parse uri; MMF_ERR_ARG with a message naming the bad part. */

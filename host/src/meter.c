@@ -13,7 +13,8 @@
 
 #include "meter.h"
 
-static const char kinds_help[] = "sigrok:DRIVER, hwmon:PATH, ina2xx:PATH, um:TTY, rapl[:PATH], board";
+static const char kinds_help[] = "sigrok:DRIVER, hwmon:PATH, ina2xx:PATH, um:TTY, rapl[:PATH], "
+	"board[:shunt=OHMS,addr=A]";
 
 static char open_err[MMFI_METER_ERR];   /* message of the last failed mmf_meter_open */
 
@@ -150,6 +151,16 @@ void mmfi_sysfs_path(char *buf, size_t len, const char *path)
 
 int mmf_meter_open(const char *uri, mmf_meter **out)
 {
+	return mmf_meter_open_board(uri, NULL, out);
+}
+
+int mmf_meter_polled(const mmf_meter *m)
+{
+	return m ? m->polled : 0;
+}
+
+int mmf_meter_open_board(const char *uri, mmf_board *b, mmf_meter **out)
+{
 	struct mmfi_meter_uri *u;
 	int r;
 
@@ -177,15 +188,9 @@ int mmf_meter_open(const char *uri, mmf_meter **out)
 		r = mmfi_meter_um_open(u, out, open_err, sizeof(open_err));
 	else if (!strcmp(u->kind, "rapl"))
 		r = mmfi_meter_rapl_open(u, out, open_err, sizeof(open_err));
-	else if (!strcmp(u->kind, "board")) {
-		/* the board's own INA226 needs an I2C master in the SoC and a command that returns its
-		 * registers: neither is built */
-		mmfi_msg(open_err, sizeof(open_err), "meter 'board': not built: the FPGA would read the "
-			 "board's INA226 over I2C, but the SoC has no I2C master and the link protocol no "
-			 "command for it yet (docs/power.md); use a meter on the supply instead (um:, "
-			 "sigrok:, ina2xx:)");
-		r = MMF_ERR_UNSUPPORTED;
-	} else {
+	else if (!strcmp(u->kind, "board"))
+		r = mmfi_meter_board_open(u, b, out, open_err, sizeof(open_err));
+	else {
 		mmfi_msg(open_err, sizeof(open_err), "meter URI '%s': unknown kind '%s' (meters: %s)", uri,
 			 u->kind, kinds_help);
 		r = MMF_ERR_ARG;
@@ -255,12 +260,14 @@ int mmf_meter_energy(const struct mmf_meter_sample *s, size_t n, double t0, doub
 
 struct mmf_meter_rec {
 	mmf_meter *m;               /* the meter, read only by the thread while it runs */
+	int polled;                 /* no thread: mmf_meter_rec_poll reads it (mmf_meter_polled) */
 	unsigned interval_ms;       /* time between the starts of two reads */
 	pthread_t thread;           /* the reader */
 	pthread_mutex_t lock;       /* guards stop and the wake-up */
 	pthread_cond_t wake;        /* signalled by stop */
 	int stop;                   /* set by mmf_meter_rec_stop */
 	int joined;                 /* the thread has been joined */
+	int stopped;                /* mmf_meter_rec_stop has been called */
 	struct mmf_meter_sample *s; /* readings */
 	size_t n, cap;              /* how many, room for */
 	unsigned failures;          /* reads that failed */
@@ -268,36 +275,44 @@ struct mmf_meter_rec {
 	char err[MMFI_METER_ERR];   /* and message */
 };
 
+/* One reading into the recording (or a failure counted). */
+static void rec_take(mmf_meter_rec *r)
+{
+	struct mmf_meter_sample smp;
+	int e;
+
+	e = mmf_meter_read(r->m, &smp);
+	if (e == MMF_OK && r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 256;
+		struct mmf_meter_sample *ns = realloc(r->s, cap * sizeof(*ns));
+		if (!ns) {
+			e = MMF_ERR_NOMEM;
+			mmfi_msg(r->m->err, sizeof(r->m->err), "recorder: out of memory after %zu "
+				 "readings", r->n);
+		} else {
+			r->s = ns;
+			r->cap = cap;
+		}
+	}
+	if (e == MMF_OK) {
+		r->s[r->n++] = smp;
+	} else {
+		if (!r->failures++) {
+			r->first_err = e;
+			snprintf(r->err, sizeof(r->err), "%s", r->m->err);
+		}
+	}
+}
+
 static void *rec_main(void *arg)
 {
 	mmf_meter_rec *r = arg;
-	struct mmf_meter_sample smp;
 	struct timespec next;
-	int stop, e;
+	int stop;
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (;;) {
-		e = mmf_meter_read(r->m, &smp);
-		if (e == MMF_OK && r->n == r->cap) {
-			size_t cap = r->cap ? 2 * r->cap : 256;
-			struct mmf_meter_sample *ns = realloc(r->s, cap * sizeof(*ns));
-			if (!ns) {
-				e = MMF_ERR_NOMEM;
-				mmfi_msg(r->m->err, sizeof(r->m->err), "recorder: out of memory after %zu "
-					 "readings", r->n);
-			} else {
-				r->s = ns;
-				r->cap = cap;
-			}
-		}
-		if (e == MMF_OK) {
-			r->s[r->n++] = smp;
-		} else {
-			if (!r->failures++) {
-				r->first_err = e;
-				snprintf(r->err, sizeof(r->err), "%s", r->m->err);
-			}
-		}
+		rec_take(r);
 		next.tv_nsec += (long)(r->interval_ms % 1000) * 1000000L;
 		next.tv_sec += r->interval_ms / 1000 + next.tv_nsec / 1000000000L;
 		next.tv_nsec %= 1000000000L;
@@ -335,6 +350,14 @@ int mmf_meter_rec_start(mmf_meter *m, unsigned interval_ms, mmf_meter_rec **out)
 	}
 	r->m = m;
 	r->interval_ms = interval_ms;
+	if (m->polled) {
+		/* read between the owner's own commands: no thread */
+		r->polled = 1;
+		r->joined = 1;
+		rec_take(r);
+		*out = r;
+		return MMF_OK;
+	}
 	pthread_mutex_init(&r->lock, NULL);
 	/* the waits run on CLOCK_MONOTONIC, the clock of the readings */
 	pthread_condattr_init(&ca);
@@ -353,10 +376,20 @@ int mmf_meter_rec_start(mmf_meter *m, unsigned interval_ms, mmf_meter_rec **out)
 	return MMF_OK;
 }
 
+int mmf_meter_rec_poll(mmf_meter_rec *r)
+{
+	if (!r)
+		return MMF_ERR_ARG;
+	if (r->polled && !r->stopped)
+		rec_take(r);
+	return MMF_OK;
+}
+
 int mmf_meter_rec_stop(mmf_meter_rec *r)
 {
 	if (!r)
 		return MMF_ERR_ARG;
+	r->stopped = 1;
 	if (!r->joined) {
 		pthread_mutex_lock(&r->lock);
 		r->stop = 1;
@@ -390,8 +423,10 @@ void mmf_meter_rec_free(mmf_meter_rec *r)
 	if (!r)
 		return;
 	mmf_meter_rec_stop(r);
-	pthread_cond_destroy(&r->wake);
-	pthread_mutex_destroy(&r->lock);
+	if (!r->polled) {
+		pthread_cond_destroy(&r->wake);
+		pthread_mutex_destroy(&r->lock);
+	}
 	free(r->s);
 	free(r);
 }

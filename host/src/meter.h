@@ -6,6 +6,7 @@
  *   meter_sysfs.c   hwmon:, ina2xx:, rapl
  *   meter_um.c      um: (RDTech UM24C / UM25C / UM34C over a serial port)
  *   meter_sigrok.c  sigrok: (sigrok-cli as a child process)
+ *   meter_board.c   board (an INA226 on the board, read by the FPGA over I2C)
  */
 #ifndef MMFI_METER_H
 #define MMFI_METER_H
@@ -36,6 +37,8 @@ struct mmf_meter {
 	const struct mmfi_meter_ops *ops; /* what it does */
 	char err[MMFI_METER_ERR];        /* last message */
 	char desc[MMFI_METER_DESC];      /* what it is, for people */
+	int polled;                      /* read only from the thread that owns its board (no recorder
+					  * thread: mmf_meter_rec_poll) */
 };
 
 /* One option after '?': "key=value" split at the first '='. */
@@ -73,6 +76,9 @@ int mmfi_meter_hwmon_open(const struct mmfi_meter_uri *u, int ina, mmf_meter **o
 int mmfi_meter_rapl_open(const struct mmfi_meter_uri *u, mmf_meter **out, char *err, size_t err_len);
 int mmfi_meter_um_open(const struct mmfi_meter_uri *u, mmf_meter **out, char *err, size_t err_len);
 int mmfi_meter_sigrok_open(const struct mmfi_meter_uri *u, mmf_meter **out, char *err, size_t err_len);
+/* board: b is the board it is read through (NULL: MMF_ERR_NO_BOARD, saying so). */
+int mmfi_meter_board_open(const struct mmfi_meter_uri *u, mmf_board *b, mmf_meter **out, char *err,
+			  size_t err_len);
 
 /* The parsers, apart from any device, for tests (meter_um.c, meter_sigrok.c). */
 /* A 130-byte UM reply into a sample (t and window_s left alone); *model gets "UM24C" etc.

@@ -304,9 +304,10 @@ static int cmd_info(const struct cli_opts *o)
 		cli_json_str(stdout, o->board);
 		printf(", \"version\": %u, \"board_id\": %u, \"board_name\": \"%s\", \"link\": \"%s\", "
 		       "\"link_rate\": %u, \"clock_hz\": %u, \"wmem_words\": %u, \"max_payload\": %u, "
-		       "\"res_rows\": %u, \"git_rev\": \"%08x\", \"engines\": [", in.version, in.board_id,
-		       mmf_board_name(in.board_id), mmf_link_name(in.link), in.link_rate, in.clock_hz,
-		       in.wmem_words, in.max_payload, in.res_rows, in.git_rev);
+		       "\"res_rows\": %u, \"git_rev\": \"%08x\", \"i2c\": %s, \"engines\": [", in.version,
+		       in.board_id, mmf_board_name(in.board_id), mmf_link_name(in.link), in.link_rate,
+		       in.clock_hz, in.wmem_words, in.max_payload, in.res_rows, in.git_rev,
+		       (in.features & MMF_FEATURE_I2C) ? "true" : "false");
 		for (e = 0; e < in.n_engines; e++)
 			printf("%s{\"slot\": %u, \"id\": %u, \"engine\": \"%s\", \"format\": \"%s\", "
 			       "\"lanes\": %u, \"lg_act\": %u, \"max_cols\": %u}", e ? ", " : "", e,
@@ -324,6 +325,8 @@ static int cmd_info(const struct cli_opts *o)
 		printf("max payload  %u bytes\n", in.max_payload);
 		printf("result rows  %u\n", in.res_rows);
 		printf("rtl revision %08x\n", in.git_rev);
+		printf("i2c master   %s\n", (in.features & MMF_FEATURE_I2C) ? "yes (the I2C command; the "
+		       "`board` meter)" : "no");
 		printf("engines      %u\n", in.n_engines);
 		printf("  slot engine format lanes lg_act max_cols\n");
 		for (e = 0; e < in.n_engines; e++)

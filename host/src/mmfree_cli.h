@@ -73,6 +73,7 @@ extern const char cli_meters_help[];      /* the meter URIs, for --help */
 /* What run and bench model keep for --meter and --plot. */
 struct power_run {
 	const char *meter_uri;      /* --meter URI, or NULL */
+	mmf_board *board;           /* the run's board (a `board` meter is read through it), or NULL */
 	unsigned interval_ms;       /* --meter-interval MS (0: 50) */
 	mmf_meter *m;               /* the open meter, or NULL (none asked, or it failed) */
 	mmf_meter_rec *rec;         /* its recorder, from the idle window to the end of the run */

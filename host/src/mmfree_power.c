@@ -1,7 +1,9 @@
 /*
  * mmfree_power.c: `mmfree power` (read a meter alone), and what `mmfree run` and `mmfree bench model`
  * do with a meter: idle power before the run, readings in a thread alongside generation lined up
- * with each token's start and end, the measured figures, and the plot (gnuplot, SVG).
+ * with each token's start and end, the measured figures, and the plot (gnuplot, SVG). A meter read
+ * through the run's own board (`board`, mmf_meter_polled) gets no thread: it is read between the
+ * run's commands, after every token, so its I2C commands never interleave with a token's.
  *
  * Measured figures are printed as MEASURED and never replace the estimate of docs/power.md: both are
  * shown. When the meter cannot be opened or gives no reading, the run goes on and says that the
@@ -50,11 +52,12 @@ static void json_num(FILE *f, double v)
 
 static void help_power(FILE *f)
 {
-	fprintf(f, "usage: mmfree power --meter URI [--seconds S] [--interval MS] [--json]\n\n"
+	fprintf(f, "usage: mmfree power --meter URI [--board URI] [--seconds S] [--interval MS] [--json]\n\n"
 		"Read a power meter alone: one reading every MS milliseconds for S seconds, printed as\n"
 		"it comes (time, W, and V and A when the meter gives them), then the average. A\n"
 		"MEASUREMENT, unlike the energy estimate of `run` and `bench`; docs/power.md.\n\n"
 		"  --meter URI     the meter (below)\n"
+		"  --board URI     the board a `board` meter is read through (its FPGA reads the INA226)\n"
 		"  --seconds S     how long (default 3)\n"
 		"  --interval MS   time between readings (default 200); a slower meter sets its own pace\n"
 		"  --json          one JSON object on stdout\n\n%s", cli_meters_help);
@@ -69,13 +72,15 @@ const char cli_meters_help[] =
 	"  ina2xx:PATH|NAME an INA219/INA226 under the ina2xx driver (?shunt_uohm=R: the real shunt)\n"
 	"  um:TTY           RDTech UM24C/UM25C/UM34C (e.g. um:/dev/rfcomm0; ?baud=B&timeout_ms=N)\n"
 	"  rapl[:PATH]      the CPU package's RAPL energy counter (root only since Linux 5.10)\n"
-	"  board            the board's own INA226 over I2C: not built yet\n"
+	"  board[:shunt=OHMS,addr=A]  an INA226 on the board, read by its FPGA over I2C (through the\n"
+	"                   run's --board; shunt default 0.1 ohm, addr 0x40)\n"
 	"  e.g. --meter ina2xx:ina226   --meter 'sigrok:baylibre-acme?channels=P1_ENRG_PWR'\n";
 
 int cmd_power(int argc, char **argv)
 {
-	const char *uri = NULL;
+	const char *uri = NULL, *board_uri = NULL;
 	struct mmf_meter_sample *s = NULL, one;
+	mmf_board *b = NULL;
 	double seconds = 3, t0, next, sum = 0, mn = INFINITY, mx = -INFINITY, energy = 0, sv = 0, sa = 0;
 	uint64_t interval = 200;
 	size_t n = 0, cap = 0, i, nv = 0, na = 0;
@@ -94,13 +99,16 @@ int cmd_power(int argc, char **argv)
 			json = 1;
 			continue;
 		}
-		if (strcmp(opt, "--meter") && strcmp(opt, "--seconds") && strcmp(opt, "--interval"))
+		if (strcmp(opt, "--meter") && strcmp(opt, "--seconds") && strcmp(opt, "--interval") &&
+		    strcmp(opt, "--board"))
 			return cli_usage("power", "unknown option '%s'", opt);
 		if (a + 1 >= argc)
 			return cli_usage("power", "%s needs a value", opt);
 		val = argv[++a];
 		if (!strcmp(opt, "--meter")) {
 			uri = val;
+		} else if (!strcmp(opt, "--board")) {
+			board_uri = val;
 		} else if (!strcmp(opt, "--seconds")) {
 			seconds = strtod(val, &end);
 			if (!*val || *end || !(seconds > 0 && seconds <= 86400))
@@ -114,9 +122,15 @@ int cmd_power(int argc, char **argv)
 	}
 	if (!uri)
 		return cli_usage("power", "%s", "--meter URI is required (e.g. --meter hwmon:ina226)");
-	r = mmf_meter_open(uri, &m);
+	if (board_uri && (r = mmf_open(board_uri, &b))) {
+		fprintf(stderr, "mmfree: power: board '%s': %s (%s)\n", board_uri, mmf_board_error(NULL),
+			mmf_error_name(r));
+		return r == MMF_ERR_ARG ? EXIT_USAGE : EXIT_FAIL;
+	}
+	r = mmf_meter_open_board(uri, b, &m);
 	if (r) {
 		fprintf(stderr, "mmfree: power: %s (%s)\n", mmf_meter_error(NULL), mmf_error_name(r));
+		mmf_close(b);
 		return r == MMF_ERR_ARG ? EXIT_USAGE : EXIT_FAIL;
 	}
 	if (!json)
@@ -209,6 +223,7 @@ int cmd_power(int argc, char **argv)
 out:
 	free(s);
 	mmf_meter_close(m);
+	mmf_close(b);
 	return r;
 }
 
@@ -231,7 +246,7 @@ int power_begin(struct power_run *p, const char *cmd, int estimate)
 		return EXIT_OK;
 	if (!p->interval_ms)
 		p->interval_ms = 50;
-	r = mmf_meter_open(p->meter_uri, &p->m);
+	r = mmf_meter_open_board(p->meter_uri, p->board, &p->m);
 	if (r) {
 		snprintf(p->meter_err, sizeof(p->meter_err), "%s (%s)", mmf_meter_error(NULL),
 			 mmf_error_name(r));
@@ -250,7 +265,17 @@ int power_begin(struct power_run *p, const char *cmd, int estimate)
 		p->m = NULL;
 		return EXIT_OK;
 	}
-	sleep_s(IDLE_MS * 1e-3);
+	if (mmf_meter_polled(p->m)) {
+		/* read through the board: from this thread, every interval of the idle window */
+		double end = p->t0 + IDLE_MS * 1e-3, next = p->t0;
+		while ((next += p->interval_ms * 1e-3) < end) {
+			sleep_s(next - mmf_meter_now());
+			mmf_meter_rec_poll(p->rec);
+		}
+		sleep_s(end - mmf_meter_now());
+	} else {
+		sleep_s(IDLE_MS * 1e-3);
+	}
 	p->idle_t1 = mmf_meter_now();
 	return EXIT_OK;
 }
@@ -271,6 +296,9 @@ int power_token(struct power_run *p, double t0, double t1, const struct mmf_coun
 		p->tok_c = ct;
 		p->cap_tok = cap;
 	}
+	/* a polled meter (`board`): one reading after every token, between the run's commands */
+	if (p->rec)
+		mmf_meter_rec_poll(p->rec);
 	p->tok_t0[p->n_tok] = t0;
 	p->tok_t1[p->n_tok] = t1;
 	if (c)
@@ -388,9 +416,10 @@ void power_print(FILE *f, const struct power_run *p, int has_estimate, int json)
 	fprintf(f, "power      MEASURED (%s): %.4g W active, %.4g W idle, %.4g J/token (%.4g above idle), "
 		"%.4g tokens/s/W\n", p->meter_uri, g.active_w, g.idle_w, g.j_per_token, g.j_above_idle,
 		g.tps_per_w);
-	fprintf(f, "           %s; %zu readings every %u ms: %zu in the %.2f s idle window, %zu in the "
-		"%.2f s of %zu token intervals%s%s\n", mmf_meter_describe(p->m), g.readings, p->interval_ms,
-		g.in_idle, p->idle_t1 - p->t0, g.in_run, g.run_s, p->n_tok,
+	fprintf(f, "           %s; %zu readings %s %u ms%s: %zu in the %.2f s idle window, %zu in the "
+		"%.2f s of %zu token intervals%s%s\n", mmf_meter_describe(p->m), g.readings,
+		mmf_meter_polled(p->m) ? "idle every" : "every", p->interval_ms,
+		mmf_meter_polled(p->m) ? ", then one after every token" : "", g.in_idle, p->idle_t1 - p->t0, g.in_run, g.run_s, p->n_tok,
 		mmf_meter_rec_failures(p->rec) ? ", some readings failed: " : "",
 		mmf_meter_rec_failures(p->rec) ? mmf_meter_rec_error(p->rec) : "");
 	if (g.in_run < 2)

@@ -532,6 +532,7 @@ int cmd_run(int argc, char **argv)
 	rng = o.seed ? o.seed : 1;
 	pr.meter_uri = o.meter;
 	pr.interval_ms = (unsigned)o.meter_interval;
+	pr.board = s.b;
 	if ((r = power_begin(&pr, "run", s.b != NULL)))
 		goto out_session;
 	t0 = cli_now();
@@ -679,6 +680,7 @@ int bench_model(int argc, char **argv)
 	tok = s.desc.bos;
 	pr.meter_uri = o.meter;
 	pr.interval_ms = (unsigned)o.meter_interval;
+	pr.board = s.b;
 	if ((r = power_begin(&pr, "bench model", s.b != NULL)))
 		goto out;
 	t0 = cli_now();

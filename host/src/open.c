@@ -25,12 +25,15 @@ static int parse_info(mmf_board *b, const uint8_t *d, uint16_t n)
 			 "mmfree that matches it)", d[0], (unsigned)MMF_PROTO_VERSION);
 		return MMF_ERR_VERSION;
 	}
-	if (n < INFO_FIXED || d[3] > MMF_INFO_MAX_ENGINES || n != INFO_FIXED + INFO_ENGINE * d[3]) {
+	/* the engine table may be followed by one features byte (docs/protocol.md) */
+	if (n < INFO_FIXED || d[3] > MMF_INFO_MAX_ENGINES || (n != INFO_FIXED + INFO_ENGINE * d[3] &&
+							       n != INFO_FIXED + INFO_ENGINE * d[3] + 1)) {
 		mmfi_msg(b->err, sizeof(b->err), "INFO: answer of %u data bytes for %u engines (expected "
-			 "%u + 8 per engine, at most %u engines)", n, n >= 4 ? d[3] : 0u,
-			 (unsigned)INFO_FIXED, (unsigned)MMF_INFO_MAX_ENGINES);
+			 "%u + 8 per engine, then at most a features byte, at most %u engines)", n,
+			 n >= 4 ? d[3] : 0u, (unsigned)INFO_FIXED, (unsigned)MMF_INFO_MAX_ENGINES);
 		return MMF_ERR_PROTOCOL;
 	}
+	in->features = n > INFO_FIXED + INFO_ENGINE * d[3] ? d[n - 1] : 0;
 	in->version = d[0];
 	in->board_id = d[1];
 	in->link = d[2];

@@ -60,6 +60,7 @@ const char *mmfi_cmd_name(uint8_t cmd)
 	case MMF_CMD_READ_COUNTERS: return "READ_COUNTERS";
 	case MMF_CMD_CLEAR_COUNTERS: return "CLEAR_COUNTERS";
 	case MMF_CMD_RESET: return "RESET";
+	case MMF_CMD_I2C: return "I2C";
 	}
 	return "?";
 }

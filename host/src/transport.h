@@ -54,6 +54,15 @@ struct mmfi_sim_opts {
 	const char *trace;          /* FST file for a window of cycles (mmfree-vboard only), or NULL */
 	uint64_t trace_from;        /* first cycle traced */
 	uint64_t trace_to;          /* cycle after the last one traced */
+	/* the INA226 MODEL on the board's I2C lines (sim/ina226_model.v): its readings, or none */
+	int ina_set;                /* 0: the defaults below; 1: the values given */
+	int ina_absent;             /* 1: no INA226 on the bus (reads as an absent sensor) */
+	uint32_t ina_shunt_uv;      /* shunt voltage, uV (default 1800: 18 mA through 0.1 ohm) */
+	uint32_t ina_bus_mv;        /* bus voltage, mV (default 1200: the UP5K's core rail) */
+};
+enum {
+	MMFI_SIM_INA_SHUNT_UV = 1800,  /* the model's default readings (docs/vboard.md) */
+	MMFI_SIM_INA_BUS_MV = 1200,
 };
 int mmfi_sim_open(const struct mmfi_sim_opts *o, mmfi_transport **out, char *err, size_t err_len)
 #ifdef __GNUC__

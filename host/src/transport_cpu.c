@@ -35,6 +35,7 @@ static const mmf_dev_cfg_t cpu_cfg = {
 		{ MMF_ENGINE_SAC, MMF_FMT_SAC4, 16, 8 },
 		{ MMF_ENGINE_LUT, MMF_FMT_LUT3, 36, 5 },
 	},
+	0,      /* no I2C master: the C model's board has no INA226 (the `board` meter says so) */
 };
 
 typedef struct {

@@ -81,6 +81,10 @@ template <class V> struct SimTop : SimBoard {
 			ctx->traceEverOn(true);
 		}
 		top.reset(new V(ctx.get()));
+		// the INA226 model's readings, as its registers hold them (2.5 uV and 1.25 mV per LSB)
+		top->i_ina_present = !o->ina_absent;
+		top->i_ina_shunt = (uint16_t)((o->ina_set ? o->ina_shunt_uv : (uint32_t)MMFI_SIM_INA_SHUNT_UV) * 2 / 5);
+		top->i_ina_bus = (uint16_t)((o->ina_set ? o->ina_bus_mv : (uint32_t)MMFI_SIM_INA_BUS_MV) * 4 / 5);
 		top->i_clk = 0;
 		top->i_reset = 1;
 		top->i_rx_valid = 0;

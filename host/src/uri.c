@@ -13,7 +13,8 @@
 
 #include "board.h"
 
-static const char known_opts[] = "faults, seed, timeout_ms, window, dead_after, dead_for, uart, baud";
+static const char known_opts[] = "faults, seed, timeout_ms, window, dead_after, dead_for, uart, baud, "
+	"ina226, ina_shunt_uv, ina_bus_mv";
 
 /* A whole string as an unsigned number in [lo, hi]. */
 static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
@@ -68,6 +69,21 @@ static int parse_opt(struct mmfi_uri *u, char *opt, const char *uri, char *err, 
 		if (parse_u64(val, 0, 1, &v))
 			goto bad;
 		u->uart = (int)v;
+	} else if (!strcmp(opt, "ina226")) {
+		if (parse_u64(val, 0, 1, &v))
+			goto bad;
+		u->ina_absent = !v;
+	} else if (!strcmp(opt, "ina_shunt_uv")) {
+		/* the INA226's shunt range: 32767 x 2.5 uV */
+		if (parse_u64(val, 0, 81917, &v))
+			goto bad;
+		u->ina_shunt_uv = (uint32_t)v;
+		u->ina_set = 1;
+	} else if (!strcmp(opt, "ina_bus_mv")) {
+		if (parse_u64(val, 0, 40958, &v))
+			goto bad;
+		u->ina_bus_mv = (uint32_t)v;
+		u->ina_set = 1;
 	} else if (!strcmp(opt, "dead_after")) {
 		if (parse_u64(val, 1, UINT64_MAX, &u->cpu.dead_after))
 			goto bad;
@@ -96,6 +112,8 @@ int mmfi_uri_parse(const char *uri, struct mmfi_uri *u, char *err, size_t err_le
 
 	memset(u, 0, sizeof(*u));
 	u->timeout_ms = MMFI_TIMEOUT_MS;
+	u->ina_shunt_uv = MMFI_SIM_INA_SHUNT_UV;
+	u->ina_bus_mv = MMFI_SIM_INA_BUS_MV;
 	u->fault.seed = 1;
 	if (!uri || !*uri) {
 		mmfi_msg(err, err_len, "no board URI (boards: cpu, sim, socket:PATH, ftdi[:SERIAL])");
@@ -150,6 +168,11 @@ int mmfi_uri_transport(const struct mmfi_uri *u, const char *uri, mmfi_transport
 		mmfi_msg(err, err_len, "board URI '%s': uart is an option of 'sim' only", uri);
 		return MMF_ERR_ARG;
 	}
+	if ((u->ina_set || u->ina_absent) && strcmp(u->kind, "sim")) {
+		mmfi_msg(err, err_len, "board URI '%s': ina226, ina_shunt_uv and ina_bus_mv set the INA226 "
+			 "model of 'sim' only", uri);
+		return MMF_ERR_ARG;
+	}
 	if ((u->cpu.dead_after || u->cpu.dead_for) && strcmp(u->kind, "cpu")) {
 		mmfi_msg(err, err_len, "board URI '%s': dead_after and dead_for are options of 'cpu' "
 			 "only", uri);
@@ -173,7 +196,8 @@ int mmfi_uri_transport(const struct mmfi_uri *u, const char *uri, mmfi_transport
 				 "board (build/bin/mmfree has it)", uri);
 			return MMF_ERR_UNSUPPORTED;
 		}
-		struct mmfi_sim_opts so = { u->uart, u->arg, NULL, 0, 0 };
+		struct mmfi_sim_opts so = { u->uart, u->arg, NULL, 0, 0, u->ina_set, u->ina_absent,
+					    u->ina_shunt_uv, u->ina_bus_mv };
 		r = mmfi_sim_open(&so, &t, err, err_len);
 		if (r)
 			return r;

@@ -7,6 +7,7 @@
 //   BOARD_ID, LINK, CLOCK_HZ, LINK_RATE, GIT_REV   the INFO fields (enum mmf_board_id, mmf_link_id)
 //   ENG_TAC, ENG_SAC, ENG_LUT   1 for each engine the SoC has (slots in that order)
 //   TAC_FMT, TAC_LANES, TAC_LG, SAC_LANES, SAC_LG, LUT_LANES, LUT_LG   the engines as built
+//   MEM_WORDS   weight memory words, reported as the weight words field
 //
 // Reset: none (a ROM with two registered stages).
 module mmf_info_rom #(
@@ -24,7 +25,8 @@ module mmf_info_rom #(
 	parameter SAC_LANES = 16,
 	parameter SAC_LG = 8,
 	parameter LUT_LANES = 36,
-	parameter LUT_LG = 5
+	parameter LUT_LG = 5,
+	parameter MEM_WORDS = 16384
 ) (
 	input  wire        i_clk,
 	// read
@@ -35,7 +37,7 @@ module mmf_info_rom #(
 
 	localparam [7:0] N_ENG = ENG_TAC + ENG_SAC + ENG_LUT;
 	localparam [7:0] INFO_BYTES = 8'd24 + 8'd8 * N_ENG;
-	localparam [31:0] W_CLOCK = CLOCK_HZ, W_RATE = LINK_RATE, W_REV = GIT_REV;
+	localparam [31:0] W_CLOCK = CLOCK_HZ, W_RATE = LINK_RATE, W_REV = GIT_REV, W_MEM = MEM_WORDS;
 	localparam [7:0] W_BOARD = BOARD_ID[7:0], W_LINK = LINK[7:0];
 
 	// bytes 0..23 of the answer data (the fixed fields), by j[4:0]
@@ -54,7 +56,10 @@ module mmf_info_rom #(
 		5'd9: head_byte = W_RATE[15:8];
 		5'd10: head_byte = W_RATE[23:16];
 		5'd11: head_byte = W_RATE[31:24];
-		5'd13: head_byte = 8'h40;               // weight words, 16384 (u32)
+		5'd12: head_byte = W_MEM[7:0];          // weight words (u32)
+		5'd13: head_byte = W_MEM[15:8];
+		5'd14: head_byte = W_MEM[23:16];
+		5'd15: head_byte = W_MEM[31:24];
 		5'd17: head_byte = 8'h04;               // max payload, 1024 (u16)
 		5'd19: head_byte = 8'h01;               // result rows, 256 (u16)
 		5'd20: head_byte = W_REV[7:0];

@@ -3,7 +3,7 @@
 // its PLL (sim/ice40 model), its reset-after-lock, its PHY and its SoC exactly as the bitstream has
 // them, with a host-side UART pair that turns the host's bytes into line bits at DIV cycles per bit.
 // Same byte ports as vboard_uart. The board.mk of the board gives BOARD_TOP, BOARD_CLK (the name of
-// the top's oscillator input) and DIV (its UART divisor) as defines.
+// the top's oscillator input) and DIV (its UART divisor) as defines; the top's UART is i_rx and o_tx.
 //
 // Parameters:
 //   DIV   clock cycles per bit of the host-side UART (the board's own divisor)
@@ -24,16 +24,18 @@ module vboard_board #(
 	output wire [7:0]  o_tx_data
 );
 	localparam [7:0] W_DIV = DIV[7:0];
-	wire w_h2b, w_b2h, w_ferr, w_led_r_n, w_led_g_n;
+	wire w_h2b, w_b2h, w_ferr;
 
 	mmf_uart_tx #(.LG_DIV(8)) u_host_tx (.i_clk(i_clk), .i_reset(i_reset), .i_div(W_DIV),
 		.i_valid(i_rx_valid), .o_ready(o_rx_ready), .i_data(i_rx_data), .o_tx(w_h2b));
 
-	`BOARD_TOP u_board (.`BOARD_CLK(i_clk), .i_rx(w_h2b), .o_tx(w_b2h), .o_led_r_n(w_led_r_n),
-		.o_led_g_n(w_led_g_n));
+	// the board's LEDs (named as each board has them) are left unconnected
+	/* verilator lint_off PINMISSING */
+	`BOARD_TOP u_board (.`BOARD_CLK(i_clk), .i_rx(w_h2b), .o_tx(w_b2h));
+	/* verilator lint_on PINMISSING */
 
 	mmf_uart_rx #(.LG_DIV(8)) u_host_rx (.i_clk(i_clk), .i_reset(i_reset), .i_div(W_DIV), .i_rx(w_b2h),
 		.o_valid(o_tx_valid), .o_data(o_tx_data), .o_frame_err(w_ferr));
 
-	wire w_unused = &{1'b0, i_tx_ready, w_ferr, w_led_r_n, w_led_g_n};
+	wire w_unused = &{1'b0, i_tx_ready, w_ferr};
 endmodule

@@ -40,7 +40,7 @@ static void help_main(FILE *f)
 		"  bench engines --board URI [--count N] [--seed S] [--json]\n"
 		"                                                      random matrix-vector products,\n"
 		"                                                      every result checked against hls_c\n"
-		"  run --model DIR [--prompt TEXT] [--board URI] [--engine tac|lut|sac] ...\n"
+		"  run --model DIR [--prompt TEXT] [--board URI] [--engine tac|tac2|lut|sac] ...\n"
 		"                                                      generate with a MatMul-free LM\n"
 		"  bench model --model DIR [--board URI] [--tokens N] [--json]\n"
 		"                                                      load, place and run a model, measured\n"

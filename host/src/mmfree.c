@@ -27,7 +27,8 @@ static const char boards_help[] =
 	"  options after '?', joined by '&': faults=RATE (inject bit flips, drops and duplicates,\n"
 	"  each byte with probability RATE), seed=S (the faults' seed), timeout_ms=N (answer wait\n"
 	"  per try, default 200), dead_after=N and dead_for=M (cpu: the link is cut after the\n"
-	"  host's N-th byte, for good or for M bytes)\n"
+	"  host's N-th byte, for good or for M bytes), wmem=N and engines=F[,F...] (cpu: built with\n"
+	"  N words of weight memory and those engines, e.g. engines=tac2 as the iCE40HX8K-B-EVN)\n"
 	"  e.g. --board 'cpu?faults=1e-3&seed=1'\n";
 
 static void help_main(FILE *f)

@@ -175,8 +175,19 @@ $(BIN)/tb_i2c $(BIN)/tb_i2c_100k: $(BIN)/tb_i2c%: sim/tb_i2c.cpp sim/tb_i2c_top.
 		|| { tail -30 $(BUILD)/sim/tb_i2c$*.log; exit 1; }
 	cp $(BUILD)/sim/tb_i2c$*/tb $@
 
+# the iCE40HX8K-B-EVN's SoC in fast mode: the tac engine with 2-bit codes alone and 768 words of
+# weight memory in block RAM (boards/hx8k-evn/hx8k_top.v), addresses past its end included
+$(BIN)/tb_soc_hx8k: sim/tb_soc.cpp sim/vboard_core.v $(SIM_I2C) sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) $(BUILD)/lib/libmmf_hls.a
+	@mkdir -p $(BUILD)/sim/tb_soc_hx8k $(BIN)
+	verilator --cc --exe $(VFLAGS) -I$(CURDIR)/sim --top-module vboard_core -GENG_SAC=0 -GENG_LUT=0 -GTAC_FMT=0 \
+		-GTAC_LANES=32 -GMEM_WORDS=768 -GOPT_I2C=0 -CFLAGS "$(VCFLAGS) -DTB_TAC2_ONLY -DTB_MEM_WORDS=768" \
+		-LDFLAGS "$(CURDIR)/$(BUILD)/lib/libmmf_hls.a -lz" \
+		--Mdir $(BUILD)/sim/tb_soc_hx8k -o tb $(CURDIR)/sim/vboard_core.v $(CURDIR)/sim/tb_soc.cpp \
+		> $(BUILD)/sim/tb_soc_hx8k.log 2>&1 || { tail -30 $(BUILD)/sim/tb_soc_hx8k.log; exit 1; }
+	cp $(BUILD)/sim/tb_soc_hx8k/tb $@
+
 TB_BINS    := $(BIN)/tb_i2c $(BIN)/tb_i2c_100k $(addprefix $(BIN)/tb_,$(ENGINES)) $(BIN)/tb_pkt_rx $(BIN)/tb_pkt_tx $(BIN)/tb_soc $(BIN)/tb_soc_uart \
-	$(BIN)/tb_soc_lut $(BIN)/tb_soc_spi
+	$(BIN)/tb_soc_lut $(BIN)/tb_soc_spi $(BIN)/tb_soc_hx8k
 BENCH_BINS := $(addprefix $(BIN)/bench_,$(ENGINES))
 SYNTH      := $(addprefix $(BUILD)/synth/,$(addsuffix .report.json,$(ENGINES)))
 

@@ -249,7 +249,7 @@ static uint8_t cmd_info(mmf_dev_t *d, uint32_t len)
 	tx_put8(d, d->cfg.n_engines);
 	tx_put32(d, d->cfg.clock_hz);
 	tx_put32(d, d->cfg.link_rate);
-	tx_put32(d, MMF_WMEM_WORDS);
+	tx_put32(d, d->cfg.wmem_words);
 	tx_put16(d, MMF_MAX_PAYLOAD);
 	tx_put16(d, MMF_RES_ROWS);
 	tx_put32(d, d->cfg.git_rev);
@@ -300,7 +300,7 @@ static uint8_t cmd_write_mem(mmf_dev_t *d, const uint8_t *p, uint32_t len)
 		return MMF_ST_BAD_LENGTH;
 	addr = get16(p);
 	n = (len - 2u) / 8u;
-	if (addr + n > MMF_WMEM_WORDS)
+	if (addr + n > d->cfg.wmem_words)
 		return MMF_ST_BAD_ADDRESS;
 	for (i = 0; i < WRITE_MEM_MAX; i++) {
 		if (i >= n)
@@ -320,7 +320,7 @@ static uint8_t cmd_read_mem(mmf_dev_t *d, const uint8_t *p, uint32_t len)
 	count = get16(p + 2);
 	if (count > MMF_READ_MEM_MAX)
 		return MMF_ST_TOO_MANY;
-	if (addr + count > MMF_WMEM_WORDS)
+	if (addr + count > d->cfg.wmem_words)
 		return MMF_ST_BAD_ADDRESS;
 	for (i = 0; i < MMF_READ_MEM_MAX; i++) {
 		if (i >= count)
@@ -380,7 +380,7 @@ static uint8_t cmd_run(mmf_dev_t *d, const uint8_t *p, uint32_t len)
 		return MMF_ST_BAD_ENGINE;
 	if (!d->loaded[e])
 		return MMF_ST_NOT_LOADED;
-	if (base + words > MMF_WMEM_WORDS)
+	if (base + words > d->cfg.wmem_words)
 		return MMF_ST_BAD_ADDRESS;
 	/* rows of wpr words, the last one possibly short: checked before anything is written */
 	wpr = eng_words_per_row(d, e);
@@ -736,6 +736,7 @@ int mmf_dev_init(mmf_dev_t *d, const mmf_dev_cfg_t *cfg)
 	d->cfg.n_engines = cfg->n_engines;
 	d->cfg.clock_hz = cfg->clock_hz;
 	d->cfg.link_rate = cfg->link_rate;
+	d->cfg.wmem_words = cfg->wmem_words;
 	d->cfg.git_rev = cfg->git_rev;
 	d->cfg.i2c = cfg->i2c ? 1u : 0u;
 	for (e = 0; e < MMF_MAX_ENGINES; e++) {
@@ -745,6 +746,8 @@ int mmf_dev_init(mmf_dev_t *d, const mmf_dev_cfg_t *cfg)
 		d->cfg.engine[e].lg_act = cfg->engine[e].lg_act;
 	}
 	if (cfg->n_engines < 1 || cfg->n_engines > MMF_MAX_ENGINES)
+		return -1;
+	if (cfg->wmem_words < 1 || cfg->wmem_words > MMF_WMEM_WORDS)
 		return -1;
 	for (e = 0; e < MMF_MAX_ENGINES; e++) {
 		if (e >= cfg->n_engines)

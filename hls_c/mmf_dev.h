@@ -102,6 +102,7 @@ typedef struct {
 	uint8_t n_engines;          /* 1..MMF_MAX_ENGINES */
 	uint32_t clock_hz;          /* core clock */
 	uint32_t link_rate;         /* baud or SCK Hz */
+	uint32_t wmem_words;        /* weight memory words, 1..MMF_WMEM_WORDS (the SoC's MEM_WORDS) */
 	uint32_t git_rev;           /* first 8 hex digits of the RTL revision */
 	mmf_engine_cfg_t engine[MMF_MAX_ENGINES]; /* engine slots, addressed by index in commands */
 	uint8_t i2c;                /* the I2C master is built: the I2C command exists, INFO says so */
@@ -127,7 +128,7 @@ typedef struct {
 	uint8_t tx_buf[MMF_MAX_PACKET];
 	uint32_t tx_len, tx_pos;
 	/* the board */
-	uint64_t wmem[MMF_WMEM_WORDS];              /* weight memory */
+	uint64_t wmem[MMF_WMEM_WORDS];              /* weight memory (cfg.wmem_words of it are the board's) */
 	int32_t res[MMF_RES_ROWS];                  /* results of the last RUN */
 	uint16_t res_rows;                          /* rows in res */
 	int8_t act[MMF_MAX_ENGINES][TAC_ACT_WORDS * TAC_LANES_MAX]; /* activations being gathered */
@@ -141,7 +142,8 @@ typedef struct {
 						     * set it with mmf_i2c_bus_init) */
 } mmf_dev_t;
 
-/* 0, or -1 if cfg names an engine configuration the models cannot be. */
+/* 0, or -1 if cfg names an engine configuration the models cannot be or a weight memory size
+ * outside 1..MMF_WMEM_WORDS. */
 int mmf_dev_init(mmf_dev_t *d, const mmf_dev_cfg_t *cfg);
 /* One byte arrives from the link. */
 void mmf_dev_rx(mmf_dev_t *d, uint8_t byte);

@@ -25,6 +25,7 @@
 //   TAC_FMT, TAC_LANES, TAC_LG, SAC_LANES, SAC_LG, LUT_LANES, LUT_LG   the engines as built
 //   OPT_I2C    1: the I2C master is built (the I2C command exists, INFO's features byte says so);
 //              0: I2C is an unknown command and INFO is as before
+//   MEM_WORDS   weight memory words (mmf_wmem): addresses from MEM_WORDS on are BAD_ADDRESS
 //
 // Reset: the FSM, the sequence state, the per-slot flags and counts, the counters and the stream
 // valids. Headers, arguments, addresses and data registers are not reset.
@@ -44,7 +45,8 @@ module mmf_cmd #(
 	parameter SAC_LG = 8,
 	parameter LUT_LANES = 36,
 	parameter LUT_LG = 5,
-	parameter OPT_I2C = 0
+	parameter OPT_I2C = 0,
+	parameter MEM_WORDS = 16384
 ) (
 	input  wire         i_clk,
 	input  wire         i_reset,
@@ -310,8 +312,9 @@ module mmf_cmd #(
 	end
 
 	// drives: the range comparisons S_CHECK uses, one cycle after their sum (S_RANGE)
+	localparam [31:0] W_MEM_WORDS = MEM_WORDS;
 	always @(posedge i_clk) begin
-		r_over_mem <= r_sum > 17'd16384;
+		r_over_mem <= r_sum > W_MEM_WORDS[16:0];
 		r_over_rows <= r_sum > {8'd0, r_res_rows};
 		r_over_cols <= r_sum > {1'b0, w_maxc} + 17'd1;
 		r_over_cap <= {8'd0, w_a34} > w_row_cap;
@@ -354,7 +357,8 @@ module mmf_cmd #(
 	mmf_info_rom #(.BOARD_ID(BOARD_ID), .LINK(LINK), .CLOCK_HZ(CLOCK_HZ), .LINK_RATE(LINK_RATE),
 		.GIT_REV(GIT_REV), .ENG_TAC(ENG_TAC), .ENG_SAC(ENG_SAC), .ENG_LUT(ENG_LUT),
 		.TAC_FMT(TAC_FMT), .TAC_LANES(TAC_LANES), .TAC_LG(TAC_LG), .SAC_LANES(SAC_LANES),
-		.SAC_LG(SAC_LG), .LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG), .OPT_I2C(OPT_I2C)) u_info (
+		.SAC_LG(SAC_LG), .LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG), .OPT_I2C(OPT_I2C),
+		.MEM_WORDS(MEM_WORDS)) u_info (
 		.i_clk(i_clk), .i_idx(r_j[7:0]), .o_byte(w_info_byte));
 
 	// ---- the answer ----

@@ -8,6 +8,7 @@
 //   ENG_TAC, ENG_SAC, ENG_LUT   1 for each engine the SoC has (slots in that order)
 //   TAC_FMT, TAC_LANES, TAC_LG, SAC_LANES, SAC_LG, LUT_LANES, LUT_LG   the engines as built
 //   OPT_I2C    1: the table ends with the features byte (bit 0: the I2C master); 0: no such byte
+//   MEM_WORDS   weight memory words, reported as the weight words field
 //
 // Reset: none (a ROM with two registered stages).
 module mmf_info_rom #(
@@ -26,7 +27,8 @@ module mmf_info_rom #(
 	parameter SAC_LG = 8,
 	parameter LUT_LANES = 36,
 	parameter LUT_LG = 5,
-	parameter OPT_I2C = 0
+	parameter OPT_I2C = 0,
+	parameter MEM_WORDS = 16384
 ) (
 	input  wire        i_clk,
 	// read
@@ -39,7 +41,7 @@ module mmf_info_rom #(
 	localparam [7:0] ENG_END = 8'd24 + 8'd8 * N_ENG;      // the engine table ends here
 	localparam [7:0] INFO_BYTES = ENG_END + ((OPT_I2C != 0) ? 8'd1 : 8'd0);
 	localparam [7:0] FEATURES = (OPT_I2C != 0) ? 8'h01 : 8'h00;
-	localparam [31:0] W_CLOCK = CLOCK_HZ, W_RATE = LINK_RATE, W_REV = GIT_REV;
+	localparam [31:0] W_CLOCK = CLOCK_HZ, W_RATE = LINK_RATE, W_REV = GIT_REV, W_MEM = MEM_WORDS;
 	localparam [7:0] W_BOARD = BOARD_ID[7:0], W_LINK = LINK[7:0];
 
 	// bytes 0..23 of the answer data (the fixed fields), by j[4:0]
@@ -58,7 +60,10 @@ module mmf_info_rom #(
 		5'd9: head_byte = W_RATE[15:8];
 		5'd10: head_byte = W_RATE[23:16];
 		5'd11: head_byte = W_RATE[31:24];
-		5'd13: head_byte = 8'h40;               // weight words, 16384 (u32)
+		5'd12: head_byte = W_MEM[7:0];          // weight words (u32)
+		5'd13: head_byte = W_MEM[15:8];
+		5'd14: head_byte = W_MEM[23:16];
+		5'd15: head_byte = W_MEM[31:24];
 		5'd17: head_byte = 8'h04;               // max payload, 1024 (u16)
 		5'd19: head_byte = 8'h01;               // result rows, 256 (u16)
 		5'd20: head_byte = W_REV[7:0];

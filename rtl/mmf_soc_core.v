@@ -1,11 +1,12 @@
 `default_nettype none
 // mmf_soc_core: the board-independent SoC: bytes from the link PHY -> packet receiver -> command
-// controller -> weight memory (SPRAM), the three engines and the result buffer -> answers framed
+// controller -> weight memory (SPRAM or block RAM), the three engines and the result buffer -> answers framed
 // back onto the link. The board wrapper adds the PHY (UART, SPI or FIFO), clock and pins; driven
 // with bytes directly it is the "fast mode" of the virtual board. Twin of hls_c/mmf_dev.c.
 //
 // Parameters: as mmf_cmd (INFO fields; ENG_TAC, ENG_SAC, ENG_LUT pick the engines a board builds,
-// numbered in that order as slots from 0).
+// numbered in that order as slots from 0; MEM_WORDS sizes the weight memory: 16384 is the UP5K's
+// SPRAM, a smaller size block RAM, see mmf_wmem).
 //   OPT_I2C, I2C_HZ   1: the I2C master (mmf_i2c_xfer) and the I2C command, SCL at I2C_HZ
 //          (100000 or 400000); 0: neither, the I2C lines released
 //
@@ -27,7 +28,8 @@ module mmf_soc_core #(
 	parameter LUT_LANES = 36,
 	parameter LUT_LG = 5,
 	parameter OPT_I2C = 0,
-	parameter I2C_HZ = 400000
+	parameter I2C_HZ = 400000,
+	parameter MEM_WORDS = 16384
 ) (
 	input  wire        i_clk,
 	input  wire        i_reset,
@@ -82,7 +84,7 @@ module mmf_soc_core #(
 	wire [63:0] w_mem_wdata, w_mem_rdata, w_w_data;
 	wire        w_w_valid, w_w_last;
 
-	mmf_wmem u_wmem (.i_clk(i_clk), .i_addr(w_mem_own ? w_mem_addr : w_ws_addr),
+	mmf_wmem #(.MEM_WORDS(MEM_WORDS)) u_wmem (.i_clk(i_clk), .i_addr(w_mem_own ? w_mem_addr : w_ws_addr),
 		.i_we(w_mem_own && w_mem_we), .i_wdata(w_mem_wdata), .o_rdata(w_mem_rdata));
 
 	// ---- engines: the ones built, as slots 0.. in the order tac, sac, lut ----
@@ -197,7 +199,7 @@ module mmf_soc_core #(
 		.GIT_REV(GIT_REV), .ENG_TAC(ENG_TAC), .ENG_SAC(ENG_SAC), .ENG_LUT(ENG_LUT),
 		.TAC_FMT(TAC_FMT), .TAC_LANES(TAC_LANES), .TAC_LG(TAC_LG),
 		.SAC_LANES(SAC_LANES), .SAC_LG(SAC_LG), .LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG),
-		.OPT_I2C(OPT_I2C)) u_cmd (
+		.OPT_I2C(OPT_I2C), .MEM_WORDS(MEM_WORDS)) u_cmd (
 		.i_clk(i_clk), .i_reset(i_reset),
 		.i_good(w_good), .i_crc_err(w_crc_err), .i_hdr_err(w_hdr_err), .i_too_long(w_too_long),
 		.i_type(w_type), .i_seq(w_seq), .i_len(w_len), .o_rx_hold(w_hold), .i_byte_in(i_rx_valid),

@@ -27,7 +27,8 @@ module mmf_soc_uart #(
 	parameter LUT_LANES = 36,
 	parameter LUT_LG = 5,
 	parameter OPT_I2C = 0,
-	parameter I2C_HZ = 400000
+	parameter I2C_HZ = 400000,
+	parameter MEM_WORDS = 16384
 ) (
 	input  wire  i_clk,
 	input  wire  i_reset,
@@ -67,7 +68,7 @@ module mmf_soc_uart #(
 	mmf_soc_core #(.BOARD_ID(BOARD_ID), .LINK(0), .CLOCK_HZ(CLOCK_HZ), .LINK_RATE(CLOCK_HZ / DIV),
 		.GIT_REV(GIT_REV), .ENG_TAC(ENG_TAC), .ENG_SAC(ENG_SAC), .ENG_LUT(ENG_LUT), .TAC_FMT(TAC_FMT), .TAC_LANES(TAC_LANES), .TAC_LG(TAC_LG),
 		.SAC_LANES(SAC_LANES), .SAC_LG(SAC_LG), .LUT_LANES(LUT_LANES), .LUT_LG(LUT_LG),
-		.OPT_I2C(OPT_I2C), .I2C_HZ(I2C_HZ)) u_core (
+		.OPT_I2C(OPT_I2C), .I2C_HZ(I2C_HZ), .MEM_WORDS(MEM_WORDS)) u_core (
 		.i_clk(i_clk), .i_reset(i_reset),
 		.i_rx_valid(w_rx_valid), .i_rx_data(w_rx_data),
 		.o_tx_valid(w_tx_valid), .i_tx_ready(w_tx_ready), .o_tx_data(w_tx_data),

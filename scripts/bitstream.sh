@@ -74,7 +74,7 @@ jq -n --arg board "$board" --arg rev "$rev" --arg dirty "${dirty:+yes}" --argjso
 	 top: $top, device: $device, package: $package, clock_mhz: $freq, nextpnr_seed: $seed, nextpnr_tried: $tried,
 	 fmax_mhz: ($fmax * 100 | floor / 100), timing_met: ($fmax >= $freq),
 	 cells: $r.utilization.ICESTORM_LC.used, cells_total: $r.utilization.ICESTORM_LC.available,
-	 ebr: $r.utilization.ICESTORM_RAM.used, spram: $r.utilization.ICESTORM_SPRAM.used,
+	 ebr: $r.utilization.ICESTORM_RAM.used, spram: ($r.utilization.ICESTORM_SPRAM.used // 0),
 	 dsp: ($r.utilization.ICESTORM_DSP.used // 0),
 	 programmer: $prog, openfpgaloader_board: ($oflb | orNull), openfpgaloader_cable: ($oflc | orNull),
 	 bitstream: "mmfree.bin", bitstream_bytes: $bytes, bitstream_crc32: $crc}' > "$out/mmfree.json.tmp"

@@ -2,7 +2,9 @@
 // sim/vboard_core.v (rtl/mmf_soc_core.v with the INA226 model) fed bytes directly (the fast mode), once, with -DTB_UART_DIV=D,
 // through the UART (sim/vboard_uart.v: line bits at D cycles per bit), and once, with -DTB_SPI, as the
 // UPduino v3's own top behind the host's SPI master (sim/vboard_spi.v: 10 MHz SCK, the link layer's
-// WRITE and polled READ transactions; the lut engine alone, INFO as that board's). A stop-and-wait host sends random
+// WRITE and polled READ transactions; the lut engine alone, INFO as that board's), and, with
+// -DTB_MEM_WORDS=N -DTB_TAC2_ONLY, as the iCE40HX8K-B-EVN's SoC (N words of block RAM, the tac engine
+// with 2-bit codes alone), addresses at and past the end included. A stop-and-wait host sends random
 // command sequences to both: every command of docs/protocol.md, bad lengths and arguments, damaged
 // packets, repeats, wrong sequence numbers and unknown types, and I2C transfers to the INA226 model on
 // the SoC's I2C lines (sim/ina226_model.v against its C twin hls_c/ina226_model.c: register writes,
@@ -86,7 +88,21 @@ int main(int argc, char **argv)
 	cfg.link_rate = 10000000;
 #endif
 	cfg.git_rev = 0;
-#ifdef TB_LUT_ONLY
+#ifdef TB_MEM_WORDS
+	// a weight memory other than the four SPRAMs (built with -GMEM_WORDS=TB_MEM_WORDS: block RAM)
+	const uint32_t mem = TB_MEM_WORDS;
+#else
+	const uint32_t mem = MMF_WMEM_WORDS;
+#endif
+	cfg.wmem_words = mem;
+#if defined(TB_TAC2_ONLY)
+	// the iCE40HX8K-B-EVN's SoC: the tac engine alone, 2-bit codes, 32 lanes (built with -GENG_SAC=0
+	// -GENG_LUT=0 -GTAC_FMT=0 -GTAC_LANES=32)
+	cfg.i2c = 0;                                        // no I2C master (hx8k_evn_top.v)
+	cfg.n_engines = 1;
+	cfg.engine[0] = {MMF_ENGINE_TAC, MMF_FMT_TAC2, 32, 8};
+	const uint32_t lanes[3] = {32, 32, 32}, maxk[3] = {8192, 8192, 8192};
+#elif defined(TB_LUT_ONLY)
 	// the iCEBreaker's SoC: the lut engine alone (built with -GENG_TAC=0 -GENG_SAC=0)
 	cfg.n_engines = 1;
 	cfg.engine[0] = {MMF_ENGINE_LUT, MMF_FMT_LUT3, 36, 5};
@@ -123,6 +139,13 @@ int main(int argc, char **argv)
 #endif
 
 	Host h(seed);
+	// a first address for n words: mostly inside the memory, some at its end (a few of those running
+	// past it), a few anywhere in the 16-bit field
+	auto addr_for = [&](uint32_t n) -> uint32_t {
+		uint32_t last = n <= mem ? mem - n : 0;     // the last first address that fits
+		uint32_t p = h.r(16);
+		return p < 12 ? h.r(last + 1) : p < 15 ? last + h.r(3) : h.r(65536);
+	};
 	const uint32_t n_eng = cfg.n_engines;
 	uint32_t kload[3] = {0, 0, 0};
 	uint64_t errors = 0, answers = 0, silent = 0, by_type[256] = {0};
@@ -139,13 +162,13 @@ int main(int argc, char **argv)
 		} else if (pick < 20) {
 			type = MMF_CMD_WRITE_MEM;
 			uint32_t words = h.r(8) ? 1 + h.r(8) : h.r(128);
-			put16(pl, h.r(8) ? h.r(16384 - words + 1) : h.r(65536));
+			put16(pl, addr_for(words));
 			for (uint32_t i = 0; i < 8 * words; i++)
 				pl.push_back((uint8_t)h.rng());
 		} else if (pick < 30) {
 			type = MMF_CMD_READ_MEM;
 			uint32_t c = h.r(8) ? h.r(20) : h.r(200);
-			put16(pl, h.r(8) ? h.r(16384 - c + 1) : h.r(65536));
+			put16(pl, addr_for(c));
 			put16(pl, c);
 		} else if (pick < 50) {
 			type = MMF_CMD_LOAD_ACT;
@@ -164,7 +187,7 @@ int main(int argc, char **argv)
 			uint32_t wpr = e < n_eng && kload[e] ? (kload[e] + lanes[e] - 1) / lanes[e] : 1 + h.r(4);
 			uint32_t words = h.r(10) ? wpr * (1 + h.r(12)) : h.r(3000);
 			pl.push_back((uint8_t)e);
-			put16(pl, h.r(16384 - words + 1 > 0 ? 16384 - std::min(words, 16384u) + 1 : 1));
+			put16(pl, addr_for(words));
 			put16(pl, words);
 		} else if (pick < 85) {
 			type = MMF_CMD_READ_RES;

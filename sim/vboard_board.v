@@ -5,7 +5,8 @@
 // Same byte ports as vboard_uart. The board.mk of the board gives BOARD_TOP, BOARD_CLK (the name of
 // the top's oscillator input) and DIV (its UART divisor) as defines. The board's I2C pins (every board
 // top has io_i2c_scl and io_i2c_sda, open-drain through SB_IO) are nets with a pullup (the PMOD's
-// resistors) and an INA226 MODEL (sim/ina226_model.v) on them, whose readings the harness sets.
+// resistors) and an INA226 MODEL (sim/ina226_model.v) on them, whose readings the harness sets. A board with no
+// I2C pins (BOARD_NO_I2C defined by its board.mk) leaves the model alone on the pulled-up lines.
 //
 // Parameters:
 //   DIV   clock cycles per bit of the host-side UART (the board's own divisor)
@@ -30,7 +31,7 @@ module vboard_board #(
 	input  wire [15:0] i_ina_bus
 );
 	localparam [7:0] W_DIV = DIV[7:0];
-	wire w_h2b, w_b2h, w_ferr, w_led_r_n, w_led_g_n;
+	wire w_h2b, w_b2h, w_ferr;
 
 	mmf_uart_tx #(.LG_DIV(8)) u_host_tx (.i_clk(i_clk), .i_reset(i_reset), .i_div(W_DIV),
 		.i_valid(i_rx_valid), .o_ready(o_rx_ready), .i_data(i_rx_data), .o_tx(w_h2b));
@@ -41,8 +42,16 @@ module vboard_board #(
 	pullup(w_sda);
 	assign w_sda = w_ina_sda_oe ? 1'b0 : 1'bz;
 
-	`BOARD_TOP u_board (.`BOARD_CLK(i_clk), .i_rx(w_h2b), .o_tx(w_b2h), .o_led_r_n(w_led_r_n),
-		.o_led_g_n(w_led_g_n), .io_i2c_scl(w_scl), .io_i2c_sda(w_sda));
+	// the board's LEDs (named as each board has them) are left unconnected
+	/* verilator lint_off PINMISSING */
+`ifdef BOARD_NO_I2C
+	`BOARD_TOP u_board (.`BOARD_CLK(i_clk), .i_rx(w_h2b), .o_tx(w_b2h));
+	assign w_scl = 1'bz;     // only the pullup drives the clock line
+`else
+	`BOARD_TOP u_board (.`BOARD_CLK(i_clk), .i_rx(w_h2b), .o_tx(w_b2h), .io_i2c_scl(w_scl),
+		.io_i2c_sda(w_sda));
+`endif
+	/* verilator lint_on PINMISSING */
 
 	ina226_model u_ina (.i_clk(i_clk), .i_reset(i_reset), .i_present(i_ina_present),
 		.i_shunt(i_ina_shunt), .i_bus(i_ina_bus), .i_scl(w_scl), .i_sda(w_sda), .o_sda_oe(w_ina_sda_oe));
@@ -50,5 +59,5 @@ module vboard_board #(
 	mmf_uart_rx #(.LG_DIV(8)) u_host_rx (.i_clk(i_clk), .i_reset(i_reset), .i_div(W_DIV), .i_rx(w_b2h),
 		.o_valid(o_tx_valid), .o_data(o_tx_data), .o_frame_err(w_ferr));
 
-	wire w_unused = &{1'b0, i_tx_ready, w_ferr, w_led_r_n, w_led_g_n};
+	wire w_unused = &{1'b0, i_tx_ready, w_ferr};
 endmodule

@@ -5,7 +5,8 @@
 // net): a line is low while anyone pulls it. Same byte ports as mmf_soc_core.
 //
 // Parameters:
-//   as mmf_soc_core (ENG_*: the engines; OPT_I2C, I2C_HZ: the I2C master)
+//   as mmf_soc_core (ENG_*, TAC_FMT, TAC_LANES: the engines; OPT_I2C, I2C_HZ: the I2C master;
+//   MEM_WORDS: the weight memory)
 //
 // Reset: passed to the core and the model.
 module vboard_core #(
@@ -13,7 +14,10 @@ module vboard_core #(
 	parameter ENG_SAC = 1,
 	parameter ENG_LUT = 1,
 	parameter OPT_I2C = 1,
-	parameter I2C_HZ = 400000
+	parameter I2C_HZ = 400000,
+	parameter TAC_FMT = 1,
+	parameter TAC_LANES = 40,
+	parameter MEM_WORDS = 16384
 ) (
 	input  wire        i_clk,
 	input  wire        i_reset,
@@ -34,7 +38,7 @@ module vboard_core #(
 	wire w_sda = !(w_sda_oe || w_ina_sda_oe);
 
 	mmf_soc_core #(.ENG_TAC(ENG_TAC), .ENG_SAC(ENG_SAC), .ENG_LUT(ENG_LUT), .OPT_I2C(OPT_I2C),
-		.I2C_HZ(I2C_HZ)) u_core (.i_clk(i_clk), .i_reset(i_reset),
+		.I2C_HZ(I2C_HZ), .TAC_FMT(TAC_FMT), .TAC_LANES(TAC_LANES), .MEM_WORDS(MEM_WORDS)) u_core (.i_clk(i_clk), .i_reset(i_reset),
 		.i_rx_valid(i_rx_valid), .i_rx_data(i_rx_data),
 		.o_tx_valid(o_tx_valid), .i_tx_ready(i_tx_ready), .o_tx_data(o_tx_data),
 		.i_i2c_scl(w_scl), .i_i2c_sda(w_sda), .o_i2c_scl_oe(w_scl_oe), .o_i2c_sda_oe(w_sda_oe));

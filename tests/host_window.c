@@ -117,7 +117,7 @@ static int run(uint32_t w, uint32_t pkts, uint32_t timeout_ms, int spoil_send, i
 	       const char *name)
 {
 	static uint8_t p[MMF_MAX_PAYLOAD];
-	struct mmfi_cpu_opts co = { 0, 0 };
+	struct mmfi_cpu_opts co = { 0 };
 	spy_transport s = { { &spy_ops, "spy(cpu)", NULL, 0 }, NULL, 0, 0, 0, 0 };
 	const mmfi_packet *resp;
 	char err[MMFI_MSG] = "";

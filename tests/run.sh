@@ -82,6 +82,10 @@ run sim-soc-spi build/bin/tb_soc_spi --count 1000
 run sim-i2c build/bin/tb_i2c --count 1000
 run sim-i2c-100k build/bin/tb_i2c_100k --count 200
 run spi-board tests/test_spi_board.sh
+# the iCE40HX8K-B-EVN's SoC (tac2 alone, 768 words of block RAM) against the C model, past the end of
+# its memory too, and the board's own top as a board (its own build tree)
+run sim-soc-hx8k build/bin/tb_soc_hx8k --count 1000
+run hx8k-board tests/test_hx8k_board.sh
 # UART PHY and CRC-32: loopback at several divisors, baud mismatch, frame errors, zlib, proofs
 run link-phy tests/test_link_phy.sh
 
@@ -94,6 +98,7 @@ done
 # bitstream it describes, the board clock met; a missed clock leaves no bitstream
 run bitstream-icebreaker tests/test_bitstream.sh icebreaker
 run bitstream-upduino3 tests/test_bitstream.sh upduino3
+run bitstream-hx8k-evn tests/test_bitstream.sh hx8k-evn
 run bitstream-missed-clock tests/test_bitstream.sh --missed-clock icebreaker
 
 if [ $failed -ne 0 ]; then

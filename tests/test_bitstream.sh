@@ -44,13 +44,19 @@ if ! out=$(make --no-print-directory -s BOARD="$board" "$bin" 2>&1); then
 	exit
 fi
 ok "build-$board" "$((SECONDS - t0)) s"
-eval "$(sed -n 's/^\(FREQ_MHZ\|PROGRAMMER\|OFL_BOARD\|OFL_CABLE\) *:= *\(.*\)$/\1="\2"/p' "boards/$board/board.mk")"
+eval "$(sed -n 's/^\(DEVICE\|FREQ_MHZ\|PROGRAMMER\|OFL_BOARD\|OFL_CABLE\) *:= *\(.*\)$/\1="\2"/p' "boards/$board/board.mk")"
+# what the device has: block RAMs and SPRAMs (docs/boards.md)
+case $DEVICE in
+up5k) ebr_max=30 spram_max=4 ;;
+hx8k) ebr_max=32 spram_max=0 ;;
+*) ebr_max=0 spram_max=0 ;;
+esac
 meta=$(cat "$j")
 echo "$(jq -r '"\(.board): \(.cells)/\(.cells_total) cells, \(.ebr) EBR, \(.spram) SPRAM, Fmax \(.fmax_mhz) MHz (clock \(.clock_mhz) MHz; \(.nextpnr_tried)), git \(.git_rev), protocol \(.protocol_version)"' "$j")"
 check metadata-board jqok "$meta" ".board == \"$board\" and (.git_rev | test(\"^[0-9a-f]{8}\$\"))"
 check metadata-protocol jqok "$meta" ".protocol_version == $proto"
 check metadata-timing jqok "$meta" ".timing_met == true and .clock_mhz == $FREQ_MHZ and .fmax_mhz >= .clock_mhz"
-check metadata-fits jqok "$meta" '.cells <= .cells_total and .ebr <= 30 and .spram <= 4'
+check metadata-fits jqok "$meta" ".cells <= .cells_total and .ebr <= $ebr_max and .spram <= $spram_max"
 check metadata-programmer jqok "$meta" ".programmer == \"$PROGRAMMER\" and (.openfpgaloader_board // \"\") == \"${OFL_BOARD:-}\"
 	and (.openfpgaloader_cable // \"\") == \"${OFL_CABLE:-}\""
 bytes=$(stat -c %s "$bin")

@@ -33,7 +33,7 @@ enum { SLOT_TAC = 0, SLOT_SAC = 1, SLOT_LUT = 2, OUT_MAX = 8 * MMF_MAX_PACKET };
 
 static mmf_dev_t g_dev;
 static const mmf_dev_cfg_t g_cfg = {
-	MMF_BOARD_SIM, MMF_LINK_UART, 3, 12000000, 1000000, 0x4cfae50,
+	MMF_BOARD_SIM, MMF_LINK_UART, 3, 12000000, 1000000, MMF_WMEM_WORDS, 0x4cfae50,
 	{{MMF_ENGINE_TAC, MMF_FMT_TAC5, 40, 8}, {MMF_ENGINE_SAC, MMF_FMT_SAC4, 16, 8},
 	 {MMF_ENGINE_LUT, MMF_FMT_LUT3, 36, 5}},
 	0,
@@ -404,6 +404,11 @@ static void test_cfg(void)
 	c.n_engines = 1;   /* slots past n_engines are not looked at */
 	c.engine[1].id = 7;
 	CHECK(mmf_dev_init(&g_dev, &c) == 0, "1 engine");
+	c = g_cfg;
+	c.wmem_words = 0;
+	CHECK(mmf_dev_init(&g_dev, &c) == -1, "no weight memory accepted");
+	c.wmem_words = MMF_WMEM_WORDS + 1;
+	CHECK(mmf_dev_init(&g_dev, &c) == -1, "more weight memory than MMF_WMEM_WORDS accepted");
 }
 
 static void test_info(void)
@@ -443,6 +448,35 @@ static void test_mem(void)
 	}
 	CHECK(c_range(MMF_CMD_READ_MEM, 16384, 0, &r) == MMF_ST_OK && r.len == 1, "READ_MEM of nothing");
 	CHECK(c_write(16384, NULL, 0) == MMF_ST_OK, "WRITE_MEM of nothing at the end");
+}
+
+/* A smaller weight memory (the HX8K's block RAM): INFO reports it and every command's range stops at it. */
+static void test_small_mem(void)
+{
+	enum { WORDS = 768 };
+	mmf_dev_cfg_t c = g_cfg;
+	pkt_t r;
+	uint32_t rows;
+	uint64_t w[2] = {0x0123456789abcdefull, 0xfedcba9876543210ull};
+	int8_t x[40] = {1};
+
+	c.wmem_words = WORDS;
+	CHECK(mmf_dev_init(&g_dev, &c) == 0, "init with %u words", WORDS);
+	g_seq = 3;
+	CHECK(cmd(MMF_CMD_SYNC, NULL, 0, &r) == MMF_ST_OK, "SYNC");
+	CHECK(cmd(MMF_CMD_INFO, NULL, 0, &r) == MMF_ST_OK && rdle(r.p + 1 + 12, 4) == WORDS, "INFO weight words");
+	CHECK(c_write(WORDS - 2, w, 2) == MMF_ST_OK, "WRITE_MEM of the last two words");
+	CHECK(c_write(WORDS - 1, w, 2) == MMF_ST_BAD_ADDRESS, "WRITE_MEM one word past the end");
+	CHECK(c_write(WORDS, w, 1) == MMF_ST_BAD_ADDRESS, "WRITE_MEM at the end");
+	CHECK(c_write(16383, w, 1) == MMF_ST_BAD_ADDRESS, "WRITE_MEM at 16383");
+	CHECK(c_write(WORDS, NULL, 0) == MMF_ST_OK, "WRITE_MEM of nothing at the end");
+	CHECK(c_range(MMF_CMD_READ_MEM, WORDS - 2, 2, &r) == MMF_ST_OK && rdle(r.p + 1, 8) == w[0] &&
+	      rdle(r.p + 9, 8) == w[1], "READ_MEM of the last two words");
+	CHECK(c_range(MMF_CMD_READ_MEM, WORDS - 1, 2, &r) == MMF_ST_BAD_ADDRESS, "READ_MEM past the end");
+	CHECK(c_range(MMF_CMD_READ_MEM, WORDS, 0, &r) == MMF_ST_OK && r.len == 1, "READ_MEM of nothing at the end");
+	CHECK(c_load(SLOT_TAC, x, 40, 0) == MMF_ST_OK, "LOAD_ACT");
+	CHECK(c_run(SLOT_TAC, WORDS - 1, 1, &rows) == MMF_ST_OK && rows == 1, "RUN of the last word");
+	CHECK(c_run(SLOT_TAC, WORDS - 1, 2, &rows) == MMF_ST_BAD_ADDRESS, "RUN past the end");
 }
 
 static void test_sequence(void)
@@ -1040,6 +1074,7 @@ int main(void)
 	test_cfg();
 	test_info();
 	test_mem();
+	test_small_mem();
 	test_sequence();
 	test_repeats();
 	test_engines();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `mmfree flash` and `make prog` without a board: stand-in `iceprog` and `openFPGALoader` scripts
 # first on PATH record their argv and exit with a chosen status. Proves:
-#  - the exact command line for each board (icebreaker, upduino3) x flash/SRAM x programmer (the
+#  - the exact command line for each board (hx8k-evn, icebreaker, upduino3) x flash/SRAM x programmer (the
 #    board's own, iceprog, openFPGALoader), taken from boards/<board>/board.mk through the metadata,
 #    and the same line from --dry-run, which runs nothing;
 #  - a bitstream is refused, naming the file, the field, what was expected and what was found, and
@@ -69,6 +69,7 @@ bitstream() {
 IB=$T/icebreaker/mmfree.bin UP=$T/upduino3/mmfree.bin
 bitstream "$T/icebreaker" icebreaker
 bitstream "$T/upduino3" upduino3
+bitstream "$T/hx8k-evn" hx8k-evn
 
 # ---- help and usage errors (exit 2) ----
 check help bash -c "'$M' flash --help | grep -q 'usage: mmfree flash FILE'"
@@ -78,7 +79,7 @@ status usage-two-files 2 'one bitstream at a time' "$M" flash "$IB" "$IB"
 status usage-bad-option 2 "unknown option '--bogus'" "$M" flash "$IB" --bogus
 status usage-bad-programmer 2 "unknown programmer 'avrdude' \(iceprog or openFPGALoader\)" \
 	"$M" flash "$IB" --programmer avrdude
-status usage-bad-board 2 "unknown board 'icebraker' \(boards: icebreaker, upduino3\)" \
+status usage-bad-board 2 "unknown board 'icebraker' \(boards: hx8k-evn, icebreaker, upduino3\)" \
 	"$M" flash "$IB" --board icebraker
 status usage-no-value 2 '--check needs a value' "$M" flash "$IB" --check
 status missing-file 1 "$T/none.bin: No such file or directory" "$M" flash "$T/none.bin"
@@ -95,7 +96,7 @@ want() {
 		echo "openFPGALoader|-b|$OFL_BOARD${OFL_CABLE:+|-c|$OFL_CABLE}|$([ -n "$mode" ] && echo -m || echo -f)|$file"
 	fi
 }
-for board in icebreaker upduino3; do
+for board in icebreaker upduino3 hx8k-evn; do
 	for prog in default iceprog openFPGALoader; do
 		for mode in "" sram; do
 			name=cmdline-$board-$prog-${mode:-flash}
@@ -111,7 +112,7 @@ for board in icebreaker upduino3; do
 		done
 	done
 done
-# the board's own programmer is the default: iceprog for both boards (board.mk PROGRAMMER)
+# the board's own programmer is the default: iceprog for every board (board.mk PROGRAMMER)
 status default-board-from-metadata 0 "icebreaker flash with $IB" fl "$IB"
 [ "$(ran)" = "iceprog|$IB" ] && ok default-programmer || no default-programmer "ran '$(ran)'"
 status progress-passed-through 0 'iceprog: writing 100%' fl "$IB"

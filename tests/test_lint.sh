@@ -40,6 +40,11 @@ lint mmf_soc_core
 lint mmf_soc_core -GENG_TAC=0 -GENG_SAC=0
 lint mmf_soc_core -GENG_SAC=0
 lint mmf_soc_core -GENG_TAC=0 -GENG_SAC=0 -GOPT_I2C=1
+# the HX8K's SoC: the tac engine with 2-bit codes alone, 768 words of weight memory in block RAM
+lint mmf_soc_core -GENG_SAC=0 -GENG_LUT=0 -GTAC_FMT=0 -GTAC_LANES=32 -GMEM_WORDS=768
+lint mmf_wmem
+lint mmf_wmem -GMEM_WORDS=768
+lint mmf_wmem -GMEM_WORDS=1
 lint mmf_soc_uart
 lint mmf_soc_spi
 lint mmf_soc_spi -GENG_TAC=0 -GENG_SAC=0 -GBOARD_ID=2
@@ -58,8 +63,11 @@ lint_board sim/ina226_model.v ina226_model
 lint_board sim/vboard_core.v vboard_core
 lint_board sim/vboard_uart.v vboard_uart
 lint_board boards/upduino3/upduino3_top.v upduino3_top
-lint_board sim/vboard_spi.v vboard_spi -Iboards/upduino3 +define+BOARD_TOP=upduino3_top \
-	+define+VBOARD_OSC=vboard_spi.i_clk
+lint_board boards/hx8k-evn/hx8k_evn_top.v hx8k_evn_top
 lint_board sim/vboard_board.v vboard_board -Iboards/icebreaker +define+BOARD_TOP=icebreaker_top \
 	+define+BOARD_CLK=i_clk12
+lint_board sim/vboard_board.v vboard_board -Iboards/hx8k-evn +define+BOARD_TOP=hx8k_evn_top \
+	+define+BOARD_CLK=i_clk12 +define+BOARD_NO_I2C
+lint_board sim/vboard_spi.v vboard_spi -Iboards/upduino3 +define+BOARD_TOP=upduino3_top \
+	+define+VBOARD_OSC=vboard_spi.i_clk
 echo "lint: $n configurations clean under -Wall"

@@ -172,7 +172,8 @@ MMF_API int mmf_get_link_stats(const mmf_board *b, struct mmf_link_stats *s);
 typedef struct mmf_model mmf_model;
 
 struct mmf_model_opts {
-	unsigned engine;            /* MMF engine id: 0 tac (tac5, 40 lanes), 1 sac (sac4), 2 lut (lut3) */
+	unsigned engine;            /* 0 tac (tac5, 40 lanes), 1 sac (sac4), 2 lut (lut3), 3 tac with 2-bit
+				     * codes (tac2, 32 lanes: the iCE40HX8K-B-EVN's engine) */
 	mmf_progress_fn progress;   /* load and quantise progress (tensor elements), or NULL */
 	void *progress_user;        /* its argument */
 };

@@ -27,7 +27,8 @@ static const char boards_help[] =
 	"  options after '?', joined by '&': faults=RATE (inject bit flips, drops and duplicates,\n"
 	"  each byte with probability RATE), seed=S (the faults' seed), timeout_ms=N (answer wait\n"
 	"  per try, default 200), dead_after=N and dead_for=M (cpu: the link is cut after the\n"
-	"  host's N-th byte, for good or for M bytes)\n"
+	"  host's N-th byte, for good or for M bytes), wmem=N and engines=F[,F...] (cpu: built with\n"
+	"  N words of weight memory and those engines, e.g. engines=tac2 as the iCE40HX8K-B-EVN)\n"
 	"  e.g. --board 'cpu?faults=1e-3&seed=1'\n";
 
 static void help_main(FILE *f)
@@ -40,7 +41,7 @@ static void help_main(FILE *f)
 		"  bench engines --board URI [--count N] [--seed S] [--json]\n"
 		"                                                      random matrix-vector products,\n"
 		"                                                      every result checked against hls_c\n"
-		"  run --model DIR [--prompt TEXT] [--board URI] [--engine tac|lut|sac] ...\n"
+		"  run --model DIR [--prompt TEXT] [--board URI] [--engine tac|tac2|lut|sac] ...\n"
 		"                                                      generate with a MatMul-free LM\n"
 		"  bench model --model DIR [--board URI] [--tokens N] [--json]\n"
 		"                                                      load, place and run a model, measured\n"

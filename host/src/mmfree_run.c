@@ -19,7 +19,7 @@ struct run_opts {
 	const char *prompt;         /* --prompt TEXT */
 	const char *prompt_ids;     /* --prompt-ids 1,5,9 */
 	const char *logits;         /* --logits FILE */
-	unsigned engine;            /* --engine tac|sac|lut */
+	unsigned engine;            /* --engine tac|sac|lut|tac2 (mmf_model_opts.engine) */
 	uint64_t max_new;           /* --max-new N */
 	int greedy;                 /* --greedy (default) or --temperature */
 	double temperature;         /* --temperature T */
@@ -32,9 +32,9 @@ struct run_opts {
 };
 
 static const char engines_help[] =
-	"  --engine E      tac (ternary accumulate, tac5 weights, 40 lanes; default), lut (table\n"
-	"                  lookup, lut3, 36 lanes) or sac (shift-add: the power-of-two model variant,\n"
-	"                  sac4, 16 lanes)\n"
+	"  --engine E      tac (ternary accumulate, tac5 weights, 40 lanes; default), tac2 (the same\n"
+	"                  with 2-bit codes, 32 lanes: the iCE40HX8K-B-EVN's), lut (table lookup, lut3,\n"
+	"                  36 lanes) or sac (shift-add: the power-of-two model variant, sac4, 16 lanes)\n"
 	"  --board URI     cpu (default: the hls_c kernels on this host, no link), sim, sim?uart=1,\n"
 	"                  cpu?OPTIONS (the board's C model behind the link), ...: see `mmfree --help`\n"
 	"  --meter URI     measure power with a meter (`mmfree power --help` lists them): ~1 s idle\n"
@@ -47,7 +47,7 @@ static const char engines_help[] =
 static void help_run(FILE *f)
 {
 	fprintf(f, "usage: mmfree run --model DIR [--prompt TEXT | --prompt-ids 1,5,9] [--max-new N]\n"
-		"                  [--greedy | --temperature T --seed S] [--board URI] [--engine tac|lut|sac]\n"
+		"                  [--greedy | --temperature T --seed S] [--board URI] [--engine tac|tac2|lut|sac]\n"
 		"                  [--logits FILE] [--json] [--quiet] [--meter URI] [--plot FILE.svg]\n\n"
 		"Load a MatMul-free LM checkpoint (config.json + safetensors, see docs/checkpoints.md),\n"
 		"quantise it for the engine, place it on the board (resident when it fits, else streamed)\n"
@@ -71,7 +71,7 @@ static void help_run(FILE *f)
 
 static void help_bench_model(FILE *f)
 {
-	fprintf(f, "usage: mmfree bench model --model DIR [--board URI] [--engine tac|lut|sac]\n"
+	fprintf(f, "usage: mmfree bench model --model DIR [--board URI] [--engine tac|tac2|lut|sac]\n"
 		"                          [--tokens N] [--json] [--meter URI] [--plot FILE.svg]\n\n"
 		"Measure a model end to end: load and quantise time, peak resident memory, placement\n"
 		"(resident or streamed, upload time), then N greedy tokens from <s>: tokens/s of wall\n"
@@ -93,8 +93,10 @@ static int parse_engine(const char *cmd, const char *s, unsigned *e)
 		*e = 1;
 	else if (!strcmp(s, "lut"))
 		*e = 2;
+	else if (!strcmp(s, "tac2"))
+		*e = 3;
 	else
-		return cli_usage(cmd, "--engine '%s': tac, lut or sac", s);
+		return cli_usage(cmd, "--engine '%s': tac, tac2, lut or sac", s);
 	return EXIT_OK;
 }
 

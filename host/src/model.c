@@ -25,12 +25,14 @@ enum {
 	PACK_ROWS = 256,            /* rows quantised and packed at a time */
 };
 
-/* The SoC's engine slots (rtl/mmf_soc_core.v): the host kernels use the same configurations, so a
- * model packed once runs on either. */
+/* The SoC's engine slots (rtl/mmf_soc_core.v), by mmf_model_opts.engine: the host kernels use the
+ * same configurations, so a model packed once runs on either. The last is the tac engine as the HX8K
+ * builds it (2-bit codes, 32 lanes). */
 static const struct mmfi_engine_cfg engine_cfgs[] = {
 	{ MMF_ENGINE_TAC, MMF_FMT_TAC5, TAC_LANES_5T, (uint32_t)TAC_LANES_5T << TAC_LG_ACT },
 	{ MMF_ENGINE_SAC, MMF_FMT_SAC4, SAC_LANES_MAX, (uint32_t)SAC_LANES_MAX << SAC_LG_ACT },
 	{ MMF_ENGINE_LUT, MMF_FMT_LUT3, LUT_LANES_MAX, (uint32_t)LUT_LANES_MAX << LUT_LG_ACT },
+	{ MMF_ENGINE_TAC, MMF_FMT_TAC2, TAC_LANES_2B, (uint32_t)TAC_LANES_2B << TAC_LG_ACT },
 };
 
 static char load_err[MMFI_MODEL_ERR]; /* why the last mmf_model_load failed */
@@ -99,7 +101,7 @@ static int pack_block(mmf_model *m, struct mmfi_qlin *q, uint32_t t, uint32_t r0
 
 	switch (m->eng.id) {
 	case MMF_ENGINE_TAC:
-		got = tac_pack(TAC_FMT_5T, m->eng.lanes, c, nr, kc, out, room);
+		got = tac_pack(mmfi_tac_fmt(&m->eng), m->eng.lanes, c, nr, kc, out, room);
 		break;
 	case MMF_ENGINE_LUT:
 		got = lut_pack(m->eng.lanes, c, nr, kc, out, room);
@@ -287,7 +289,7 @@ int mmf_model_load(const char *dir, const struct mmf_model_opts *o, mmf_model **
 	}
 	*out = NULL;
 	if (e >= sizeof(engine_cfgs) / sizeof(engine_cfgs[0])) {
-		mmfi_msg(load_err, sizeof(load_err), "engine %u: no such engine (0 tac, 1 sac, 2 lut)", e);
+		mmfi_msg(load_err, sizeof(load_err), "engine %u: no such engine (0 tac, 1 sac, 2 lut, 3 tac2)", e);
 		return MMF_ERR_ARG;
 	}
 	m = calloc(1, sizeof(*m));

@@ -24,6 +24,12 @@ struct mmfi_engine_cfg {
 	uint32_t max_cols;          /* largest K one product takes (lanes << lg_act) */
 };
 
+/* The tac model's FMT parameter (TAC_FMT_*) for a tac configuration's weight format. */
+static inline uint8_t mmfi_tac_fmt(const struct mmfi_engine_cfg *e)
+{
+	return e->format == MMF_FMT_TAC2 ? TAC_FMT_2B : TAC_FMT_5T;
+}
+
 /* One BitLinear, quantised and packed. K is cut into tiles of at most max_cols columns; tile t
  * holds rows x wpr(t) words, row after row, and the tiles follow one another in words[]. */
 struct mmfi_qlin {

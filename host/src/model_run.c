@@ -353,7 +353,7 @@ int mmf_model_attach(mmf_model *m, mmf_board *b)
 	if (!b) {
 		/* host kernels: the slot's configuration, the whole model "resident" */
 		switch (m->eng.id) {
-		case MMF_ENGINE_TAC: tac_init(&m->k.tac, TAC_FMT_5T, m->eng.lanes); break;
+		case MMF_ENGINE_TAC: tac_init(&m->k.tac, mmfi_tac_fmt(&m->eng), m->eng.lanes); break;
 		case MMF_ENGINE_LUT: lut_init(&m->k.lut, m->eng.lanes); break;
 		default: sac_init(&m->k.sac, m->eng.lanes); break;
 		}

@@ -38,6 +38,9 @@ struct mmfi_transport {
 struct mmfi_cpu_opts {
 	uint64_t dead_after;        /* the link is cut after this many bytes from the host; 0: never */
 	uint64_t dead_for;          /* ... and comes back after this many more; 0: never */
+	uint32_t wmem_words;        /* weight memory words; 0: MMF_WMEM_WORDS (the UP5K's SPRAM) */
+	uint8_t n_formats;          /* engine slots named by engines=; 0: tac5, sac4, lut3 */
+	uint8_t formats[3];         /* their weight formats (MMF_FMT_*), one engine of each kind */
 };
 struct mmfi_fault_opts {
 	double rate;                /* probability per byte, each direction, of a fault */

@@ -4,8 +4,9 @@
  * mmfree-vboard), "ftdi[:SERIAL]" (a board on an FTDI USB bridge, transport_ftdi.c). Options after
  * '?', separated by '&': faults=RATE, seed=S, timeout_ms=N (default 200, 5000 for socket), window=N
  * (WRITE_MEMs in flight); for cpu, dead_after=N and dead_for=M (the
- * link is cut after the host's N-th byte, for M bytes or for good); for ftdi, baud=N (the UART rate
- * the chip is set to; the board's is 12000000).
+ * link is cut after the host's N-th byte, for M bytes or for good), wmem=N (weight memory words) and
+ * engines=F[,F...] (the slots' weight formats: tac2, tac5, sac4, lut3), so that the model is built as
+ * a given SoC is; for ftdi, baud=N (the UART rate the chip is set to; the board's is 12000000).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,8 +14,31 @@
 
 #include "board.h"
 
-static const char known_opts[] = "faults, seed, timeout_ms, window, dead_after, dead_for, uart, baud, "
-	"ina226, ina_shunt_uv, ina_bus_mv";
+static const char known_opts[] = "faults, seed, timeout_ms, window, dead_after, dead_for, wmem, engines, "
+	"uart, baud, ina226, ina_shunt_uv, ina_bus_mv";
+
+/* engines=F[,F...]: format names (mmf_format_name) into o->formats; -1 if one is unknown or too many. */
+static int parse_formats(const char *s, struct mmfi_cpu_opts *o)
+{
+	const char *p = s;
+	size_t n;
+	unsigned f;
+
+	o->n_formats = 0;
+	while (*p) {
+		n = strcspn(p, ",");
+		for (f = 0; f < 4; f++)
+			if (strlen(mmf_format_name(f)) == n && !strncmp(p, mmf_format_name(f), n))
+				break;
+		if (f == 4 || o->n_formats == sizeof(o->formats))
+			return -1;
+		o->formats[o->n_formats++] = (uint8_t)f;
+		p += n;
+		if (*p == ',' && *++p == '\0')
+			return -1;
+	}
+	return o->n_formats ? 0 : -1;
+}
 
 /* A whole string as an unsigned number in [lo, hi]. */
 static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
@@ -90,6 +114,13 @@ static int parse_opt(struct mmfi_uri *u, char *opt, const char *uri, char *err, 
 	} else if (!strcmp(opt, "dead_for")) {
 		if (parse_u64(val, 1, UINT64_MAX, &u->cpu.dead_for))
 			goto bad;
+	} else if (!strcmp(opt, "wmem")) {
+		if (parse_u64(val, 1, MMF_WMEM_WORDS, &v))
+			goto bad;
+		u->cpu.wmem_words = (uint32_t)v;
+	} else if (!strcmp(opt, "engines")) {
+		if (parse_formats(val, &u->cpu))
+			goto bad;
 	} else {
 		mmfi_msg(err, err_len, "board URI '%s': unknown option '%s' (options: %s)", uri, opt,
 			 known_opts);
@@ -101,7 +132,10 @@ bad:
 		 !strcmp(opt, "faults") ? "a probability, 0 to 1" :
 		 !strcmp(opt, "timeout_ms") ? "milliseconds, 1 to 600000" :
 		 !strcmp(opt, "baud") ? "a UART rate, 1 to 12000000" :
-		 !strcmp(opt, "window") ? "commands in flight, 1 to 8" : "a whole number");
+		 !strcmp(opt, "window") ? "commands in flight, 1 to 8" :
+		 !strcmp(opt, "wmem") ? "weight memory words, 1 to 16384" :
+		 !strcmp(opt, "engines") ? "weight formats tac2, tac5, sac4, lut3, comma-separated, up to 3" :
+		 "a whole number");
 	return MMF_ERR_ARG;
 }
 
@@ -176,6 +210,11 @@ int mmfi_uri_transport(const struct mmfi_uri *u, const char *uri, mmfi_transport
 	if ((u->cpu.dead_after || u->cpu.dead_for) && strcmp(u->kind, "cpu")) {
 		mmfi_msg(err, err_len, "board URI '%s': dead_after and dead_for are options of 'cpu' "
 			 "only", uri);
+		return MMF_ERR_ARG;
+	}
+	if ((u->cpu.wmem_words || u->cpu.n_formats) && strcmp(u->kind, "cpu")) {
+		mmfi_msg(err, err_len, "board URI '%s': wmem and engines are options of 'cpu' only (a real "
+			 "or simulated board is built as it is)", uri);
 		return MMF_ERR_ARG;
 	}
 	if (u->cpu.dead_for && !u->cpu.dead_after) {

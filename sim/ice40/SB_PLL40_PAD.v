@@ -1,14 +1,11 @@
 `default_nettype none
-// SB_PLL40_PAD: simulation model of the iCE40 PLL fed from a pad, for the virtual board only (Yosys
-// maps the real primitive). In a cycle simulation every clock edge is a core cycle, so the output
-// clock is the input clock; what the model keeps is LOCK, low for LOCK_CYCLES cycles after
-// configuration, so the board top's reset-after-lock logic runs as on hardware.
+// SB_PLL40_PAD: simulation model of the iCE40 PLL fed from its pad, for the virtual board only (Yosys
+// maps the real primitive): the same PLL as SB_PLL40_CORE (whose model keeps LOCK low for LOCK_CYCLES
+// cycles after configuration and passes the clock through), with the pad as its reference.
 //
 // Ports: those the board tops use (the real primitive has more).
 //
-// Parameters:
-//   the real primitive's (FEEDBACK_PATH, DIVR, DIVF, DIVQ, FILTER_RANGE): accepted, not used
-//   LOCK_CYCLES   input cycles until LOCK rises
+// Parameters: as SB_PLL40_CORE.
 //
 // Reset: none (RESETB low holds LOCK low).
 module SB_PLL40_PAD #(
@@ -25,17 +22,8 @@ module SB_PLL40_PAD #(
 	input  wire RESETB,
 	input  wire BYPASS
 );
-	reg [7:0] r_count = 8'd0;
-
-	// drives: the lock counter
-	always @(posedge PACKAGEPIN)
-		if (!RESETB)
-			r_count <= 8'd0;
-		else if (r_count != LOCK_CYCLES[7:0])
-			r_count <= r_count + 1'b1;
-
-	assign PLLOUTGLOBAL = PACKAGEPIN;
-	assign LOCK = (r_count == LOCK_CYCLES[7:0]);
-
-	wire w_unused = &{1'b0, BYPASS, FEEDBACK_PATH != "", DIVR, DIVF, DIVQ, FILTER_RANGE};
+	SB_PLL40_CORE #(.FEEDBACK_PATH(FEEDBACK_PATH), .DIVR(DIVR), .DIVF(DIVF), .DIVQ(DIVQ),
+		.FILTER_RANGE(FILTER_RANGE), .LOCK_CYCLES(LOCK_CYCLES)) u_pll (
+		.REFERENCECLK(PACKAGEPIN), .PLLOUTGLOBAL(PLLOUTGLOBAL), .LOCK(LOCK), .RESETB(RESETB),
+		.BYPASS(BYPASS));
 endmodule

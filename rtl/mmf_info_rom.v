@@ -10,13 +10,22 @@
 //   OPT_I2C    1: the table ends with the features byte (bit 0: the I2C master); 0: no such byte
 //   MEM_WORDS   weight memory words, reported as the weight words field
 //
+// The git revision (bytes 20..23) is not in the table's logic but in a 256 x 8 ROM of its own, indexed
+// by i_idx, which synthesis maps to one block RAM. Built with MMF_REV_EBR defined (scripts/bitstream.sh
+// on boards with a block RAM to spare) to the name of a hex file, the ROM holds its placeholder bytes, and
+// bitstream.sh writes the revision into the placed design with icebram: the netlist, and so the
+// placement and the clock it meets, are then the same at every commit. Otherwise (simulation, or a
+// board without a spare block RAM) the revision is GIT_REV, in logic.
+//
 // Reset: none (a ROM with two registered stages).
 module mmf_info_rom #(
 	parameter BOARD_ID = 0,
 	parameter LINK = 0,
 	parameter CLOCK_HZ = 48000000,
 	parameter LINK_RATE = 12000000,
-	parameter GIT_REV = 0,
+	/* verilator lint_off UNUSEDPARAM */
+	parameter GIT_REV = 0,      // not used with MMF_REV_EBR: icebram writes the revision
+	/* verilator lint_on UNUSEDPARAM */
 	parameter ENG_TAC = 1,
 	parameter ENG_SAC = 1,
 	parameter ENG_LUT = 1,
@@ -41,7 +50,7 @@ module mmf_info_rom #(
 	localparam [7:0] ENG_END = 8'd24 + 8'd8 * N_ENG;      // the engine table ends here
 	localparam [7:0] INFO_BYTES = ENG_END + ((OPT_I2C != 0) ? 8'd1 : 8'd0);
 	localparam [7:0] FEATURES = (OPT_I2C != 0) ? 8'h01 : 8'h00;
-	localparam [31:0] W_CLOCK = CLOCK_HZ, W_RATE = LINK_RATE, W_REV = GIT_REV, W_MEM = MEM_WORDS;
+	localparam [31:0] W_CLOCK = CLOCK_HZ, W_RATE = LINK_RATE, W_MEM = MEM_WORDS;
 	localparam [7:0] W_BOARD = BOARD_ID[7:0], W_LINK = LINK[7:0];
 
 	// bytes 0..23 of the answer data (the fixed fields), by j[4:0]
@@ -66,10 +75,6 @@ module mmf_info_rom #(
 		5'd15: head_byte = W_MEM[31:24];
 		5'd17: head_byte = 8'h04;               // max payload, 1024 (u16)
 		5'd19: head_byte = 8'h01;               // result rows, 256 (u16)
-		5'd20: head_byte = W_REV[7:0];
-		5'd21: head_byte = W_REV[15:8];
-		5'd22: head_byte = W_REV[23:16];
-		5'd23: head_byte = W_REV[31:24];
 		default: head_byte = 8'd0;
 		endcase
 	endfunction
@@ -95,17 +100,32 @@ module mmf_info_rom #(
 	// Two stages, so no path holds the whole 8-input table: the fixed and the engine half and which
 	// one applies, then the choice.
 	reg [7:0] r_head, r_slot;
+	reg [7:0] r_rev;            // the revision ROM's byte (a block RAM's read register)
 	reg [1:0] r_part;           // 0 fixed fields, 1 engine table, 3 the features byte, 2 past the end
+	reg       r_is_rev;         // the byte is one of the revision's
 	wire [4:0] w_jj = i_idx[4:0] - 5'd24;   // byte within the engine table (j - 24, mod 32)
 
 	// drives: stage 1, the two halves and the choice
 	always @(posedge i_clk) begin
 		r_head <= head_byte(i_idx[4:0]);
 		r_slot <= slot_byte(w_jj);
+		r_is_rev <= (i_idx >= 8'd20 && i_idx < 8'd24);
 		r_part <= (i_idx < 8'd24) ? 2'd0 : (i_idx < ENG_END) ? 2'd1 : (i_idx < INFO_BYTES) ? 2'd3 : 2'd2;
 	end
 
+	// drives: r_rev, stage 1's revision byte
+`ifdef MMF_REV_EBR
+	reg [7:0] rev_rom [0:255];
+	initial $readmemh(`MMF_REV_EBR, rev_rom);
+	always @(posedge i_clk)
+		r_rev <= rev_rom[i_idx];
+`else
+	localparam [31:0] W_REV = GIT_REV;
+	always @(posedge i_clk)
+		r_rev <= W_REV[8 * i_idx[1:0] +: 8];    // bytes 20..23: i_idx[1:0] 0..3
+`endif
+
 	// drives: stage 2, the byte
 	always @(posedge i_clk)
-		o_byte <= (r_part == 2'd0) ? r_head : (r_part == 2'd1) ? r_slot : (r_part == 2'd3) ? FEATURES : 8'd0;
+		o_byte <= (r_part == 2'd0) ? (r_is_rev ? r_rev : r_head) : (r_part == 2'd1) ? r_slot : (r_part == 2'd3) ? FEATURES : 8'd0;
 endmodule

@@ -6,14 +6,18 @@
 #                whether it met the board clock, how to program it (board.mk PROGRAMMER, OFL_BOARD,
 #                OFL_CABLE), and the bitstream's size and CRC-32: what `mmfree flash` checks
 #   mmfree.bin   the bitstream, only when it met the board clock
-#   mmfree.asc, report.json, yosys.log, nextpnr.log
+#   mmfree.asc, report.json, yosys.log, nextpnr.log; with REV_EBR also mmfree.placed.asc (the placed
+#   design before the revision is written in) and rev_placeholder.hex
 # Fails, with one line saying why, when the design does not fit or misses the board clock; either
 # way no mmfree.bin from an earlier build is left behind to be mistaken for this one, and the two
 # files appear whole or not at all (written beside, then renamed).
-# Placement decides whether the clock is met, and small changes move it: the git revision is a constant
-# in the INFO table, so every commit places differently (the iCEBreaker SoC at one revision: 47.7 MHz
-# with nextpnr's seed 1, 49.3 MHz with seed 2). nextpnr therefore runs with the seeds in SEEDS
-# (default "1 2 3 4") until one meets the clock; the seed used is in mmfree.json.
+# Placement decides whether the clock is met, and small changes move it. So that the git revision does
+# not (INFO reports it), a board whose board.mk sets REV_EBR := yes has it in a block RAM of its own
+# (rtl/mmf_info_rom.v): synthesis fills that ROM with fixed placeholder bytes (icebram -g, seed 1), and
+# after place and route icebram writes the revision into the placed design. The netlist, placement and
+# Fmax then change only with the RTL, not with every commit. Without REV_EBR (no block RAM to spare)
+# the revision is a parameter, in logic. Either way nextpnr runs with the seeds in SEEDS (default
+# "1 2 3 4") until one meets the clock; the seed used is in mmfree.json.
 # Environment: SEEDS; FREQ_MHZ (the clock to meet instead of the board's) and OUT (another output
 # folder) let a test miss the clock on purpose without touching build/BOARD/.
 set -euo pipefail
@@ -24,7 +28,7 @@ seeds=${SEEDS:-1 2 3 4}
 freq_override=${FREQ_MHZ:-}
 cd "$(dirname "$0")/.."
 [ -f "boards/$board/board.mk" ] || { echo "bitstream: no boards/$board/board.mk" >&2; exit 2; }
-OFL_BOARD="" OFL_CABLE=""
+OFL_BOARD="" OFL_CABLE="" REV_EBR=""
 eval "$(sed -n 's/^\([A-Z_]*\) *:= *\(.*\)$/\1="\2"/p' "boards/$board/board.mk")"
 : "${TOP:?boards/$board/board.mk sets no TOP}" "${PCF:?boards/$board/board.mk sets no PCF}"
 : "${PROGRAMMER:?boards/$board/board.mk sets no PROGRAMMER}"
@@ -36,9 +40,23 @@ rev=$(git rev-parse --short=8 HEAD 2>/dev/null || echo 00000000)
 dirty=$(git status --porcelain -- rtl boards 2>/dev/null | head -c1)
 proto=$(sed -n 's/.*MMF_PROTO_VERSION = \([0-9]*\).*/\1/p' hls_c/mmf_dev.h)
 
-echo "bitstream $board: yosys ($TOP, git $rev${dirty:+ with local changes})" >&2
-yosys -q -l "$out/yosys.log" -p "read_verilog -Ibuild/gen -Irtl rtl/*.v boards/$board/*.v; \
-	chparam -set GIT_REV $((16#$rev)) $TOP; synth_ice40 -top $TOP -json $out/mmfree.json.netlist"
+rm -f "$out/mmfree.placed.asc" "$out/rev_placeholder.hex" "$out/rev.hex"
+if [ "$REV_EBR" = yes ]; then
+	# the ROM's contents at synthesis, and the same bytes with the revision at 20..23 (least
+	# significant byte first), which icebram writes in after place and route
+	icebram -g -s 1 8 256 > "$out/rev_placeholder.hex"
+	cp_rev=""
+	awk -v r="$rev" 'NR >= 21 && NR <= 24 { i = 2 * (24 - NR) + 1; $0 = substr(r, i, 2) } { print }' \
+		"$out/rev_placeholder.hex" > "$out/rev.hex"
+	set_rev="verilog_defines -DMMF_REV_EBR=\"$out/rev_placeholder.hex\"; "
+	rev_in="block RAM, written after place and route"
+else
+	set_rev="" cp_rev="chparam -set GIT_REV $((16#$rev)) $TOP; "
+	rev_in="logic"
+fi
+echo "bitstream $board: yosys ($TOP, git $rev${dirty:+ with local changes}; revision in $rev_in)" >&2
+yosys -q -l "$out/yosys.log" -p "${set_rev}read_verilog -Ibuild/gen -Irtl rtl/*.v boards/$board/*.v; \
+	${cp_rev}synth_ice40 -top $TOP -json $out/mmfree.json.netlist"
 # place and route with each seed in turn until one meets the clock; a design that does not fit fails at once
 tried=""
 for seed in $seeds; do
@@ -58,6 +76,19 @@ for seed in $seeds; do
 	jq -e --argjson f "$FREQ_MHZ" '[.fmax[].achieved] | min >= $f' "$out/report.json" >/dev/null && break
 	echo "bitstream $board: seed $seed: Fmax $fmax MHz misses $FREQ_MHZ MHz" >&2
 done
+if [ "$REV_EBR" = yes ]; then
+	# write the revision in; then check that the ROM holds exactly the bytes asked for (icebram fails
+	# unless it finds every bit column of rev.hex, the same number of times)
+	echo "bitstream $board: icebram (git $rev into INFO's revision ROM)" >&2
+	mv "$out/mmfree.asc" "$out/mmfree.placed.asc"
+	icebram "$out/rev_placeholder.hex" "$out/rev.hex" < "$out/mmfree.placed.asc" > "$out/mmfree.asc.tmp"
+	if ! icebram "$out/rev.hex" "$out/rev_placeholder.hex" < "$out/mmfree.asc.tmp" >/dev/null; then
+		rm -f "$out/mmfree.asc.tmp"
+		echo "bitstream $board: the revision ROM does not hold git $rev after icebram" >&2
+		exit 1
+	fi
+	mv "$out/mmfree.asc.tmp" "$out/mmfree.asc"
+fi
 echo "bitstream $board: icepack" >&2
 icepack "$out/mmfree.asc" "$out/mmfree.bin.tmp"
 bytes=$(stat -c %s "$out/mmfree.bin.tmp")
@@ -66,11 +97,11 @@ crc=$(gzip -1 -c "$out/mmfree.bin.tmp" | tail -c 8 | od -An -tx1 -N4 | awk '{pri
 
 jq -n --arg board "$board" --arg rev "$rev" --arg dirty "${dirty:+yes}" --argjson proto "$proto" \
 	--arg top "$TOP" --arg device "$DEVICE" --arg package "$PACKAGE" --argjson freq "$FREQ_MHZ" \
-	--argjson seed "$seed" --arg tried "$tried" --arg prog "$PROGRAMMER" --arg oflb "$OFL_BOARD" --arg oflc "$OFL_CABLE" \
+	--argjson seed "$seed" --arg tried "$tried" --arg revin "$rev_in" --arg prog "$PROGRAMMER" --arg oflb "$OFL_BOARD" --arg oflc "$OFL_CABLE" \
 	--argjson bytes "$bytes" --arg crc "$crc" --slurpfile r "$out/report.json" '
 	def orNull: if . == "" then null else . end;
 	($r[0]) as $r | ([$r.fmax[].achieved] | min) as $fmax |
-	{board: $board, git_rev: $rev, local_changes: ($dirty == "yes"), protocol_version: $proto,
+	{board: $board, git_rev: $rev, git_rev_in: $revin, local_changes: ($dirty == "yes"), protocol_version: $proto,
 	 top: $top, device: $device, package: $package, clock_mhz: $freq, nextpnr_seed: $seed, nextpnr_tried: $tried,
 	 fmax_mhz: ($fmax * 100 | floor / 100), timing_met: ($fmax >= $freq),
 	 cells: $r.utilization.ICESTORM_LC.used, cells_total: $r.utilization.ICESTORM_LC.available,

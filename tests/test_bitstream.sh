@@ -6,7 +6,10 @@
 #    boards/BOARD/board.mk met (timing_met, fmax_mhz >= clock_mhz), and the programmer fields of
 #    board.mk (PROGRAMMER, OFL_BOARD, OFL_CABLE);
 #  - bitstream_bytes and bitstream_crc32 are mmfree.bin's (the CRC computed here by Python's zlib);
-#  - `mmfree flash` accepts the bitstream for BOARD (--dry-run) and refuses it for another board.
+#  - `mmfree flash` accepts the bitstream for BOARD (--dry-run) and refuses it for another board;
+#  - on a board with REV_EBR (INFO's revision in a block RAM, scripts/bitstream.sh): the placed design
+#    holds the placeholder bytes and mmfree.asc the same bytes with git_rev at INFO bytes 20..23 (least
+#    significant first), icebram being asked to find every bit column of each; mmfree.bin is mmfree.asc.
 # test_bitstream.sh --missed-clock BOARD: bitstream.sh asked for a clock the design cannot reach
 # (FREQ_MHZ=200, one seed, in a temporary folder) fails saying so, removes the mmfree.bin an earlier
 # build left there, writes none, and leaves no temporary file; its mmfree.json says timing_met false.
@@ -62,6 +65,25 @@ check metadata-programmer jqok "$meta" ".programmer == \"$PROGRAMMER\" and (.ope
 bytes=$(stat -c %s "$bin")
 crc=$(python3 -c 'import sys, zlib; print("%08x" % zlib.crc32(open(sys.argv[1], "rb").read()))' "$bin")
 check metadata-size-crc jqok "$meta" ".bitstream == \"mmfree.bin\" and .bitstream_bytes == $bytes and .bitstream_crc32 == \"$crc\""
+if jq -e '.git_rev_in | startswith("block RAM")' "$j" >/dev/null; then
+	d=build/$board
+	# the ROM as INFO should read it, built here from the placeholder and mmfree.json's revision
+	python3 - "$d/rev_placeholder.hex" "$(jq -r .git_rev "$j")" > "$d/rev.expected.hex" <<-'EOF'
+	import sys
+	words = open(sys.argv[1]).read().split()
+	rev = int(sys.argv[2], 16)
+	for k in range(4):
+	    words[20 + k] = "%02x" % ((rev >> (8 * k)) & 0xff)
+	print("\n".join(words))
+	EOF
+	icebram "$d/rev.expected.hex" "$d/rev_placeholder.hex" < "$d/mmfree.asc" >/dev/null 2>"$d/icebram.log" &&
+		ok revision-rom-holds-git-rev || no revision-rom-holds-git-rev "$(cat "$d/icebram.log")"
+	icebram "$d/rev_placeholder.hex" "$d/rev.expected.hex" < "$d/mmfree.placed.asc" >/dev/null 2>"$d/icebram.log" &&
+		ok placed-design-holds-placeholder || no placed-design-holds-placeholder "$(cat "$d/icebram.log")"
+	icepack "$d/mmfree.asc" "$d/mmfree.packed" && cmp -s "$d/mmfree.packed" "$bin" &&
+		ok bitstream-is-patched-design || no bitstream-is-patched-design "mmfree.bin is not icepack of mmfree.asc"
+	rm -f "$d/mmfree.packed" "$d/rev.expected.hex" "$d/icebram.log"
+fi
 if [ -x "$M" ]; then
 	out=$("$M" flash "$bin" --board "$board" --dry-run 2>&1)
 	[ "$out" = "$PROGRAMMER $bin" ] && ok flash-accepts "$out" || no flash-accepts "$out"

@@ -33,6 +33,9 @@ lint mmf_spi_slave -GLG_DEPTH=7
 lint mmf_crc32
 lint mmf_cmd
 lint mmf_cmd -GOPT_I2C=1
+# INFO's revision in logic (simulation) and in a block RAM ROM (scripts/bitstream.sh, REV_EBR)
+lint mmf_info_rom -GGIT_REV=305419896
+lint mmf_info_rom '+define+MMF_REV_EBR="build/rev_placeholder.hex"'
 lint mmf_i2c_master
 lint mmf_i2c_master -GI2C_HZ=100000
 lint mmf_i2c_xfer

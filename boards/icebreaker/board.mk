@@ -12,6 +12,9 @@ OFL_BOARD   := ice40_generic
 # The SoC top for this board and its pins.
 TOP         := icebreaker_top
 PCF         := boards/icebreaker/icebreaker.pcf
+# INFO's git revision in a spare block RAM, written after place and route (scripts/bitstream.sh), so
+# that the placement does not change with every commit
+REV_EBR     := yes
 # The virtual board (`sim:icebreaker`, mmfree-vboard --board icebreaker): this board's top under
 # Verilator with sim/vboard_board.v; its oscillator input and UART divisor.
 SIM_DEFINES := +define+BOARD_TOP=icebreaker_top +define+BOARD_CLK=i_clk12 -GDIV=4

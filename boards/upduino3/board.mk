@@ -15,6 +15,9 @@ OFL_CABLE   := ft232
 # The SoC top for this board and its pins.
 TOP         := upduino3_top
 PCF         := boards/upduino3/upduino3.pcf
+# INFO's git revision in a spare block RAM, written after place and route (scripts/bitstream.sh), so
+# that the placement does not change with every commit
+REV_EBR     := yes
 # The virtual board (`sim:upduino3`, mmfree-vboard --board upduino3): this board's top under Verilator
 # with sim/vboard_spi.v, the host's SPI master at the FT232H's 10 MHz SCK; the oscillator model takes
 # the simulation's clock by name.

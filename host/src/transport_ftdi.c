@@ -499,22 +499,30 @@ static int ftdi_send(mmfi_transport *t, const uint8_t *buf, size_t n)
 	return bulk_out(f, buf, n, (unsigned)(1000u + 2u * line_ms), 1);
 }
 
+/* Up to max bytes from the front of a ring of cap bytes (head, len) into buf; how many. */
+static size_t ring_take(const uint8_t *ring, size_t cap, size_t *head, size_t *len, uint8_t *buf,
+			size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && *len) {
+		buf[n++] = ring[*head];
+		*head = (*head + 1) % cap;
+		(*len)--;
+	}
+	return n;
+}
+
 static int ftdi_recv(mmfi_transport *t, uint8_t *buf, size_t max, uint32_t timeout_ms, size_t *got)
 {
 	ftdi_transport *f = (ftdi_transport *)t;
 	uint64_t end = mmfi_now_us() + (uint64_t)timeout_ms * 1000u, now;
-	size_t n = 0;
 	int r;
 
 	*got = 0;
 	for (;;) {
 		if (f->rx_len) {
-			while (n < max && f->rx_len) {
-				buf[n++] = f->rx[f->rx_head];
-				f->rx_head = (f->rx_head + 1) % RX_CAP;
-				f->rx_len--;
-			}
-			*got = n;
+			*got = ring_take(f->rx, RX_CAP, &f->rx_head, &f->rx_len, buf, max);
 			/* a failure here (the board gone) is reported by the next call, with no bytes lost */
 			(void)submit_in(f);
 			return MMF_OK;
@@ -726,18 +734,12 @@ static int spi_recv(mmfi_transport *t, uint8_t *buf, size_t max, uint32_t timeou
 {
 	ftdi_transport *f = (ftdi_transport *)t;
 	uint64_t end = mmfi_now_us() + (uint64_t)timeout_ms * 1000u;
-	size_t n = 0;
 	int r;
 
 	*got = 0;
 	for (;;) {
 		if (f->pend_len) {
-			while (n < max && f->pend_len) {
-				buf[n++] = f->pend[f->pend_head];
-				f->pend_head = (f->pend_head + 1) % PEND_CAP;
-				f->pend_len--;
-			}
-			*got = n;
+			*got = ring_take(f->pend, PEND_CAP, &f->pend_head, &f->pend_len, buf, max);
 			return MMF_OK;
 		}
 		if (mmfi_now_us() >= end)

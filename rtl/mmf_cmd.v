@@ -188,6 +188,8 @@ module mmf_cmd #(
 	reg        r_ev_exec, r_ev_repeat, r_ev_nak, r_clear;          // to the counters, a cycle late
 	reg [9:0]  r_j;              // data byte (WRITE_MEM, the answer) or result row (RUN)
 	reg [10:0] r_left;           // bytes still to take (WRITE_MEM, LOAD_ACT) or to send (answer)
+	reg [10:0] r_left_start;     // r_left as S_RECORD sets it (from r_len and r_k, registered early)
+	reg        r_left_start1;    // r_left_start is 1
 	reg        r_left0, r_left1; // r_left is 0, is 1 (kept beside it: the FSM reads these)
 	reg        r_fin_send;       // LOAD_ACT: r_left0 and not "more": the held byte goes out last
 	reg        r_first;          // the answer's status byte is next
@@ -305,10 +307,21 @@ module mmf_cmd #(
 			     r_k[K_READ_COUNTERS] || r_k[K_I2C];
 		r_sq_nak <= !r_sq_known || (!r_sq_sync && r_sq_ooo);
 		r_sq_run <= r_sq_known && !r_sq_sync && !r_sq_ooo && r_sq_runs;
-		r_exec_st <= ONE << (r_k[K_WRITE_MEM] ? (r_f_len2 ? S_RESP : S_WRITE) :
-				     r_k[K_LOAD_ACT] ? S_LOAD : r_k[K_RUN] ? S_RUN_GO :
-				     r_k[K_CLEAR_COUNTERS] ? S_CLEAR : r_k[K_RESET] ? S_RESET :
-				     r_k[K_I2C] ? S_I2C_GO : S_RESP);
+		// one bit per state straight from r_k (one-hot or zero), no priority chain
+		r_exec_st <= {N_ST{1'b0}};
+		r_exec_st[S_WRITE] <= r_k[K_WRITE_MEM] && !r_f_len2;
+		r_exec_st[S_LOAD] <= r_k[K_LOAD_ACT];
+		r_exec_st[S_RUN_GO] <= r_k[K_RUN];
+		r_exec_st[S_CLEAR] <= r_k[K_CLEAR_COUNTERS];
+		r_exec_st[S_RESET] <= r_k[K_RESET];
+		r_exec_st[S_I2C_GO] <= r_k[K_I2C];
+		r_exec_st[S_RESP] <= (r_k[K_WRITE_MEM] && r_f_len2) ||
+				     !(r_k[K_WRITE_MEM] || r_k[K_LOAD_ACT] || r_k[K_RUN] || r_k[K_CLEAR_COUNTERS] ||
+				       r_k[K_RESET] || r_k[K_I2C]);
+		// S_RECORD's start for r_left (payload bytes after the address or the engine byte), and
+		// whether that is 1, ready long before S_RECORD so no subtractor sits behind r_k there
+		r_left_start <= r_len - (r_k[K_WRITE_MEM] ? 11'd2 : 11'd1);
+		r_left_start1 <= r_k[K_WRITE_MEM] ? (r_len == 11'd3) : r_f_len2;
 	end
 
 	// drives: the range comparisons S_CHECK uses, one cycle after their sum (S_RANGE)
@@ -597,10 +610,10 @@ module mmf_cmd #(
 		case (1'b1)
 		r_st[S_RECORD]: begin
 			r_j <= 10'd0;
-			r_left <= r_len - (r_k[K_WRITE_MEM] ? 11'd2 : 11'd1);
+			r_left <= r_left_start;
 			r_left0 <= r_k[K_WRITE_MEM] ? r_f_len2 : r_f_len1;
 			r_fin_send <= r_f_len1 && !w_more;
-			r_left1 <= r_k[K_WRITE_MEM] ? (r_len == 11'd3) : r_f_len2;
+			r_left1 <= r_left_start1;
 		end
 		r_st[S_WRITE]: if (r_fetched) begin
 				r_j <= r_j + 10'd1;
@@ -755,33 +768,26 @@ module mmf_cmd #(
 				r_loaded[w_s] <= 1'b1;
 		end
 
-	// drives: activations gathered per slot
+	// drives: activations gathered, lane of the next activation and words per row of the vector
+	// being gathered, per slot. Each slot decides from its own registers and constants (its lane
+	// count), so no slot's value passes through the w_s multiplexer on its way back in.
+	wire [3:0] w_sel = 4'd1 << w_s;     // w_s, one-hot
 	integer k;
 	always @(posedge i_clk)
-		if (w_slot_clear) begin
-			for (k = 0; k < N_ENG; k = k + 1)
+		for (k = 0; k < N_ENG; k = k + 1) begin
+			if (w_slot_clear || (w_sel[k] && (r_do_new || r_do_drop || w_act_done)))
 				r_act_n[k] <= {AW{1'b0}};
-		end else if (r_do_new || r_do_drop || w_act_done) begin
-			r_act_n[w_s] <= {AW{1'b0}};
-		end else if (w_act_take) begin
-			r_act_n[w_s] <= r_act_n[w_s] + 1'b1;
-		end
-
-	// drives: lane of the next activation and words per row of the vector being gathered
-	always @(posedge i_clk)
-		if (w_slot_clear) begin
-			for (k = 0; k < N_ENG; k = k + 1) begin
+			else if (w_sel[k] && w_act_take)
+				r_act_n[k] <= r_act_n[k] + 1'b1;
+			if (w_slot_clear || (w_sel[k] && r_do_new)) begin
 				r_lane[k] <= {LW{1'b0}};
 				r_words[k] <= {WW{1'b0}};
+			end else if (w_sel[k] && w_act_take) begin
+				r_lane[k] <= ({{(8-LW){1'b0}}, r_lane[k]} == slot_lanes(k[1:0]) - 8'd1) ?
+					     {LW{1'b0}} : r_lane[k] + 1'b1;
+				if (r_lane[k] == 0)
+					r_words[k] <= r_words[k] + 1'b1;
 			end
-		end else if (r_do_new) begin
-			r_lane[w_s] <= {LW{1'b0}};
-			r_words[w_s] <= {WW{1'b0}};
-		end else if (w_act_take) begin
-			r_lane[w_s] <= ({{(8-LW){1'b0}}, r_lane[w_s]} + 8'd1 == slot_lanes(w_slot)) ?
-				       {LW{1'b0}} : r_lane[w_s] + 1'b1;
-			if (r_lane[w_s] == 0)
-				r_words[w_s] <= r_words[w_s] + 1'b1;
 		end
 
 	// drives: the held-back byte and K of the loaded vector per slot

@@ -17,13 +17,13 @@
 # after place and route icebram writes the revision into the placed design. The netlist, placement and
 # Fmax then change only with the RTL, not with every commit. Without REV_EBR (no block RAM to spare)
 # the revision is a parameter, in logic. Either way nextpnr runs with the seeds in SEEDS (default
-# "1 2 3 4") until one meets the clock; the seed used is in mmfree.json.
+# "1 2 3 4 5 6 7 8") until one meets the clock; the seed used is in mmfree.json.
 # Environment: SEEDS; FREQ_MHZ (the clock to meet instead of the board's) and OUT (another output
 # folder) let a test miss the clock on purpose without touching build/BOARD/.
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 BOARD" >&2; exit 2; }
 board=$1
-seeds=${SEEDS:-1 2 3 4}
+seeds=${SEEDS:-1 2 3 4 5 6 7 8}
 [ -n "${seeds// }" ] || seeds=1
 freq_override=${FREQ_MHZ:-}
 cd "$(dirname "$0")/.."
@@ -55,8 +55,11 @@ else
 	rev_in="logic"
 fi
 echo "bitstream $board: yosys ($TOP, git $rev${dirty:+ with local changes}; revision in $rev_in)" >&2
-yosys -q -l "$out/yosys.log" -p "${set_rev}read_verilog -Ibuild/gen -Irtl rtl/*.v boards/$board/*.v; \
-	${cp_rev}synth_ice40 -top $TOP -json $out/mmfree.json.netlist"
+# only the modules the top uses: the board's files, then each module rtl/ holds by name as hierarchy
+# asks for it, so that a file in rtl/ the board does not use cannot move its placement
+yosys -q -l "$out/yosys.log" -p "${set_rev}verilog_defaults -add -Ibuild/gen -Irtl; \
+	read_verilog boards/$board/*.v; ${cp_rev}hierarchy -top $TOP -libdir rtl; \
+	synth_ice40 -top $TOP -json $out/mmfree.json.netlist"
 # place and route with each seed in turn until one meets the clock; a design that does not fit fails at once
 tried=""
 for seed in $seeds; do

@@ -16,9 +16,9 @@
 //     when the other one is waiting, and gives it up at once when it is stalled and the other is
 //     not; when both wait they take turns. Between the two there is a turnaround cycle with OE# high
 //     and D released (IDLE) before the FPGA drives D, and a cycle of OE# alone before RD#.
-//   - Receive FIFO room: the FPGA raises RD# when the FIFO might not take three more bytes (the byte
-//     crossing now, the one in the input register, one more), judged from a fill level up to two
-//     cycles old: nothing that crosses is ever dropped.
+//   - Receive FIFO room: the FPGA raises RD# when the FIFO holds more than its size less 8 by a fill
+//     level that is a few cycles old (at most 5 bytes can still arrive after it was measured):
+//     nothing that crosses is ever dropped.
 //   - SIWU# (send immediate / wake up) is held high: the chip sends a short packet by its own
 //     latency timer.
 //
@@ -33,9 +33,9 @@
 // after them: all four are inactive at power-up, before any reset).
 //
 // Parameters:
-//   LG_RX       log2 of the receive FIFO (9: one block RAM), >= 3
+//   LG_RX       log2 of the receive FIFO (9: one block RAM), >= 4
 //   LG_TX       log2 of the transmit FIFO (9: one block RAM), >= 2
-//   LG_BURST    log2 of the cycles a direction may keep the bus while the other waits
+//   LG_BURST    log2 of the cycles a direction may keep the bus while the other waits, >= 2
 //   RX_SPACING  fewest core cycles from one o_rx_valid pulse to the next (1: every cycle; the SoC's
 //               packet receiver needs 8, mmf_pkt_rx)
 //
@@ -75,7 +75,10 @@ module mmf_ft245_sync #(
 			 S_OE    = 2'd1,  // OE# low: the chip drives D
 			 S_READ  = 2'd2,  // OE# low, RD# low while the receive FIFO has room
 			 S_WRITE = 2'd3;  // D driven, WR# low while a byte is held
-	localparam [LG_RX:0] RX_ROOM = (1 << LG_RX) - 4;   // the fill level up to which RD# may be low
+	// the fill level up to which RD# may be low: o_wr_fill lags the pushes by a cycle, r_room by
+	// another, RD# by a third, and a byte read crosses the input register: five bytes may still come
+	// after the pushes o_wr_fill counts (three more for margin)
+	localparam [LG_RX:0] RX_ROOM = (1 << LG_RX) - 8;
 	localparam GW = (RX_SPACING > 1) ? $clog2(RX_SPACING) : 1;
 	localparam [31:0] GAP32 = RX_SPACING - 1;
 	localparam [GW-1:0] GAP = GAP32[GW-1:0];
@@ -90,10 +93,14 @@ module mmf_ft245_sync #(
 	reg  [1:0] r_ack;          // core: that side's reset, two flip-flops into the core clock
 	reg  [1:0] r_ft_sync;      // FIFO clock: r_req, two flip-flops
 	wire       w_ft_reset = r_ft_sync[1];
-	wire       w_core_reset = i_reset || r_req || r_ack[1];
+	reg        r_core_reset;   // core: the core side of the FIFOs in reset (registered: i_reset
+				   // comes from a pad or a counter and reaches the transmit handshake)
+	wire       w_core_reset = r_core_reset;
 
-	// drives: the reset request (held until acknowledged) and the acknowledge's synchroniser
+	// drives: the reset request (held until acknowledged), the acknowledge's synchroniser and the
+	// core side's reset, which lasts until the FIFO clock's side has left its own
 	always @(posedge i_clk) begin
+		r_core_reset <= i_reset || r_req || r_ack[1];
 		r_ack <= {r_ack[0], w_ft_reset};
 		if (i_reset)
 			r_req <= 1'b1;
@@ -108,7 +115,7 @@ module mmf_ft245_sync #(
 	// ---- receive: bus -> FIFO -> core ----
 	reg              r_in_valid;   // a byte crossed at the last edge
 	reg  [7:0]       r_in_data;
-	reg              r_room;       // the receive FIFO can take three more bytes
+	reg              r_room;       // the receive FIFO can take the bytes still to come (RX_ROOM)
 	wire [LG_RX:0]   w_rx_fill;
 	wire             w_rx_wready;  // never low when r_in_valid is high (see RX_ROOM)
 	wire             w_rxf_valid;
@@ -193,8 +200,9 @@ module mmf_ft245_sync #(
 	reg                 r_tx_turn; // both directions waiting: writing goes first
 	reg  [1:0]          w_next;
 	wire                w_rx_go = !i_rxf_n && r_room;                 // reading could move a byte
-	wire                w_tx_go = !i_txe_n && (r_tx_full || w_txf_valid);  // so could writing
-	wire                w_burst_end = &r_burst;
+	wire                w_tx_have = r_tx_full || w_txf_valid;   // a byte to send
+	wire                w_tx_go = !i_txe_n && w_tx_have;            // writing could move a byte
+	reg                 r_burst_end;   // r_burst has reached its end
 
 	always @(*) begin
 		w_next = r_state;
@@ -204,25 +212,31 @@ module mmf_ft245_sync #(
 			 else if (w_tx_go)
 				w_next = S_WRITE;
 		S_OE:    w_next = S_READ;
-		S_READ:  if (w_tx_go && (i_rxf_n || !r_room || w_burst_end))
+		S_READ:  if (w_tx_go && (i_rxf_n || !r_room || r_burst_end))
 				w_next = S_IDLE;
-		default: if (w_rx_go && (i_txe_n || !w_tx_full_nx || w_burst_end))
+		default: if (w_rx_go && (i_txe_n || !w_tx_have || r_burst_end))
 				w_next = S_IDLE;
 		endcase
 	end
 
-	// drives: the state, the burst counter, whose turn it is
+	// drives: the burst counter: cycles in READ or WRITE (each is entered from IDLE or OE, where it
+	// restarts), saturating
+	always @(posedge i_ft_clk)
+		if (w_ft_reset || !(r_state == S_READ || r_state == S_WRITE)) begin
+			r_burst <= 0;
+			r_burst_end <= 1'b0;
+		end else if (!r_burst_end) begin
+			r_burst <= r_burst + 1'b1;
+			r_burst_end <= (r_burst == {{(LG_BURST - 1){1'b1}}, 1'b0});
+		end
+
+	// drives: the state, whose turn it is
 	always @(posedge i_ft_clk)
 		if (w_ft_reset) begin
 			r_state <= S_IDLE;
-			r_burst <= 0;
 			r_tx_turn <= 1'b0;
 		end else begin
 			r_state <= w_next;
-			if (w_next != r_state)
-				r_burst <= 0;
-			else if (!w_burst_end)
-				r_burst <= r_burst + 1'b1;
 			if (r_state == S_READ && w_next == S_IDLE)
 				r_tx_turn <= 1'b1;
 			else if (r_state == S_WRITE && w_next == S_IDLE)

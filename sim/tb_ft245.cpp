@@ -14,6 +14,9 @@
 // mismatch); the chip model counts the FPGA's protocol violations (none allowed); byte pulses to the
 // core must be at least RX_SPACING core cycles apart (TB_SPACING, as built).
 //
+// Built twice: build/bin/tb_ft245 with RX_SPACING 1 (a byte to the core every cycle if it can: the
+// throughput figures), build/bin/tb_ft245_s8 with 8 (the SoC's: the receive FIFO fills at every ratio).
+//
 // Usage: tb_ft245 [--seed S] [--count N] [--trace FILE.fst --trace-from C --trace-to C]
 // N is the number of bytes each way at each clock ratio. Exit 0 when all arrived and no rule broke.
 #include <cinttypes>
@@ -239,7 +242,7 @@ int main(int argc, char **argv)
 		       r + 1 < N_RATIOS ? ";" : "\n");
 	printf("tb_ft245: %" PRIu64 " bytes to the core, %" PRIu64 " to the host; core waited %" PRIu64
 	       " cycles on a full FIFO\n", b.to_core, b.to_host, b.tx_wait_cycles);
-	printf("tb_ft245: %" PRIu64 " bytes each way at %d clock ratios, %" PRIu64 " mismatches, %" PRIu64
-	       " protocol violations, seed %" PRIu64 "\n", o.count, N_RATIOS, b.mismatches, v, o.seed);
+	printf("tb_ft245: %" PRIu64 " bytes each way at %d clock ratios (RX_SPACING %d), %" PRIu64 " mismatches, %" PRIu64
+	       " protocol violations, seed %" PRIu64 "\n", o.count, N_RATIOS, TB_SPACING, b.mismatches, v, o.seed);
 	return (b.mismatches || v) ? 1 : 0;
 }

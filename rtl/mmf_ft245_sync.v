@@ -43,7 +43,10 @@
 // acknowledge pair of two-flop synchronisers: the core side stays in reset until the FIFO clock's
 // side has been in reset and left it, so both sides of each FIFO restart empty together. Reset
 // state: the bus released (OE#, RD#, WR# high, D not driven), the FIFOs empty, no byte pulse. The
-// data registers and the FIFO memories are not reset.
+// data registers and the FIFO memories are not reset. The handshake's registers start (with the
+// bitstream's initial values) as if a reset had been asked for: both sides are held in reset from
+// configuration until it has run once, so no byte is read from the chip before the core's clock
+// runs and its reset has passed.
 module mmf_ft245_sync #(
 	parameter LG_RX = 9,
 	parameter LG_TX = 9,
@@ -89,12 +92,13 @@ module mmf_ft245_sync #(
 	assign o_wr_n = !r_wr;
 
 	// ---- resets ----
-	reg        r_req;          // core: a reset asks the FIFO clock's side to reset
-	reg  [1:0] r_ack;          // core: that side's reset, two flip-flops into the core clock
-	reg  [1:0] r_ft_sync;      // FIFO clock: r_req, two flip-flops
+	reg        r_req = 1'b1;        // core: a reset asks the FIFO clock's side to reset
+	reg  [1:0] r_ack;               // core: that side's reset, two flip-flops into the core clock
+	reg  [1:0] r_ft_sync = 2'b11;   // FIFO clock: r_req, two flip-flops
 	wire       w_ft_reset = r_ft_sync[1];
-	reg        r_core_reset;   // core: the core side of the FIFOs in reset (registered: i_reset
-				   // comes from a pad or a counter and reaches the transmit handshake)
+	reg        r_core_reset = 1'b1; // core: the core side of the FIFOs in reset (registered:
+					// i_reset comes from a pad or a counter and reaches the
+					// transmit handshake)
 	wire       w_core_reset = r_core_reset;
 
 	// drives: the reset request (held until acknowledged), the acknowledge's synchroniser and the

@@ -10,6 +10,7 @@
 //     chip (RXF# and TXE# high at random edges, 1 to 300 edges long), the host's supply (the chip's
 //     queue kept short, so RXF# also rises as it runs dry) and the core's offer rate;
 //   - a drain: everything sent must arrive.
+// Before all this, power-up: the bus clock runs before the core clock does, and no byte may cross.
 // Every byte must arrive once, in order, on both sides (a byte lost, doubled or reordered is a
 // mismatch); the chip model counts the FPGA's protocol violations (none allowed); byte pulses to the
 // core must be at least RX_SPACING core cycles apart (TB_SPACING, as built).
@@ -65,6 +66,24 @@ public:
 	std::mt19937_64 &rng() { return m_rng; }
 	uint64_t in_flight() const { return m_rx.size() + m_tx.size(); }
 	uint64_t tx_pending() const { return m_tx.size(); }
+
+	// Power-up: the bus clock runs for a microsecond (60 edges) before the core clock's first edge,
+	// as while a PLL locks, and the chip has bytes and room. The bus side must start in reset and
+	// stay there: the bus idle, nothing crossing.
+	void power_up()
+	{
+		clk.set_clocks(2000000000, FT_FS, m_rng() % FT_FS);
+		cycle();        // queues the host's bytes, then runs to the core clock's first rising edge
+		if (m_chip->read_bytes || m_chip->written_bytes || !t->o_oe_n || !t->o_rd_n || !t->o_wr_n ||
+		    t->o_data_oe)
+			fail("before the core clock ran: %" PRIu64 " bytes read, %" PRIu64 " written, OE# %d RD# %d "
+			     "WR# %d, D driven %d", m_chip->read_bytes, m_chip->written_bytes, t->o_oe_n, t->o_rd_n,
+			     t->o_wr_n, t->o_data_oe);
+		// the chip as new, its queue empty: start() runs the clocks without the checks of cycle()
+		mmf_ft245_chip_init(m_chip.get(), m_seed * 2654435761u + 1);
+		m_rx.clear();
+		m_tx.clear();
+	}
 
 	// A new clock ratio: the clocks, then a reset of the PHY (nothing is in flight).
 	void start(const Ratio &r)
@@ -185,6 +204,7 @@ int main(int argc, char **argv)
 	auto &rng = b.rng();
 	mmf_ft245_chip_t *c = b.chip();
 	double tput[N_RATIOS][3] = {};
+	b.power_up();
 	// random phases: the chip's stalls (percent per edge, longest), the host's queue, the core's offers
 	struct Phase { uint32_t pct, max, fill; double offer; } phases[] = {
 		{0, 1, 4096, 1.0},      // nothing stalls

@@ -109,9 +109,10 @@ int bench_link(const struct cli_opts *o)
 		goto out;
 	}
 	mmf_get_link_stats(b, &s1);
-	/* upload: payload bytes per second of board time against the line's bound (8N1: baud / 10) */
+	/* upload: payload bytes per second of board time against the line's bound (8N1: baud / 10;
+	 * SPI: SCK / 8; FIFO: the bus's bytes per second) */
 	up_s = in.clock_hz ? (double)cw[MMF_COUNTER_CYCLES] / in.clock_hz : 0;
-	up_ratio = up_s > 0 && in.link_rate ? 8.0 * n / up_s / (in.link_rate / (in.link == 0 ? 10.0 : 8.0)) : 0;
+	up_ratio = up_s > 0 && in.link_rate ? 8.0 * n / up_s / (in.link_rate / cli_link_units_per_byte(in.link)) : 0;
 	cyc_per_s = wall > 0 ? ca[MMF_COUNTER_CYCLES] / wall : 0;
 	for (i = 0; i < n; i++)
 		if (w[i] != back[i] && bad++ == 0)
@@ -119,8 +120,9 @@ int bench_link(const struct cli_opts *o)
 	payload = 16ull * n;
 	link = (s1.bytes_out - s0.bytes_out) + (s1.bytes_in - s0.bytes_in);
 	mb = payload / 1e6;
-	/* the time the bytes take on the board's wire: 10 bits per byte on a UART */
-	link_s = in.link_rate ? (double)link * (in.link == 0 ? 10 : 8) / in.link_rate : 0;
+	/* the time the bytes take on the board's wire: 10 bits per byte on a UART, 8 on SPI, one bus
+	 * cycle on the FIFO */
+	link_s = in.link_rate ? (double)link * cli_link_units_per_byte(in.link) / in.link_rate : 0;
 	if (o->json) {
 		printf("{\"board\": ");
 		cli_json_str(stdout, o->board);
@@ -148,7 +150,7 @@ int bench_link(const struct cli_opts *o)
 		printf("wall         %.4f s, %.4f s per MB\n", wall, wall / mb);
 		printf("host cpu     %.4f s, %.4f s per MB\n", cpu, cpu / mb);
 		printf("link time    %.4f s at %u %s (the bytes on the board's wire)\n", link_s,
-		       in.link_rate, in.link == 0 ? "baud" : "Hz");
+		       in.link_rate, cli_link_rate_unit(in.link));
 		printf("retries      %" PRIu64 " (naks %" PRIu64 ", timeouts %" PRIu64 ")\n",
 		       s1.retries - s0.retries, s1.naks - s0.naks, s1.timeouts - s0.timeouts);
 		printf("upload       %.4f s of board time (%u cycles): %.0f bytes/s, %.3f of the line's "

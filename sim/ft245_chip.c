@@ -29,6 +29,7 @@ void mmf_ft245_chip_init(mmf_ft245_chip_t *c, uint64_t seed)
 
 	c->to_head = c->to_n = 0;
 	c->th_head = c->th_n = 0;
+	c->th_cap = MMF_FT245_RING;
 	c->rxf_n = 1;
 	c->txe_n = 0;
 	c->stall_pct = 0;
@@ -111,7 +112,7 @@ void mmf_ft245_chip_edge(mmf_ft245_chip_t *c, const mmf_ft245_pins_t *p)
 	c->rx_stall = stall_step(c, c->rx_stall);
 	c->tx_stall = stall_step(c, c->tx_stall);
 	c->rxf_n = !(c->to_n > 0 && c->rx_stall == 0);
-	c->txe_n = !(c->th_n < MMF_FT245_RING && c->tx_stall == 0);
+	c->txe_n = !(c->th_n < c->th_cap && c->th_n < MMF_FT245_RING && c->tx_stall == 0);
 }
 
 uint8_t mmf_ft245_chip_bus(mmf_ft245_chip_t *c, const mmf_ft245_pins_t *p)

@@ -49,6 +49,8 @@ typedef struct {
 	/* FPGA -> host */
 	uint8_t to_host[MMF_FT245_RING];    /* ring of bytes the FPGA gave, not yet read by the host */
 	uint32_t th_head, th_n;             /* first byte, count */
+	uint32_t th_cap;                    /* TXE# high once th_n reaches this (at most MMF_FT245_RING):
+					     * an emulated chip sets it to the room in its USB buffer */
 	/* the chip's outputs until the next edge */
 	int rxf_n;                          /* RXF#: low, a byte is on offer */
 	int txe_n;                          /* TXE#: low, room for a byte */

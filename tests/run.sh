@@ -57,6 +57,9 @@ run fuzz tests/test_fuzz.sh
 run vboard tests/test_vboard.sh
 # the ftdi board over real libusb against an emulated FT2232H (umockdev) serving the Verilator iCEBreaker
 run usb tests/test_usb.sh
+# the same ftdi board with link=ft245: an emulated FT2232H whose channel A in bit mode 0x40 is the 245
+# synchronous FIFO bus of the FT245 SoC (sim/vboard_ft245.v; no board wires it), refusals, unplug
+run usb-ft245 tests/test_usb_ft245.sh
 
 # rtl: lint and formal proofs of the stream handshakes
 run lint tests/test_lint.sh

@@ -904,11 +904,11 @@ static int setup_spi(ftdi_transport *f)
 static const char *chan_type_name(unsigned type, uint16_t word)
 {
 	if (word == 0xffff)
-		return "nothing: the EEPROM is blank or absent, and the chip's default is a UART";
+		return "a UART (blank EEPROM)";
 	switch (type) {
 	case 0: return "a UART";
 	case 1: return "a 245 FIFO";
-	case 2: return "a fast opto-isolated serial port";
+	case 2: return "fast opto-isolated serial";
 	case 4: return "a CPU-style FIFO";
 	}
 	return "an unknown type";
@@ -935,13 +935,11 @@ static int check_fifo_eeprom(ftdi_transport *f)
 	word = (uint16_t)(w[0] | w[1] << 8);
 	if ((w[0] & EEPROM_CHAN_TYPE) == EEPROM_CHAN_FIFO && word != 0xffff)
 		return MMF_OK;
-	mmfi_msg(f->base.err, f->base.err_len, "%s: link=ft245: channel A is not in 245 FIFO mode: the "
-		 "chip's EEPROM makes it %s (word 0 = 0x%04x, channel A type %u; 245 FIFO is %u). The "
-		 "synchronous FIFO (bit mode 0x40) needs channel A made a 245 FIFO in the EEPROM "
-		 "(ftdi_eeprom, FT_Prog) and a board that wires that bus to the FPGA; the iCEBreaker and "
-		 "the iCE40HX8K-B-EVN do not (their link is the UART on channel B: drop link=ft245)",
-		 f->name, chan_type_name(w[0] & EEPROM_CHAN_TYPE, word), word, w[0] & EEPROM_CHAN_TYPE,
-		 (unsigned)EEPROM_CHAN_FIFO);
+	/* short: the board's message buffer is MMFI_MSG (320) with the name and the URI before it */
+	mmfi_msg(f->base.err, f->base.err_len, "%s: link=ft245: channel A is no 245 FIFO: EEPROM word 0 "
+		 "= 0x%04x makes it %s; bit mode 0x40 needs it set to 245 FIFO in the EEPROM (ftdi_eeprom, "
+		 "FT_Prog) and a board wiring that bus (iCEBreaker: UART on B, drop link=ft245)", f->name,
+		 word, chan_type_name(w[0] & EEPROM_CHAN_TYPE, word));
 	return MMF_ERR_UNSUPPORTED;
 }
 

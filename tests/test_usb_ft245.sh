@@ -6,7 +6,8 @@
 # wires this bus. Proves: info over the FIFO reports link fifo at 60,000,000 bytes/s, with channel A
 # claimed, put in bit mode 0x40 and given back, and no bus rule broken by the FPGA; bench link with
 # every word read back equal and the upload's bytes/s in board time (bounded by the chip's latency
-# timer behind a window of WRITE_MEMs: more in flight, faster); bench engines checked against hls_c;
+# timer behind a window of WRITE_MEMs: more in flight, faster) and the round trip's payload bytes/s;
+# bench engines checked against hls_c; a tiny model's logits byte-identical to the host kernels';
 # refused with a message naming the problem: link=ft245 on a chip whose EEPROM leaves channel A a UART
 # (the iCEBreaker's), on an FT232H, with baud=, on a board kind that is not ftdi, an unknown link;
 # unplugged in the middle of a weight upload: a clean error in bounded time; the help texts.
@@ -45,12 +46,16 @@ if [ $rc -eq 0 ] && grep -q "fifo, 60000000 bytes/s" <<<"$out"; then ok info-ft2
 # the window of 3 WRITE_MEMs (ftdi's default): each answer waits for the chip's 1 ms latency timer,
 # so about three 1 KiB packets cross per ms (docs/usb.md); the SoC itself takes at most 6 MB/s
 usb ft245 --quiet -- $M bench link --board "$B" --words 2048 --json
-echo "   $(jq -c '{words, mismatches, efficiency, upload_vs_line, upload_bytes_per_s, upload_board_s, wall_s}' <<<"$out" 2>/dev/null)"
+echo "   $(jq -c '{words, mismatches, efficiency, upload_vs_line, upload_bytes_per_s, payload_bytes_per_s, upload_board_s, wall_s}' <<<"$out" 2>/dev/null)"
+# the round trip's payload bytes/s: the read-back is one READ_MEM at a time, each ending in a short
+# packet the timer holds, so it is slower than the upload, yet faster than one 1 KiB answer per 2 ms
 if [ $rc -eq 0 ] && jqok "$out" '.words == 2048 and .mismatches == 0 and .efficiency > 0.95 and .link_rate == 60000000
 	and .upload_bytes_per_s > 1500000 and .upload_bytes_per_s < 6000000
 	and (8 * .words / .upload_board_s / .link_rate - .upload_vs_line | fabs) < 0.001
+	and .payload_bytes_per_s > 500000 and .payload_bytes_per_s < .upload_bytes_per_s
+	and (.payload_bytes / .payload_board_s / .payload_bytes_per_s - 1 | fabs) < 0.001
 	and .upload_board_s < .wall_s'; then
-	ok "link-ft245 ($(jq .upload_bytes_per_s <<<"$out") bytes/s of board time, $(jq .upload_vs_line <<<"$out") of 60 MB/s)"
+	ok "link-ft245 (upload $(jq .upload_bytes_per_s <<<"$out") bytes/s of board time, $(jq .upload_vs_line <<<"$out") of 60 MB/s; round trip $(jq .payload_bytes_per_s <<<"$out") payload bytes/s)"
 else no link-ft245 "$out $err"; fi
 w3=$(jq .upload_bytes_per_s <<<"$out" 2>/dev/null || echo 0)
 # 8 in flight hide the timer better: more bytes/s, still under the SoC's 6 MB/s
@@ -63,6 +68,14 @@ usb ft245 --quiet -- $M bench engines --board "$B" --count 3 --json
 if [ $rc -eq 0 ] && jqok "$out" '.transactions == 3 and .mismatches == 0 and .engines[0].macs > 0'; then
 	ok engines-ft245
 else no engines-ft245 "$out $err"; fi
+
+# ---- a tiny model: logits through the FIFO byte-identical to the host kernels' ----
+$M mkmodel --out "$T/m" --hidden 48 --layers 1 --vocab 259 >/dev/null 2>&1
+usb ft245 --quiet -- $M run --model "$T/m" --board "$B" --engine lut --max-new 4 --logits "$T/usb.f32" --quiet
+$M run --model "$T/m" --board cpu --engine lut --max-new 4 --logits "$T/cpu.f32" --quiet 2>/dev/null
+if [ $rc -eq 0 ] && [ -s "$T/usb.f32" ] && cmp -s "$T/usb.f32" "$T/cpu.f32"; then
+	ok "run-model-logits-ft245 ($(stat -c %s "$T/usb.f32") bytes equal; $(grep -o '[0-9.]* tokens/s at the board.s clock' <<<"$err"))"
+else no run-model-logits-ft245 "exit $rc; $err"; fi
 
 # ---- refused, saying why ----
 usb icebreaker --quiet -- $M info --board "$B"

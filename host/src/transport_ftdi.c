@@ -70,6 +70,8 @@ enum {
 	FIFO_EP_IN = 0x81,
 	FIFO_MODE = 0x40,           /* FTDI_SET_BITMODE mode: single channel synchronous FIFO */
 	FIFO_PINS = 0xFF,           /* its pin mask (the bus is the chip's; the mask is not used) */
+	FLOW_RTS_CTS = 0x0100,      /* FTDI_SET_FLOW wIndex high byte: RTS/CTS, which FTDI's AN_130 sets
+				     * for the synchronous FIFO so that no byte is lost */
 	EEPROM_CHAN_TYPE = 0x07,    /* EEPROM word 0, low byte: channel A's type (high byte: B's) */
 	EEPROM_CHAN_FIFO = 0x01,    /* ... 245 FIFO; 0 UART, 2 fast opto-isolated serial, 4 CPU FIFO */
 	FIFO_MIN_BPS = 1000000,     /* bytes/s a FIFO board takes at the least (deadlines of a send) */
@@ -973,7 +975,8 @@ static int setup(ftdi_transport *f)
 		    (r = ctrl(f, FTDI_SET_LATENCY, LATENCY_MS, FIFO_CHANNEL, "latency timer")) ||
 		    (r = ctrl(f, FTDI_SET_BITMODE, 0x0000, FIFO_CHANNEL, "bit mode reset")) ||
 		    (r = ctrl(f, FTDI_SET_BITMODE, FIFO_MODE << 8 | FIFO_PINS, FIFO_CHANNEL,
-			      "synchronous FIFO mode")))
+			      "synchronous FIFO mode")) ||
+		    (r = ctrl(f, FTDI_SET_FLOW, 0x0000, FLOW_RTS_CTS | FIFO_CHANNEL, "RTS/CTS flow control")))
 			goto release;
 		return MMF_OK;
 	}

@@ -525,8 +525,9 @@ static void fifo_step(struct chip *c)
 	uint64_t t0 = e.now, read0 = fc->read_bytes;
 	uint8_t b;
 
+	/* a purge keeps the byte on offer (RXF# low): the FPGA may take it at the next edge */
 	if (c->purge & 2)
-		fc->to_head = fc->to_n = 0;
+		fc->to_n = !fc->rxf_n && fc->to_n ? 1 : 0;
 	if (c->purge & 1)
 		fc->th_head = fc->th_n = 0;
 	c->purge = 0;

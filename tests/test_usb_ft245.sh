@@ -3,7 +3,8 @@
 # an emulated FT2232H whose EEPROM makes channel A a 245 FIFO (mmfree-vboard --usb ft245, umockdev), its
 # bus in bit mode 0x40 the FPGA side of sim/vboard_ft245.v (the SoC behind rtl/mmf_ft245_sync.v, lut
 # engine, core 48 MHz, CLKOUT 60 MHz) through the chip model of sim/ft245_chip.c. No board in boards/
-# wires this bus. Proves: info over the FIFO reports link fifo at 60,000,000 bytes/s, with channel A
+# wires this bus. Proves: mmfree list names the chip by its EEPROM (channel A a 245 FIFO) with the URI
+# ftdi:SERIAL?link=ft245; info over the FIFO reports link fifo at 60,000,000 bytes/s, with channel A
 # claimed, put in bit mode 0x40 and given back, and no bus rule broken by the FPGA; bench link with
 # every word read back equal and the upload's bytes/s in board time (bounded by the chip's latency
 # timer behind a window of WRITE_MEMs: more in flight, faster) and the round trip's payload bytes/s;
@@ -29,6 +30,14 @@ want() {
 }
 B='ftdi?link=ft245'
 
+# ---- mmfree list reads EEPROM word 0: the FT245 chip named as such, with the URI that opens it ----
+usb icebreaker,ft245 --quiet -- $M list --json
+if [ $rc -eq 0 ] && jqok "$out" '(.devices | length) == 2 and .devices[1].serial == "MMF0003"
+	and .devices[1].uri == "ftdi:MMF0003?link=ft245" and (.devices[1].board | test("245 synchronous FIFO"))
+	and .devices[0].uri == "ftdi:MMF0001" and (.devices[0].board | test("UART on channel B"))'; then
+	ok list-ft245
+else no list-ft245 "$out $err"; fi
+
 # ---- INFO over the 245 FIFO ----
 usb ft245 -- $M info --board "$B" --json
 if [ $rc -eq 0 ] && jqok "$out" '.link == "fifo" and .link_rate == 60000000 and .clock_hz == 48000000
@@ -39,7 +48,8 @@ else no info-ft245 "$out $err"; fi
 if grep -q "ftdi_sio detached from interface 0" <<<"$err" && grep -q "channel A bit mode 0x40 (245 synchronous FIFO)" <<<"$err" &&
    grep -q "ftdi_sio attached again to interface 0" <<<"$err" && grep -Eq "245 FIFO bus: [1-9][0-9]* bytes to the FPGA, [1-9][0-9]* from it, .* 0 bus rules broken" <<<"$err"
 then ok channel-a-fifo-mode; else no channel-a-fifo-mode "$err"; fi
-usb ft245 --quiet -- $M info --board 'ftdi:MMF0003?link=ft245'
+# by the URI list gave, with the iCEBreaker's chip on the bus too (descriptors only then)
+usb icebreaker,ft245 --quiet -- $M info --board 'ftdi:MMF0003?link=ft245'
 if [ $rc -eq 0 ] && grep -q "fifo, 60000000 bytes/s" <<<"$out"; then ok info-ft245-serial-text; else no info-ft245-serial-text "$out $err"; fi
 
 # ---- the link: every word back, throughput in board time ----

@@ -116,6 +116,7 @@ struct mmfi_ftdi_dev {
 	char product[64];           /* iProduct ("iCEBreaker V1.0e", "Dual RS232-HS"), or "" */
 	char manufacturer[64];      /* iManufacturer, or "" */
 	const char *kind;           /* which board that likely is (mmfi_ftdi_kind) */
+	int fifo_a;                 /* an FT2232H whose EEPROM makes channel A a 245 FIFO (link=ft245) */
 	int open_err;               /* 0, or the libusb error that kept the strings unread */
 };
 /* The FTDI boards attached: up to max into d, *n = how many there are. */

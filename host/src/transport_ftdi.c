@@ -249,6 +249,22 @@ const char *mmfi_ftdi_kind(uint16_t pid, const char *product)
 	return "FT2232H: iCEBreaker or iCE40HX8K-B-EVN (UART on channel B)";
 }
 
+/* EEPROM word 0 (the channels' types) into *word: the libusb result (2 when read). */
+static int eeprom_word0(libusb_device_handle *h, uint16_t *word)
+{
+	uint8_t w[2];
+	int r = libusb_control_transfer(h, FTDI_IN, FTDI_READ_EEPROM, 0, 0, w, 2, CTRL_MS);
+
+	*word = (uint16_t)(w[0] | w[1] << 8);
+	return r;
+}
+
+/* Does EEPROM word 0 make channel A a 245 FIFO (a blank EEPROM does not)? */
+static int chan_a_fifo(uint16_t word)
+{
+	return word != 0xffff && (word & EEPROM_CHAN_TYPE) == EEPROM_CHAN_FIFO;
+}
+
 /* One string descriptor as ASCII, or "" (with *access set on LIBUSB_ERROR_ACCESS at open). */
 static void get_str(libusb_device_handle *h, uint8_t idx, char *out, size_t len)
 {
@@ -277,9 +293,14 @@ static int describe(libusb_device *dev, const struct libusb_device_descriptor *d
 		get_str(h, dd->iSerialNumber, d->serial, sizeof(d->serial));
 		get_str(h, dd->iProduct, d->product, sizeof(d->product));
 		get_str(h, dd->iManufacturer, d->manufacturer, sizeof(d->manufacturer));
+		if (d->pid == FTDI_PID_2232H) {
+			uint16_t word;
+			d->fifo_a = eeprom_word0(h, &word) == 2 && chan_a_fifo(word);
+		}
 		libusb_close(h);
 	}
-	d->kind = mmfi_ftdi_kind(d->pid, d->product);
+	d->kind = d->fifo_a ? "FT2232H: channel A a 245 synchronous FIFO (link=ft245)" :
+		  mmfi_ftdi_kind(d->pid, d->product);
 	return r;
 }
 
@@ -920,10 +941,9 @@ static const char *chan_type_name(unsigned type, uint16_t word)
  * bit mode 0x40 is taken and nothing crosses. */
 static int check_fifo_eeprom(ftdi_transport *f)
 {
-	uint8_t w[2];
 	uint16_t word;
 	char m[160];
-	int r = libusb_control_transfer(f->h, FTDI_IN, FTDI_READ_EEPROM, 0, 0, w, 2, CTRL_MS);
+	int r = eeprom_word0(f->h, &word);
 
 	if (r < 0) {
 		snprintf(m, sizeof(m), "%s: link=ft245: reading EEPROM word 0 (channel A's type)", f->name);
@@ -934,14 +954,13 @@ static int check_fifo_eeprom(ftdi_transport *f)
 			 "not 2", f->name, r);
 		return MMF_ERR_IO;
 	}
-	word = (uint16_t)(w[0] | w[1] << 8);
-	if ((w[0] & EEPROM_CHAN_TYPE) == EEPROM_CHAN_FIFO && word != 0xffff)
+	if (chan_a_fifo(word))
 		return MMF_OK;
 	/* short: the board's message buffer is MMFI_MSG (320) with the name and the URI before it */
 	mmfi_msg(f->base.err, f->base.err_len, "%s: link=ft245: channel A is no 245 FIFO: EEPROM word 0 "
 		 "= 0x%04x makes it %s; bit mode 0x40 needs it set to 245 FIFO in the EEPROM (ftdi_eeprom, "
 		 "FT_Prog) and a board wiring that bus (iCEBreaker: UART on B, drop link=ft245)", f->name,
-		 word, chan_type_name(w[0] & EEPROM_CHAN_TYPE, word));
+		 word, chan_type_name(word & EEPROM_CHAN_TYPE, word));
 	return MMF_ERR_UNSUPPORTED;
 }
 

@@ -739,7 +739,8 @@ static int submit(struct chip *c, UMockdevIoctlClient *client, UMockdevIoctlData
 	     c->board && c->ft245 ? "only channel A's bulk endpoints 0x81 and 0x02 (the 245 FIFO) are "
 	     "modelled, once interface 0 is claimed" :
 	     c->board ? "only channel B's bulk endpoints 0x83 and 0x04 are modelled, once interface 1 is "
-	     "claimed" : "this FT2232H has no SoC behind it here: descriptors only");
+	     "claimed" : e.ft245_listed ? "this FT2232H has no SoC behind it while the ft245 chip is on "
+	     "the bus: descriptors only" : "this FT2232H has no SoC behind it in this build: descriptors only");
 	free_urb(r);
 	c->urbs--;
 	return EINVAL;

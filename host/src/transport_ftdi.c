@@ -252,7 +252,7 @@ const char *mmfi_ftdi_kind(uint16_t pid, const char *product)
 /* EEPROM word 0 (the channels' types) into *word: the libusb result (2 when read). */
 static int eeprom_word0(libusb_device_handle *h, uint16_t *word)
 {
-	uint8_t w[2];
+	uint8_t w[2] = { 0xff, 0xff };  /* a failed read reads as blank */
 	int r = libusb_control_transfer(h, FTDI_IN, FTDI_READ_EEPROM, 0, 0, w, 2, CTRL_MS);
 
 	*word = (uint16_t)(w[0] | w[1] << 8);

@@ -13,7 +13,7 @@
 # (the iCEBreaker's), on an FT232H, with baud=, on a board kind that is not ftdi, an unknown link;
 # unplugged in the middle of a weight upload: a clean error in bounded time; the help texts.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 M=build/bin/mmfree
 V=build/bin/mmfree-vboard
 T=$(mktemp -d)

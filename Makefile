@@ -155,6 +155,17 @@ $(BIN)/tb_soc_spi: sim/tb_soc.cpp sim/vboard_spi.v sim/vboard_spi_host.v $(SIM_I
 		> $(BUILD)/sim/tb_soc_spi.log 2>&1 || { tail -30 $(BUILD)/sim/tb_soc_spi.log; exit 1; }
 	cp $(BUILD)/sim/tb_soc_spi/tb $@
 
+# the SoC behind its FT245 synchronous FIFO PHY (rtl/mmf_soc_ft245.v: the lut engine and the I2C
+# master, as the iCEBreaker's) with the C model of the FT2232H's side of the bus: core 48 MHz, bus 60 MHz
+$(BIN)/tb_soc_ft245: sim/tb_soc.cpp sim/vboard_ft245.v sim/ft245_clocks.h sim/ft245_chip.c sim/ft245_chip.h $(SIM_I2C) \
+		sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) $(BUILD)/lib/libmmf_hls.a
+	@mkdir -p $(BUILD)/sim/tb_soc_ft245 $(BIN)
+	verilator --cc --exe $(VFLAGS) -I$(CURDIR)/sim --top-module vboard_ft245 -CFLAGS "$(VCFLAGS) -DTB_FT245" \
+		-LDFLAGS "$(CURDIR)/$(BUILD)/lib/libmmf_hls.a -lz" \
+		--Mdir $(BUILD)/sim/tb_soc_ft245 -o tb $(CURDIR)/sim/vboard_ft245.v $(CURDIR)/sim/tb_soc.cpp \
+		$(CURDIR)/sim/ft245_chip.c > $(BUILD)/sim/tb_soc_ft245.log 2>&1 || { tail -30 $(BUILD)/sim/tb_soc_ft245.log; exit 1; }
+	cp $(BUILD)/sim/tb_soc_ft245/tb $@
+
 # the iCEBreaker's engine set (lut alone) in fast mode
 $(BIN)/tb_soc_lut: sim/tb_soc.cpp sim/vboard_core.v $(SIM_I2C) sim/testb.h sim/pkt_ref.h $(RTL) $(GEN_VH) $(BUILD)/lib/libmmf_hls.a
 	@mkdir -p $(BUILD)/sim/tb_soc_lut $(BIN)
@@ -187,7 +198,7 @@ $(BIN)/tb_soc_hx8k: sim/tb_soc.cpp sim/vboard_core.v $(SIM_I2C) sim/testb.h sim/
 	cp $(BUILD)/sim/tb_soc_hx8k/tb $@
 
 TB_BINS    := $(BIN)/tb_i2c $(BIN)/tb_i2c_100k $(addprefix $(BIN)/tb_,$(ENGINES)) $(BIN)/tb_pkt_rx $(BIN)/tb_pkt_tx $(BIN)/tb_soc $(BIN)/tb_soc_uart \
-	$(BIN)/tb_soc_lut $(BIN)/tb_soc_spi $(BIN)/tb_soc_hx8k
+	$(BIN)/tb_soc_lut $(BIN)/tb_soc_spi $(BIN)/tb_soc_hx8k $(BIN)/tb_soc_ft245
 BENCH_BINS := $(addprefix $(BIN)/bench_,$(ENGINES))
 SYNTH      := $(addprefix $(BUILD)/synth/,$(addsuffix .report.json,$(ENGINES)))
 

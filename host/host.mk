@@ -147,15 +147,35 @@ $(BIN)/mmfree: $(HOST_CLI_SRC) $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/hos
 	$(CXX) $(addprefix $(BUILD)/host/,$(notdir $(HOST_CLI_SRC:.c=.o))) $(BUILD)/host/boards_data.o \
 		$(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim.o $(VSIM_LIB) -lz -lcjson $(USB_LIBS) -lm -pthread -o $@
 
+# the SoC behind its FT245 synchronous FIFO PHY (sim/vboard_ft245.v) for the emulated FT2232H's channel
+# A (mmfree-vboard --usb ft245): one model whatever BOARD is, since no board wires the bus; its two
+# clocks and the chip's side of the bus (sim/ft245_clocks.h, sim/ft245_chip.c) in sim/usb_ft245.cpp
+FT245_VSIM := $(VSIM)/ft245
+$(FT245_VSIM)/Vvboard_ft245__ALL.a: $(RTL) $(GEN_VH) sim/vboard_ft245.v sim/ina226_model.v
+	@mkdir -p $(FT245_VSIM)
+	verilator --cc $(VSIMFLAGS) --trace-fst --prefix Vvboard_ft245 --top-module vboard_ft245 --Mdir $(FT245_VSIM) \
+		$(CURDIR)/sim/vboard_ft245.v > $(FT245_VSIM).log 2>&1 || { tail -30 $(FT245_VSIM).log; exit 1; }
+$(BUILD)/host/usb_ft245.o: sim/usb_ft245.cpp sim/usb_ft245.h sim/ft245_clocks.h sim/ft245_chip.h sim/testb.h \
+		$(FT245_VSIM)/Vvboard_ft245__ALL.a
+	@mkdir -p $(@D)
+	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror -Ihost/include -Ihost/src -Isim -isystem $(FT245_VSIM) \
+		-isystem $(VINC) -isystem $(VINC)/vltstd -c $< -o $@
+$(BUILD)/host/ft245_chip.o: sim/ft245_chip.c sim/ft245_chip.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
 # the virtual board as a server: sim/vboard_main.c on libmmfree's `sim` (traced models); with --usb,
 # the emulated FTDI chip of sim/usb_emu.c under umockdev
-$(BIN)/mmfree-vboard: sim/vboard_main.c sim/usb_emu.c sim/usb_emu.h sim/mpsse_emu.c sim/mpsse_emu.h $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o $(VSIM_TLIB)
+$(BIN)/mmfree-vboard: sim/vboard_main.c sim/usb_emu.c sim/usb_emu.h sim/mpsse_emu.c sim/mpsse_emu.h sim/usb_ft245.h $(HOST_HDR) \
+		$(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o $(VSIM_TLIB) $(BUILD)/host/usb_ft245.o \
+		$(BUILD)/host/ft245_chip.o $(FT245_VSIM)/Vvboard_ft245__ALL.a
 	@mkdir -p $(@D) $(BUILD)/host
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c -c $< -o $(BUILD)/host/vboard_main.o
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c $(UMOCK_CFLAGS) -c sim/usb_emu.c -o $(BUILD)/host/usb_emu.o
 	$(CC) $(CFLAGS) -c sim/mpsse_emu.c -o $(BUILD)/host/mpsse_emu.o
-	$(CXX) $(BUILD)/host/vboard_main.o $(BUILD)/host/usb_emu.o $(BUILD)/host/mpsse_emu.o $(BUILD)/lib/libmmfree.a \
-		$(BUILD)/host/transport_sim_trace.o $(VSIM_TLIB) -lz -lcjson $(USB_LIBS) $(UMOCK_LIBS) -lm -o $@
+	$(CXX) $(BUILD)/host/vboard_main.o $(BUILD)/host/usb_emu.o $(BUILD)/host/mpsse_emu.o $(BUILD)/host/usb_ft245.o \
+		$(BUILD)/host/ft245_chip.o $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o \
+		$(FT245_VSIM)/Vvboard_ft245__ALL.a $(VSIM_TLIB) -lz -lcjson $(USB_LIBS) $(UMOCK_LIBS) -lm -o $@
 
 # host tests: tests/host_<name>.c; they may use the internals (host/src/*.h) of the static library
 HOST_TESTS := $(patsubst tests/%.c,$(BIN)/%,$(wildcard tests/host_*.c))

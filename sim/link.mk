@@ -27,3 +27,18 @@ $(BIN)/tb_crc32: sim/tb_crc32.cpp sim/testb.h rtl/mmf_crc32.v rtl/mmf_crc32_fn.v
 	cp $(BUILD)/sim/tb_crc32/tb $@
 
 PROGRAMS += $(BIN)/tb_uart $(BIN)/tb_spi $(BIN)/tb_crc32
+
+# FT245 synchronous FIFO: rtl/mmf_ft245_sync.v alone between the C model of the FT2232H's side of the
+# bus (sim/ft245_chip.c) and a core, at three clock ratios; tb_ft245 hands the core a byte every cycle
+# if it can (RX_SPACING 1: the throughput figures), tb_ft245_s8 one per 8 cycles as the SoC does (the
+# receive FIFO fills at every ratio)
+$(BIN)/tb_ft245 $(BIN)/tb_ft245_s8: $(BIN)/tb_ft245%: sim/tb_ft245.cpp sim/ft245_clocks.h sim/ft245_chip.c \
+		sim/ft245_chip.h sim/testb.h rtl/mmf_ft245_sync.v rtl/mmf_async_fifo.v
+	@mkdir -p $(BUILD)/sim/tb_ft245$* $(BIN)
+	verilator --cc --exe $(VFLAGS) --top-module mmf_ft245_sync -GRX_SPACING=$(if $*,8,1) \
+		-CFLAGS "$(VCFLAGS) -DTB_SPACING=$(if $*,8,1)" --Mdir $(BUILD)/sim/tb_ft245$* -o tb \
+		$(CURDIR)/rtl/mmf_ft245_sync.v $(CURDIR)/sim/tb_ft245.cpp $(CURDIR)/sim/ft245_chip.c \
+		> $(BUILD)/sim/tb_ft245$*.log 2>&1 || { tail -30 $(BUILD)/sim/tb_ft245$*.log; exit 1; }
+	cp $(BUILD)/sim/tb_ft245$*/tb $@
+
+PROGRAMS += $(BIN)/tb_ft245 $(BIN)/tb_ft245_s8

@@ -4,7 +4,10 @@
 // UPduino v3's own top behind the host's SPI master (sim/vboard_spi.v: 10 MHz SCK, the link layer's
 // WRITE and polled READ transactions; the lut engine alone, INFO as that board's), and, with
 // -DTB_MEM_WORDS=N -DTB_TAC2_ONLY, as the iCE40HX8K-B-EVN's SoC (N words of block RAM, the tac engine
-// with 2-bit codes alone), addresses at and past the end included. A stop-and-wait host sends random
+// with 2-bit codes alone), addresses at and past the end included, and, with -DTB_FT245, behind the
+// FT245 synchronous FIFO PHY (sim/vboard_ft245.v: the iCEBreaker's engine set and I2C master, the
+// core at 48 MHz, the bus at 60 MHz with the C model of the FT2232H's side, sim/ft245_chip.c, stalling
+// at random; its protocol violations must be none). A stop-and-wait host sends random
 // command sequences to both: every command of docs/protocol.md, bad lengths and arguments, damaged
 // packets, repeats, wrong sequence numbers and unknown types, and I2C transfers to the INA226 model on
 // the SoC's I2C lines (sim/ina226_model.v against its C twin hls_c/ina226_model.c: register writes,
@@ -24,7 +27,14 @@
 #include "pkt_ref.h"
 #include "testb.h"
 
-#if defined(TB_SPI)
+#if defined(TB_FT245)
+#include "Vvboard_ft245.h"
+#include "ft245_clocks.h"
+typedef Vvboard_ft245 Top;
+static const uint32_t BYTE_CYCLES = 8;                  // the PHY's RX_SPACING: the core's fastest
+#define TB_MODE "ft245"
+#define TB_LUT_ONLY                                     // the iCEBreaker's engine set
+#elif defined(TB_SPI)
 #include "Vvboard_spi.h"
 typedef Vvboard_spi Top;
 static const uint32_t BYTE_CYCLES = 40;                 // 8 SCK periods at 10 MHz, 4.8 cycles each
@@ -87,6 +97,11 @@ int main(int argc, char **argv)
 	cfg.link = MMF_LINK_SPI;
 	cfg.link_rate = 10000000;
 #endif
+#ifdef TB_FT245
+	// rtl/mmf_soc_ft245.v in sim/vboard_ft245.v: link 2 (fifo), the bus's byte rate
+	cfg.link = MMF_LINK_FIFO;
+	cfg.link_rate = 60000000;
+#endif
 	cfg.git_rev = 0;
 #ifdef TB_MEM_WORDS
 	// a weight memory other than the four SPRAMs (built with -GMEM_WORDS=TB_MEM_WORDS: block RAM)
@@ -128,14 +143,31 @@ int main(int argc, char **argv)
 	top->i_ina_present = 1;
 	top->i_ina_shunt = ina_shunt;
 	top->i_ina_bus = ina_bus;
+#ifdef TB_FT245
+	// the FT2232H on the bus, stalling at random; two clocks (48 MHz core, 60 MHz bus)
+	std::unique_ptr<mmf_ft245_chip_t> chip(new mmf_ft245_chip_t);
+	mmf_ft245_chip_init(chip.get(), seed * 2654435761u + 1);
+	mmf_ft245_chip_stalls(chip.get(), 5, 20);
+	Ft245Clocks<Top> clocks(tb, chip.get());
+	clocks.set_clocks(20833333, 16666667, vrng() % 16666667);
+	top->i_rxf_n = 1;
+	top->i_txe_n = 1;
+	auto tick = [&]() { clocks.tick(); };
+	clocks.reset(4);
+	uint64_t host_sent = 0, core_got = 0;   // host bytes queued in the chip; byte pulses at the core
+	uint8_t host_byte = 0;
+	bool host_pending = false;
+#else
+	auto tick = [&]() { tb.tick(); };
 	top->i_rx_valid = 0;
 	top->i_tx_ready = 1;
 	tb.reset();
-#ifdef TB_SPI
+#endif
+#if defined(TB_SPI) || defined(TB_FT245)
 	// the board's own reset runs out after configuration; a transaction begun before it is ignored
 	// (the slave waits for CS high), so the host waits as transport_sim.cpp does
 	for (int c = 0; c < 64; c++)
-		tb.tick();
+		tick();
 #endif
 
 	Host h(seed);
@@ -238,6 +270,23 @@ int main(int argc, char **argv)
 		// both boards get the bytes
 		std::vector<uint8_t> want, got;
 		uint8_t b;
+#ifdef TB_FT245
+		auto cycle = [&]() -> bool {   // one core clock; true if a host byte moved (into the chip)
+			bool moved = false;
+			if (host_pending && mmf_ft245_chip_host_write(chip.get(), host_byte) == 0) {
+				moved = true;
+				host_pending = false;
+				host_sent++;
+			}
+			uint8_t y;
+			while (mmf_ft245_chip_host_read(chip.get(), &y) == 0)
+				got.push_back(y);
+			tb.settle();
+			core_got += top->o_core_rx_valid;
+			tick();
+			return moved;
+		};
+#else
 		auto cycle = [&]() -> bool {   // one clock; true if a host byte moved
 			tb.settle();
 			if (top->o_tx_valid)
@@ -250,24 +299,38 @@ int main(int argc, char **argv)
 			tb.tick();
 			return moved;
 		};
+#endif
 		for (uint8_t x : bytes) {
 			mmf_dev_rx(dev.get(), x);
 			mmf_dev_tick(dev.get(), BYTE_CYCLES);
+#ifdef TB_FT245
+			host_byte = x;
+			host_pending = true;
+#else
 			top->i_rx_valid = 1;
 			top->i_rx_data = x;
+#endif
 			uint32_t c = 1;
 			while (!cycle())
 				c++;
+#ifndef TB_FT245
 			top->i_rx_valid = 0;
-#ifndef TB_SPI
+#endif
+#if !defined(TB_SPI) && !defined(TB_FT245)
 			for (; c < BYTE_CYCLES; c++)
 				cycle();
 #else
-			// the master takes the next byte as the last one's eighth bit goes out: offer it at
-			// once, so one WRITE carries the packet (padding would end a transaction per byte)
+			// the master takes the next byte as the last one's eighth bit goes out (SPI), the
+			// chip queues it (FT245): offer it at once, so the link carries the packet in one go
 			(void)c;
 #endif
 		}
+#ifdef TB_FT245
+		// the chip queued the packet at once; the PHY hands it to the core a byte per 8 cycles:
+		// wait until the core has had every byte, as the other links' loops do byte by byte
+		for (uint64_t w = 0; core_got < host_sent && w < 100000; w++)
+			cycle();
+#endif
 		while (mmf_dev_tx(dev.get(), &b))
 			want.push_back(b);
 		// let the RTL finish: a damaged header may leave it waiting for bytes (then the timeout)
@@ -282,7 +345,7 @@ int main(int argc, char **argv)
 			silent++;
 			mmf_dev_tick(dev.get(), MMF_RX_TIMEOUT_CYCLES + 16);
 			for (uint32_t c = 0; c < MMF_RX_TIMEOUT_CYCLES + 16; c++)
-				tb.tick();
+				tick();
 			continue;
 		}
 		if (verbose)
@@ -310,8 +373,19 @@ int main(int argc, char **argv)
 		// both idle for a moment before the next command
 		mmf_dev_tick(dev.get(), 64);
 		for (int c = 0; c < 64; c++)
-			tb.tick();
+			tick();
 	}
+#ifdef TB_FT245
+	// the FT2232H's side of the bus saw no broken rule
+	uint64_t violations = mmf_ft245_chip_violations(chip.get());
+	for (int i = 0; i < MMF_FT245_N_RULES; i++)
+		if (chip->violations[i])
+			fprintf(stderr, "protocol: %s: %" PRIu64 " times\n", mmf_ft245_rule_name(i), chip->violations[i]);
+	if (violations)
+		errors++;
+	printf("tb_soc (" TB_MODE "): %" PRIu64 " bytes to the board and %" PRIu64 " to the host on the bus, %" PRIu64
+	       " protocol violations\n", chip->read_bytes, chip->written_bytes, violations);
+#endif
 	printf("tb_soc (" TB_MODE "): %" PRIu64 " answers identical to hls_c/mmf_dev.c (%" PRIu64 " silent drops), %" PRIu64
 	       " mismatches, %" PRIu64 " cycles, seed %" PRIu64 "\n", answers, silent, errors, tb.cycle, seed);
 	return errors ? 1 : 0;

@@ -101,6 +101,15 @@ public:
 		ctx->timeInc(1);
 	}
 
+	// For testbenches with more than one clock: the caller sets the clock inputs itself, then
+	// evaluates here. t is the trace time (any unit, increasing); `cycle`, which the caller counts,
+	// still chooses the trace window.
+	void eval_at(uint64_t t)
+	{
+		top->eval();
+		dump(t);
+	}
+
 	void reset(int cycles = 4)
 	{
 		top->i_reset = 1;

@@ -30,8 +30,18 @@
  * pin by pin), clocked in the board's simulated time at the divisor the host set; 0x87 sends what
  * was read at once. A 1 KiB buffer each way, as the FT232H has. In a build for another board the
  * FT232H still answers MPSSE, with nothing on its pins (MISO reads 1: a board with no bitstream).
- * Only the chip of the board the build simulates (Makefile BOARD) has the SoC behind it; the other
- * is descriptors and strings only.
+ * What the FT245 chip does (`ft245`: an FT2232H, serial MMF0003, whose EEPROM makes channel A a 245
+ * FIFO; no board in boards/ wires that bus): channel A (interface 0, bulk 0x81/0x02, wIndex 1) in bit
+ * mode 0x40 is the FPGA side of sim/vboard_ft245.v, the SoC behind its FT245 synchronous FIFO PHY,
+ * through the C model of the chip's bus side (usb_ft245.cpp: a 48 MHz core, the 60 MHz CLKOUT). The
+ * host's bytes go from the OUT URBs into the chip's 4 KiB buffer for the FPGA (RXF# low while it holds
+ * any), the FPGA's into its 4 KiB buffer for the host (TXE# high when that is full), and from there as
+ * IN packets as on channel B. In any other bit mode channel A carries nothing: the host's bytes are
+ * dropped with a note, TXE# stays high. EEPROM word 0 says what the channels are (0x0801: A a 245
+ * FIFO, B a UART), as a host checks before it sets the mode.
+ * Only the chip of the board the build simulates (Makefile BOARD) has the SoC behind it, or the FT245
+ * chip when it is on the bus (its SoC is built into every mmfree-vboard); the others are descriptors
+ * and strings only.
  *
  * Threads: umockdev runs the handler on its worker thread, where nothing slow happens: URBs are
  * queued, and the simulation thread moves bytes between them and the SoC, completing URBs into a
@@ -67,6 +77,7 @@
 #include "mpsse_emu.h"
 #include "transport.h"
 #include "usb_emu.h"
+#include "usb_ft245.h"
 
 /* What the chip and the board are. */
 enum {
@@ -86,6 +97,10 @@ enum {
 	GRANT_MAX = 1024,           /* ... at most this far ahead of the host's last poll */
 	MAX_CHIPS = 2,
 	MAX_URBS = 64,              /* URBs in flight per chip before SUBMITURB says ENOMEM */
+	FIFO_MODE = 0x40,           /* SET_BITMODE mode: 245 synchronous FIFO (channel A of the FT245 chip) */
+	EEPROM_BLANK = 0xffff,      /* an EEPROM word as read from a blank EEPROM */
+	EEPROM_FT245 = 0x0801,      /* word 0 of the FT245 chip: channel A a 245 FIFO (type 1, D2XX driver),
+				     * channel B a UART (type 0) with the VCP driver (bit 3) */
 };
 
 /* FTDI vendor requests (bRequest of bmRequestType 0x40 / 0xC0). */
@@ -116,6 +131,11 @@ struct queue {
 struct chip {
 	int board;                  /* 1: the SoC is behind it (the chip of the board the build simulates) */
 	int spi;                    /* 1: an FT232H, its MPSSE on interface 0 (channel A); 0: an FT2232H */
+	int ft245;                  /* 1: an FT2232H whose channel A is a 245 FIFO to the FT245 SoC */
+	uint16_t eeprom0;           /* EEPROM word 0: the channels' types (EEPROM_BLANK: blank) */
+	int not_fifo;               /* the FT245 chip got bytes outside bit mode 0x40 (said once) */
+	int purge;                  /* FT245 chip: 1 / 2, the chip model's buffer to the host / to the FPGA
+				     * is to be emptied (by the simulation thread, which owns the model) */
 	size_t fifo;                /* bytes its buffers hold, each way */
 	struct mpsse mp;            /* the FT232H's MPSSE engine */
 	int not_mpsse;              /* the FT232H got bytes outside MPSSE (said once) */
@@ -158,12 +178,14 @@ static struct {
 	int n_chips;
 	struct chip *bc;            /* the chip whose channel B reaches the SoC, or NULL */
 	mmfi_transport *sim;        /* the SoC (for stepping and its clock) */
+	usb_ft245 *ft;              /* ... or the FT245 SoC with the chip's bus side (bc->ft245) */
 	mmfi_transport *link;       /* its bytes, through the fault injector if any */
 	uint64_t now;               /* simulated cycles */
 	uint64_t budget;            /* cycles the board may run before the host polls again */
 	int quit;                   /* the program ended: stop the simulation */
 	int unplug;                 /* a chip went away: take it out of the testbed */
 	int sim_failed;             /* the simulation returned an error */
+	int ft245_listed;           /* the FT245 chip is on the bus */
 	char err[512];              /* its message */
 } e = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
 
@@ -284,6 +306,12 @@ static void free_urb(struct urb *r)
 	g_object_unref(r->data);
 	g_object_unref(r->client);
 	free(r);
+}
+
+/* The interface that reaches the SoC: 0 (channel A) on the FT232H and the FT245 chip, else 1 (B). */
+static int link_iface(const struct chip *c)
+{
+	return c->spi || c->ft245 ? 0 : 1;
 }
 
 /* ---- the chip's channel B ------------------------------------------------------------------------- */
@@ -462,6 +490,63 @@ static void mpsse_unwired(struct chip *c)
 	send_in(c);
 }
 
+/* ---- the FT245 chip's channel A: a 245 synchronous FIFO --------------------------------------------- */
+
+/* Host bytes from the OUT URBs into the chip's buffer for the FPGA (TX_FIFO bytes); an URB completes
+ * once all of it is in. Outside bit mode 0x40 channel A is no FIFO: the bytes are dropped, said once.
+ * The simulation thread only (it owns the chip model), lock held. */
+static void fifo_take_out(struct chip *c, mmf_ft245_chip_t *fc)
+{
+	struct urb *r;
+
+	while ((r = c->out_q.head)) {
+		if (c->bitmode != FIFO_MODE) {
+			if (!c->not_fifo)
+				note(1, "%s: %d bytes sent on channel A in bit mode 0x%02x, not the synchronous "
+				     "FIFO (0x40): dropped, nothing reaches the FPGA", c->devnode,
+				     r->len - r->done, c->bitmode);
+			c->not_fifo = 1;
+			r->done = r->len;
+		}
+		while (r->done < r->len && fc->to_n < TX_FIFO)
+			mmf_ft245_chip_host_write(fc, r->buf[r->done++]);
+		if (r->done < r->len)
+			return;
+		finish(c, &c->out_q, r, 0);
+	}
+}
+
+/* One step of the FT245 chip and its SoC: the host's bytes in, SLICE core cycles with the lock
+ * released (the handler thread touches only the URB queues and the chip's settings meanwhile), the
+ * FPGA's bytes out into the buffer for the host, IN packets. Lock held on entry and return. */
+static void fifo_step(struct chip *c)
+{
+	mmf_ft245_chip_t *fc = usb_ft245_chip(e.ft);
+	uint64_t t0 = e.now, read0 = fc->read_bytes;
+	uint8_t b;
+
+	/* a purge keeps the byte on offer (RXF# low): the FPGA may take it at the next edge */
+	if (c->purge & 2)
+		fc->to_n = !fc->rxf_n && fc->to_n ? 1 : 0;
+	if (c->purge & 1)
+		fc->th_head = fc->th_n = 0;
+	c->purge = 0;
+	fifo_take_out(c, fc);
+	/* TXE# low only in FIFO mode and while the buffer for the host has room */
+	fc->th_cap = c->bitmode == FIFO_MODE ? (uint32_t)(RX_FIFO - c->rx_len) : 0;
+	pthread_mutex_unlock(&e.lock);
+	usb_ft245_run(e.ft, SLICE);
+	pthread_mutex_lock(&e.lock);
+	c->to_board += fc->read_bytes - read0;
+	while (c->rx_len < RX_FIFO && mmf_ft245_chip_host_read(fc, &b) == 0)
+		c->rx[(c->rx_head + c->rx_len++) % RX_FIFO] = b;
+	e.now = usb_ft245_cycles(e.ft);
+	e.budget = e.budget > e.now - t0 ? e.budget - (e.now - t0) : 0;
+	send_in(c);
+	if (e.o->unplug_after && c->to_board >= e.o->unplug_after)
+		unplug(c);
+}
+
 /* ---- control transfers --------------------------------------------------------------------------- */
 
 /* Answer one control request: data (IN) into out (at most wLength bytes); returns the bytes, or -1
@@ -508,22 +593,25 @@ static int control(struct chip *c, const uint8_t *setup, uint8_t *out)
 				return -1;
 			out[0] = 0xff;
 			return 1;
-		case FTDI_READ_EEPROM:       /* a blank EEPROM */
+		case FTDI_READ_EEPROM:       /* word wIndex: word 0 as the chip has it, the rest blank */
 			if (wlen < 2)
 				return -1;
-			out[0] = out[1] = 0xff;
+			out[0] = (uint8_t)(index == 0 ? c->eeprom0 : EEPROM_BLANK);
+			out[1] = (uint8_t)((index == 0 ? c->eeprom0 : EEPROM_BLANK) >> 8);
 			return 2;
 		}
 		return -1;
 	}
 	if (type != 0x40)
 		return -1;
-	if ((index & 0xff) != (c->spi ? 1 : 2) || !(c->board || c->spi)) {
-		/* the FT2232H's channel A (the flash), or an FT2232H with no SoC: not modelled */
+	if ((index & 0xff) != link_iface(c) + 1 || !(c->board || c->spi)) {
+		/* the iCEBreaker FT2232H's channel A (the flash), the FT245 chip's channel B, or an FT2232H
+		 * with no SoC: not modelled */
 		if (req == FTDI_SET_BITMODE || req == FTDI_RESET || req == FTDI_SET_LATENCY)
 			return 0;
 		note(1, "vendor request 0x%02x for channel %u accepted and ignored (only %s is modelled)",
-		     req, index & 0xff, c->board ? "channel B" : "the chip of the board this build simulates");
+		     req, index & 0xff, !c->board ? "the chip of the board this build simulates" :
+		     c->ft245 ? "channel A, the 245 FIFO" : "channel B");
 		return 0;
 	}
 	switch (req) {
@@ -536,18 +624,20 @@ static int control(struct chip *c, const uint8_t *setup, uint8_t *out)
 			c->tx_len = 0;
 			c->tx_head = 0;
 		}
+		if (c->ft245 && value <= 2)
+			c->purge |= value == 0 ? 3 : (int)value;
 		return value <= 2 ? 0 : -1;
 	case FTDI_SET_BAUD:
 		c->baud_value = value;
 		c->baud_index = index;
 		c->baud = baud_of(value, index);
 		c->baud_set = 1;
-		if (!c->spi)
+		if (!c->spi && !c->ft245)
 			check_line(c);
 		return 0;
 	case FTDI_SET_DATA:
 		c->data_fmt = value;
-		if (!c->spi)
+		if (!c->spi && !c->ft245)
 			check_line(c);
 		return 0;
 	case FTDI_SET_LATENCY:
@@ -562,6 +652,15 @@ static int control(struct chip *c, const uint8_t *setup, uint8_t *out)
 				note(0, "%s: bit mode 0x%02x%s", c->devnode, value >> 8,
 				     (value >> 8) == 0x02 ? " (MPSSE)" : (value >> 8) == 0 ? " (reset)" : "");
 			c->bitmode = (uint8_t)(value >> 8);
+			return 0;
+		}
+		if (c->ft245) {
+			if ((value >> 8) != c->bitmode)
+				note(0, "%s: channel A bit mode 0x%02x%s", c->devnode, value >> 8,
+				     (value >> 8) == FIFO_MODE ? " (245 synchronous FIFO)" :
+				     (value >> 8) == 0 ? " (reset)" : "");
+			c->bitmode = (uint8_t)(value >> 8);
+			c->not_fifo = 0;
 			return 0;
 		}
 		c->bitmode = (uint8_t)(value >> 8);
@@ -627,8 +726,8 @@ static int submit(struct chip *c, UMockdevIoctlClient *client, UMockdevIoctlData
 		finish(c, NULL, r, n < 0 ? -EPIPE : 0);
 		return 0;
 	}
-	if (u->type == USBDEVFS_URB_TYPE_BULK && (c->board || c->spi) && c->claimed[c->spi ? 0 : 1] &&
-	    (u->endpoint == (c->spi ? 0x81 : 0x83) || u->endpoint == (c->spi ? 0x02 : 0x04))) {
+	if (u->type == USBDEVFS_URB_TYPE_BULK && (c->board || c->spi) && c->claimed[link_iface(c)] &&
+	    (u->endpoint == 0x81 + 2 * link_iface(c) || u->endpoint == 0x02 + 2 * link_iface(c))) {
 		push(u->endpoint & 0x80 ? &c->in_q : &c->out_q, r);
 		if (c->spi && !c->board)
 			mpsse_unwired(c);
@@ -637,8 +736,11 @@ static int submit(struct chip *c, UMockdevIoctlClient *client, UMockdevIoctlData
 	}
 	note(1, "URB type %u on endpoint 0x%02x refused (%s)", u->type, u->endpoint,
 	     c->spi ? "the FT232H's bulk endpoints are 0x81 and 0x02, once interface 0 is claimed" :
+	     c->board && c->ft245 ? "only channel A's bulk endpoints 0x81 and 0x02 (the 245 FIFO) are "
+	     "modelled, once interface 0 is claimed" :
 	     c->board ? "only channel B's bulk endpoints 0x83 and 0x04 are modelled, once interface 1 is "
-	     "claimed" : "this FT2232H has no SoC behind it in this build: descriptors only");
+	     "claimed" : e.ft245_listed ? "this FT2232H has no SoC behind it while the ft245 chip is on "
+	     "the bus: descriptors only" : "this FT2232H has no SoC behind it in this build: descriptors only");
 	free_urb(r);
 	c->urbs--;
 	return EINVAL;
@@ -722,7 +824,7 @@ static int claim(struct chip *c, unsigned iface)
 {
 	if (iface >= (unsigned)c->n_ifaces)
 		return ENOENT;
-	if (c->bound[iface] || c->claimed[iface] || (iface == 1 && e.o->claim_busy))
+	if (c->bound[iface] || c->claimed[iface] || ((int)iface == link_iface(c) && e.o->claim_busy))
 		return EBUSY;
 	c->claimed[iface] = 1;
 	return 0;
@@ -841,10 +943,15 @@ static void *sim_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&e.lock);
 	while (!e.quit) {
-		take_out(c);
+		if (!c->ft245)
+			take_out(c);
 		if (c->gone || e.budget == 0) {
 			/* the host is not waiting: the board's clock stands still */
 			pthread_cond_wait(&e.wake, &e.lock);
+			continue;
+		}
+		if (c->ft245) {
+			fifo_step(c);
 			continue;
 		}
 		if (c->spi) {
@@ -1009,6 +1116,18 @@ static int parse_boards(const struct usb_emu_opts *o)
 			c->garble = 1;      /* 9600 baud after power-up */
 			if (c->board)
 				e.bc = c;
+		} else if (!strcmp(tok, "ft245") && !e.ft245_listed) {
+			/* an FT2232H as it comes, but with channel A made a 245 FIFO in its EEPROM */
+			c->board = 1;
+			c->ft245 = 1;
+			c->eeprom0 = EEPROM_FT245;
+			c->pid = 0x6010;
+			c->bcd = 0x0700;
+			c->n_ifaces = 2;
+			c->serial = "MMF0003";
+			c->product = "Dual RS232-HS";
+			c->manufacturer = "FTDI";
+			e.ft245_listed = 1;
 		} else if (!strcmp(tok, "upduino3")) {
 			c->board = !strcmp(built, "upduino3") && !e.bc;
 			c->spi = 1;
@@ -1026,7 +1145,16 @@ static int parse_boards(const struct usb_emu_opts *o)
 			return -1;
 		}
 		c->bound[0] = c->bound[1] = 1;   /* ftdi_sio took every interface at plug-in */
+		if (!c->ft245)
+			c->eeprom0 = EEPROM_BLANK;
 		e.n_chips++;
+	}
+	/* the FT245 chip's SoC is built into every mmfree-vboard: when it is on the bus it is the one
+	 * simulated, and the chip of the build's board is descriptors only */
+	for (int i = 0; i < e.n_chips && e.ft245_listed; i++) {
+		e.chip[i].board = e.chip[i].ft245;
+		if (e.chip[i].ft245)
+			e.bc = &e.chip[i];
 	}
 	return e.n_chips ? 0 : -1;
 }
@@ -1044,12 +1172,21 @@ int usb_emu_run(const struct usb_emu_opts *o, char **argv)
 	e.o = o;
 	if (parse_boards(o)) {
 		fprintf(stderr, "mmfree-vboard: --usb %s: boards are icebreaker (FT2232H, UART on channel "
-			"B) and upduino3 (FT232H, MPSSE SPI), at most one of each; the SoC is behind the one "
-			"this build simulates (%s)\n", o->boards,
+			"B), upduino3 (FT232H, MPSSE SPI) and ft245 (FT2232H, channel A a 245 synchronous "
+			"FIFO to the SoC of sim/vboard_ft245.v), at most one of each; the SoC is behind "
+			"ft245 if it is listed, else behind the one this build simulates (%s)\n", o->boards,
 			mmfi_sim_board_name ? mmfi_sim_board_name() : "?");
 		return 2;
 	}
-	if (e.bc) {
+	if (e.bc && e.bc->ft245) {
+		if (usb_ft245_open(&e.ft, o->seed)) {
+			fprintf(stderr, "mmfree-vboard: usb: out of memory for the FT245 SoC\n");
+			return 1;
+		}
+		e.now = usb_ft245_cycles(e.ft);
+		if (o->errors > 0)
+			note(1, "--inject-errors is not modelled on the 245 FIFO: no faults");
+	} else if (e.bc) {
 		so.board = mmfi_sim_board_name();
 		if (!mmfi_sim_open || mmfi_sim_open(&so, &e.sim, e.err, sizeof(e.err))) {
 			fprintf(stderr, "mmfree-vboard: usb: the %s SoC: %s\n", so.board, e.err);
@@ -1126,6 +1263,18 @@ int usb_emu_run(const struct usb_emu_opts *o, char **argv)
 		     (unsigned long long)e.bc->to_board, (unsigned long long)e.bc->to_host,
 		     (unsigned long long)e.bc->urbs, (unsigned long long)e.now,
 		     e.bc->overrun ? " (RX overruns)" : "");
+	if (e.bc && e.bc->ft245) {
+		mmf_ft245_chip_t *fc = usb_ft245_chip(e.ft);
+		uint64_t v = mmf_ft245_chip_violations(fc);
+		note(0, "245 FIFO bus: %llu bytes to the FPGA, %llu from it, %llu CLKOUT cycles, %llu bus "
+		     "rules broken", (unsigned long long)fc->read_bytes,
+		     (unsigned long long)fc->written_bytes, (unsigned long long)usb_ft245_bus_cycles(e.ft),
+		     (unsigned long long)v);
+		for (i = 0; v && i < MMF_FT245_N_RULES; i++)
+			if (fc->violations[i])
+				note(1, "the FPGA broke the 245 FIFO bus rule '%s' %llu times",
+				     mmf_ft245_rule_name(i), (unsigned long long)fc->violations[i]);
+	}
 	if (e.bc && e.bc->garbled)
 		note(1, "%llu bytes were garbled by a UART setting the board does not have",
 		     (unsigned long long)e.bc->garbled);
@@ -1153,5 +1302,7 @@ out:
 	}
 	if (e.link)
 		e.link->ops->close(e.link);     /* closes the SoC too */
+	if (e.ft)
+		usb_ft245_close(e.ft);
 	return ret;
 }

@@ -57,6 +57,9 @@ run fuzz tests/test_fuzz.sh
 run vboard tests/test_vboard.sh
 # the ftdi board over real libusb against an emulated FT2232H (umockdev) serving the Verilator iCEBreaker
 run usb tests/test_usb.sh
+# the same ftdi board with link=ft245: an emulated FT2232H whose channel A in bit mode 0x40 is the 245
+# synchronous FIFO bus of the FT245 SoC (sim/vboard_ft245.v; no board wires it), refusals, unplug
+run usb-ft245 tests/test_usb_ft245.sh
 
 # rtl: lint and formal proofs of the stream handshakes
 run lint tests/test_lint.sh
@@ -82,6 +85,12 @@ run sim-soc-spi build/bin/tb_soc_spi --count 1000
 run sim-i2c build/bin/tb_i2c --count 1000
 run sim-i2c-100k build/bin/tb_i2c_100k --count 200
 run spi-board tests/test_spi_board.sh
+# the FT245 synchronous FIFO PHY against the C model of the FT2232H's side of the bus (random stalls,
+# three core clocks against 60 MHz, bytes to the core every cycle and every 8th), and the SoC behind it
+# against the C model, byte for byte
+run sim-ft245 build/bin/tb_ft245 --count 300000
+run sim-ft245-s8 build/bin/tb_ft245_s8 --count 100000
+run sim-soc-ft245 build/bin/tb_soc_ft245 --count 1000
 # the iCE40HX8K-B-EVN's SoC (tac2 alone, 768 words of block RAM) against the C model, past the end of
 # its memory too, and the board's own top as a board (its own build tree)
 run sim-soc-hx8k build/bin/tb_soc_hx8k --count 1000

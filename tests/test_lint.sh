@@ -51,6 +51,12 @@ lint mmf_wmem -GMEM_WORDS=1
 lint mmf_soc_uart
 lint mmf_soc_spi
 lint mmf_soc_spi -GENG_TAC=0 -GENG_SAC=0 -GBOARD_ID=2
+lint mmf_async_fifo
+lint mmf_async_fifo -GLG_DEPTH=2
+lint mmf_ft245_sync
+lint mmf_ft245_sync -GRX_SPACING=8 -GLG_RX=4 -GLG_TX=2 -GLG_BURST=2
+lint mmf_soc_ft245
+lint mmf_soc_ft245 -GENG_TAC=0 -GENG_SAC=0 -GOPT_I2C=1
 lint mmf_bench_shell
 # the board tops and the SPI virtual board, with the iCE40 primitives' simulation models (sim/ice40)
 lint_board() {  # lint_board FILE TOP [ARGS...]
@@ -65,6 +71,7 @@ lint_board boards/icebreaker/icebreaker_top.v icebreaker_top
 lint_board sim/ina226_model.v ina226_model
 lint_board sim/vboard_core.v vboard_core
 lint_board sim/vboard_uart.v vboard_uart
+lint_board sim/vboard_ft245.v vboard_ft245
 lint_board boards/upduino3/upduino3_top.v upduino3_top
 lint_board boards/hx8k-evn/hx8k_evn_top.v hx8k_evn_top
 lint_board sim/vboard_board.v vboard_board -Iboards/icebreaker +define+BOARD_TOP=icebreaker_top \

@@ -48,6 +48,7 @@ struct mmfi_uri {
 	struct mmfi_cpu_opts cpu;   /* dead_after=N, dead_for=M */
 	int uart;                   /* sim: uart=1, the board's UART instead of the fast mode */
 	uint32_t baud;              /* ftdi: baud=N, the UART rate to set (0: the board's) */
+	int link;                   /* ftdi: link=uart|ft245 given: MMFI_FTDI_LINK_*; 0: not given */
 	uint32_t window;            /* window=N: WRITE_MEMs in flight (0: the board kind's default) */
 	int ina_absent;             /* sim: ina226=0, no INA226 model on the I2C lines */
 	int ina_set;                /* sim: ina_shunt_uv= or ina_bus_mv= given */

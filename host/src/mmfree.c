@@ -24,6 +24,9 @@ static const char boards_help[] =
 	"  socket:PATH      a virtual board in another process (mmfree-vboard --listen PATH)\n"
 	"  ftdi[:SERIAL]    a board on an FTDI USB bridge: the FT2232H's UART on channel B\n"
 	"                   (iCEBreaker, iCE40HX8K-B-EVN); 'mmfree list' shows the serials\n"
+	"                   ftdi?link=ft245: the FT2232H's channel A in 245 synchronous FIFO mode\n"
+	"                   (bit mode 0x40), for a board that wires that bus and a chip whose EEPROM\n"
+	"                   makes channel A a 245 FIFO; baud=N: the UART's rate (link=uart)\n"
 	"  options after '?', joined by '&': faults=RATE (inject bit flips, drops and duplicates,\n"
 	"  each byte with probability RATE), seed=S (the faults' seed), timeout_ms=N (answer wait\n"
 	"  per try, default 200), dead_after=N and dead_for=M (cpu: the link is cut after the\n"
@@ -320,7 +323,7 @@ static int cmd_info(const struct cli_opts *o)
 		printf("board        %s (%s)\n", mmf_board_name(in.board_id), o->board);
 		printf("protocol     version %u\n", in.version);
 		printf("link         %s, %u %s\n", mmf_link_name(in.link), in.link_rate,
-		       in.link == 0 ? "baud" : "Hz");
+		       cli_link_rate_unit(in.link));
 		printf("clock        %u Hz\n", in.clock_hz);
 		printf("weight mem   %u words of 64 bits (%u KiB)\n", in.wmem_words, in.wmem_words / 128);
 		printf("max payload  %u bytes\n", in.max_payload);

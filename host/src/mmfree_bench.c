@@ -53,7 +53,7 @@ int bench_link(const struct cli_opts *o)
 	mmf_board *b;
 	uint64_t *w = NULL, *back = NULL, rng = o->seed | 1, payload, link, bad = 0, first_bad = 0;
 	uint32_t n, i, cw[MMF_NUM_COUNTERS], ca[MMF_NUM_COUNTERS];
-	double t0, c0, wall, cpu, mb, link_s, up_s, up_ratio, cyc_per_s;
+	double t0, c0, wall, cpu, mb, link_s, up_s, up_ratio, cyc_per_s, all_s;
 	int r = cli_open(o, &b), ret = EXIT_FAIL;
 
 	if (r)
@@ -109,18 +109,22 @@ int bench_link(const struct cli_opts *o)
 		goto out;
 	}
 	mmf_get_link_stats(b, &s1);
-	/* upload: payload bytes per second of board time against the line's bound (8N1: baud / 10) */
+	/* upload: payload bytes per second of board time against the line's bound (8N1: baud / 10;
+	 * SPI: SCK / 8; FIFO: the bus's bytes per second) */
 	up_s = in.clock_hz ? (double)cw[MMF_COUNTER_CYCLES] / in.clock_hz : 0;
-	up_ratio = up_s > 0 && in.link_rate ? 8.0 * n / up_s / (in.link_rate / (in.link == 0 ? 10.0 : 8.0)) : 0;
+	up_ratio = up_s > 0 && in.link_rate ? 8.0 * n / up_s / (in.link_rate / cli_link_units_per_byte(in.link)) : 0;
 	cyc_per_s = wall > 0 ? ca[MMF_COUNTER_CYCLES] / wall : 0;
+	/* the whole round trip (write, read back, the counter reads) in board time: payload bytes/s */
+	all_s = in.clock_hz ? (double)ca[MMF_COUNTER_CYCLES] / in.clock_hz : 0;
 	for (i = 0; i < n; i++)
 		if (w[i] != back[i] && bad++ == 0)
 			first_bad = i;
 	payload = 16ull * n;
 	link = (s1.bytes_out - s0.bytes_out) + (s1.bytes_in - s0.bytes_in);
 	mb = payload / 1e6;
-	/* the time the bytes take on the board's wire: 10 bits per byte on a UART */
-	link_s = in.link_rate ? (double)link * (in.link == 0 ? 10 : 8) / in.link_rate : 0;
+	/* the time the bytes take on the board's wire: 10 bits per byte on a UART, 8 on SPI, one bus
+	 * cycle on the FIFO */
+	link_s = in.link_rate ? (double)link * cli_link_units_per_byte(in.link) / in.link_rate : 0;
 	if (o->json) {
 		printf("{\"board\": ");
 		cli_json_str(stdout, o->board);
@@ -129,12 +133,13 @@ int bench_link(const struct cli_opts *o)
 		       "\"wall_s_per_mb\": %.6f, \"cpu_s\": %.6f, \"cpu_s_per_mb\": %.6f, "
 		       "\"link_s\": %.6f, \"link_rate\": %u, \"packets\": %" PRIu64 ", \"retries\": %"
 		       PRIu64 ", \"naks\": %" PRIu64 ", \"timeouts\": %" PRIu64 ", \"upload_board_s\": %.6f, "
-		       "\"upload_bytes_per_s\": %.0f, \"upload_vs_line\": %.4f, \"board_cycles\": %u, "
+		       "\"upload_bytes_per_s\": %.0f, \"upload_vs_line\": %.4f, \"payload_board_s\": %.6f, "
+		       "\"payload_bytes_per_s\": %.0f, \"board_cycles\": %u, "
 		       "\"board_cycles_per_wall_s\": %.0f", n, bad, payload,
 		       link, (double)payload / link, wall, wall / mb, cpu, cpu / mb, link_s,
 		       in.link_rate, s1.packets_sent - s0.packets_sent, s1.retries - s0.retries,
 		       s1.naks - s0.naks, s1.timeouts - s0.timeouts, up_s, up_s > 0 ? 8.0 * n / up_s : 0,
-		       up_ratio, ca[MMF_COUNTER_CYCLES], cyc_per_s);
+		       up_ratio, all_s, all_s > 0 ? payload / all_s : 0, ca[MMF_COUNTER_CYCLES], cyc_per_s);
 		print_energy(1, &in, ca, "payload byte", (double)payload);
 		printf("}\n");
 	} else {
@@ -148,11 +153,13 @@ int bench_link(const struct cli_opts *o)
 		printf("wall         %.4f s, %.4f s per MB\n", wall, wall / mb);
 		printf("host cpu     %.4f s, %.4f s per MB\n", cpu, cpu / mb);
 		printf("link time    %.4f s at %u %s (the bytes on the board's wire)\n", link_s,
-		       in.link_rate, in.link == 0 ? "baud" : "Hz");
+		       in.link_rate, cli_link_rate_unit(in.link));
 		printf("retries      %" PRIu64 " (naks %" PRIu64 ", timeouts %" PRIu64 ")\n",
 		       s1.retries - s0.retries, s1.naks - s0.naks, s1.timeouts - s0.timeouts);
 		printf("upload       %.4f s of board time (%u cycles): %.0f bytes/s, %.3f of the line's "
 		       "bound\n", up_s, cw[MMF_COUNTER_CYCLES], up_s > 0 ? 8.0 * n / up_s : 0, up_ratio);
+		printf("round trip   %.4f s of board time (write, read back): %.0f payload bytes/s\n", all_s,
+		       all_s > 0 ? payload / all_s : 0);
 		printf("board clock  %u cycles in %.3f s wall: %.2f M cycles per wall second\n",
 		       ca[MMF_COUNTER_CYCLES], wall, cyc_per_s / 1e6);
 		print_energy(0, &in, ca, "payload byte", (double)payload);

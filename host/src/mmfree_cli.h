@@ -33,6 +33,17 @@ int cli_usage(const char *cmd, const char *fmt, const char *arg);
 int cli_parse_num(const char *cmd, const char *opt, const char *s, uint64_t max, uint64_t *v);
 /* Open --board (EXIT_OK, or the exit code after printing why not). */
 int cli_open(const struct cli_opts *o, mmf_board **b);
+/* INFO's link rate per byte on the wire: baud / 10 (UART, 8N1), SCK Hz / 8 (SPI), and the FIFO's
+ * rate is already bytes per second (a byte per bus clock). */
+static inline double cli_link_units_per_byte(unsigned link)
+{
+	return link == 0 ? 10.0 : link == 1 ? 8.0 : 1.0;
+}
+/* ... and the rate's unit */
+static inline const char *cli_link_rate_unit(unsigned link)
+{
+	return link == 0 ? "baud" : link == 1 ? "Hz" : "bytes/s";
+}
 /* A JSON string literal. */
 void cli_json_str(FILE *f, const char *s);
 /* Progress on stderr, only when it is a terminal: "\r<label> 45%"; cli_progress_done ends the line. */

@@ -336,8 +336,9 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 	cyc = s->c.cycles;
 	bytes = s->c.bytes_in + s->c.bytes_out;
 	hz = s->b ? s->info.clock_hz : 0;
-	/* the bytes' time on the board's wire: 10 bits a byte on a UART, 8 on SPI or FIFO */
-	link_s = s->b && s->info.link_rate ? (double)bytes * (s->info.link == 0 ? 10 : 8) / s->info.link_rate : 0;
+	/* the bytes' time on the board's wire: 10 bits a byte on a UART, 8 on SPI, a bus cycle on FIFO */
+	link_s = s->b && s->info.link_rate ? (double)bytes * cli_link_units_per_byte(s->info.link) /
+		 s->info.link_rate : 0;
 	if (s->b) {
 		unsigned e;
 		for (e = 0; e < s->info.n_engines && e < 3; e++)

@@ -67,7 +67,7 @@ int cmd_list(int argc, char **argv)
 			cli_json_str(stdout, d[i].manufacturer);
 			printf(", \"board\": ");
 			cli_json_str(stdout, d[i].kind);
-			snprintf(uri, sizeof(uri), "ftdi:%s", d[i].serial);
+			snprintf(uri, sizeof(uri), "ftdi:%s%s", d[i].serial, d[i].fifo_a ? "?link=ft245" : "");
 			printf(", \"uri\": ");
 			cli_json_str(stdout, d[i].open_err ? "" : uri);
 			printf(", \"access\": \"%s\"}", access);

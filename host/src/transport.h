@@ -96,10 +96,16 @@ const char *mmfi_sim_board_name(void)
 	;
 /* A virtual board in another process on a Unix socket (transport_socket.c). */
 int mmfi_socket_open(const char *path, mmfi_transport **out, char *err, size_t err_len);
-/* A board on an FTDI USB bridge, on libusb (transport_ftdi.c): ftdi[:SERIAL][?baud=N]. */
+/* A board on an FTDI USB bridge, on libusb (transport_ftdi.c): ftdi[:SERIAL][?baud=N][&link=L]. */
+enum {
+	MMFI_FTDI_LINK_AUTO = 0,    /* the chip decides: FT2232H UART on channel B, FT232H MPSSE SPI */
+	MMFI_FTDI_LINK_UART = 1,    /* link=uart: the FT2232H's channel B as a UART */
+	MMFI_FTDI_LINK_FT245 = 2,   /* link=ft245: the FT2232H's channel A in 245 synchronous FIFO mode */
+};
 struct mmfi_ftdi_opts {
 	const char *serial;         /* the chip's serial string, or NULL / "" for the only board */
 	uint32_t baud;              /* UART rate to set; 0: the boards' 12000000 */
+	int link;                   /* MMFI_FTDI_LINK_*: which channel and mode */
 };
 int mmfi_ftdi_open(const struct mmfi_ftdi_opts *o, mmfi_transport **out, char *err, size_t err_len);
 /* One FTDI chip on USB, as `mmfree list` shows it. */
@@ -110,6 +116,7 @@ struct mmfi_ftdi_dev {
 	char product[64];           /* iProduct ("iCEBreaker V1.0e", "Dual RS232-HS"), or "" */
 	char manufacturer[64];      /* iManufacturer, or "" */
 	const char *kind;           /* which board that likely is (mmfi_ftdi_kind) */
+	int fifo_a;                 /* an FT2232H whose EEPROM makes channel A a 245 FIFO (link=ft245) */
 	int open_err;               /* 0, or the libusb error that kept the strings unread */
 };
 /* The FTDI boards attached: up to max into d, *n = how many there are. */

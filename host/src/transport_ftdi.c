@@ -5,7 +5,11 @@
  * only on the flash's SPI lines, so there the link is SPI: its one channel (interface 0, bulk OUT
  * 0x02, IN 0x81) in MPSSE mode is the master, the SoC's mmf_spi_slave the slave, and the link bytes
  * cross in the transactions of docs/protocol.md ("SPI link layer"): a packet goes out as a WRITE,
- * answers come in READs, parsed as length bytes and chunks.
+ * answers come in READs, parsed as length bytes and chunks. With `ftdi?link=ft245` the FT2232H's
+ * channel A (interface 0, bulk OUT 0x02, IN 0x81) runs in 245 synchronous FIFO mode (bit mode 0x40)
+ * for a board that wires that bus to the FPGA (rtl/mmf_ft245_sync.v): the link bytes go straight over
+ * bulk, no baud rate, IN packets stripped of their status bytes as in UART mode. The chip must have
+ * channel A made a 245 FIFO in its EEPROM (the mode is refused otherwise); that is checked first.
  *
  * Chip set-up is what a real FT2232H needs after power-up or after another program: claim the
  * interface (the kernel's ftdi_sio detached for the time we hold it), reset the channel, purge both
@@ -40,6 +44,7 @@ enum {
 	FTDI_SET_LATENCY = 0x09,    /* wValue: latency timer, 1..255 ms */
 	FTDI_GET_LATENCY = 0x0A,    /* one byte back */
 	FTDI_SET_BITMODE = 0x0B,    /* wValue = mode << 8 | pin mask; 0x0000: reset (UART) */
+	FTDI_READ_EEPROM = 0x90,    /* IN, wIndex = word address: one 16-bit EEPROM word back */
 	FTDI_PURGE_RX = 1,          /* FTDI_RESET wValue: drop the chip's bytes for the host */
 	FTDI_PURGE_TX = 2,          /* ... and the host's bytes not yet on the UART */
 	FTDI_OUT = 0x40,            /* bmRequestType: vendor, device, host to device */
@@ -59,6 +64,17 @@ enum {
 	SPI_CHANNEL = 1,            /* wIndex of channel A */
 	SPI_EP_OUT = 0x02,
 	SPI_EP_IN = 0x81,
+	FIFO_IFACE = 0,             /* FT2232H channel A: the 245 synchronous FIFO */
+	FIFO_CHANNEL = 1,           /* wIndex of channel A */
+	FIFO_EP_OUT = 0x02,
+	FIFO_EP_IN = 0x81,
+	FIFO_MODE = 0x40,           /* FTDI_SET_BITMODE mode: single channel synchronous FIFO */
+	FIFO_PINS = 0xFF,           /* its pin mask (the bus is the chip's; the mask is not used) */
+	FLOW_RTS_CTS = 0x0100,      /* FTDI_SET_FLOW wIndex high byte: RTS/CTS, which FTDI's AN_130 sets
+				     * for the synchronous FIFO so that no byte is lost */
+	EEPROM_CHAN_TYPE = 0x07,    /* EEPROM word 0, low byte: channel A's type (high byte: B's) */
+	EEPROM_CHAN_FIFO = 0x01,    /* ... 245 FIFO; 0 UART, 2 fast opto-isolated serial, 4 CPU FIFO */
+	FIFO_MIN_BPS = 1000000,     /* bytes/s a FIFO board takes at the least (deadlines of a send) */
 	BOARD_BAUD = 12000000,      /* the boards' UART (docs/protocol.md) */
 	LATENCY_MS = 1,             /* latency timer: the chip sends a short packet after this */
 	PACKET = 512,               /* high-speed bulk packet; 2 status bytes start each IN packet */
@@ -121,6 +137,7 @@ typedef struct {
 	uint64_t sent, got;         /* bytes to and from the board since open */
 	uint32_t baud;              /* the rate set (UART) */
 	int spi;                    /* an FT232H: MPSSE SPI on channel A, not a UART on channel B */
+	int fifo;                   /* link=ft245: the FT2232H's channel A in 245 synchronous FIFO mode */
 	int iface, chan;            /* the interface claimed, the wIndex of its vendor requests */
 	uint8_t ep_in, ep_out;      /* its bulk endpoints */
 	uint32_t read_k;            /* SPI: bytes the next READ clocks after its command */
@@ -232,6 +249,22 @@ const char *mmfi_ftdi_kind(uint16_t pid, const char *product)
 	return "FT2232H: iCEBreaker or iCE40HX8K-B-EVN (UART on channel B)";
 }
 
+/* EEPROM word 0 (the channels' types) into *word: the libusb result (2 when read). */
+static int eeprom_word0(libusb_device_handle *h, uint16_t *word)
+{
+	uint8_t w[2] = { 0xff, 0xff };  /* a failed read reads as blank */
+	int r = libusb_control_transfer(h, FTDI_IN, FTDI_READ_EEPROM, 0, 0, w, 2, CTRL_MS);
+
+	*word = (uint16_t)(w[0] | w[1] << 8);
+	return r;
+}
+
+/* Does EEPROM word 0 make channel A a 245 FIFO (a blank EEPROM does not)? */
+static int chan_a_fifo(uint16_t word)
+{
+	return word != 0xffff && (word & EEPROM_CHAN_TYPE) == EEPROM_CHAN_FIFO;
+}
+
 /* One string descriptor as ASCII, or "" (with *access set on LIBUSB_ERROR_ACCESS at open). */
 static void get_str(libusb_device_handle *h, uint8_t idx, char *out, size_t len)
 {
@@ -260,9 +293,14 @@ static int describe(libusb_device *dev, const struct libusb_device_descriptor *d
 		get_str(h, dd->iSerialNumber, d->serial, sizeof(d->serial));
 		get_str(h, dd->iProduct, d->product, sizeof(d->product));
 		get_str(h, dd->iManufacturer, d->manufacturer, sizeof(d->manufacturer));
+		if (d->pid == FTDI_PID_2232H) {
+			uint16_t word;
+			d->fifo_a = eeprom_word0(h, &word) == 2 && chan_a_fifo(word);
+		}
 		libusb_close(h);
 	}
-	d->kind = mmfi_ftdi_kind(d->pid, d->product);
+	d->kind = d->fifo_a ? "FT2232H: channel A a 245 synchronous FIFO (link=ft245)" :
+		  mmfi_ftdi_kind(d->pid, d->product);
 	return r;
 }
 
@@ -478,7 +516,8 @@ static int bulk_out(ftdi_transport *f, const uint8_t *buf, size_t n, unsigned ti
 		if (r == LIBUSB_ERROR_TIMEOUT) {
 			mmfi_msg(f->base.err, f->base.err_len, "bulk OUT: LIBUSB_ERROR_TIMEOUT: the chip "
 				 "took %d of %zu bytes in %u ms (%s)", done, n + (size_t)done, timeout,
-				 f->spi ? "is its MPSSE clocking?" : "is the board's UART reading?");
+				 f->spi ? "is its MPSSE clocking?" : f->fifo ? "is the FPGA reading the "
+				 "245 FIFO bus?" : "is the board's UART reading?");
 			return MMF_ERR_TIMEOUT;
 		}
 		if (r) {
@@ -493,8 +532,9 @@ static int bulk_out(ftdi_transport *f, const uint8_t *buf, size_t n, unsigned ti
 static int ftdi_send(mmfi_transport *t, const uint8_t *buf, size_t n)
 {
 	ftdi_transport *f = (ftdi_transport *)t;
-	/* the chip takes bytes as its UART drains them: allow twice the line time, plus a second */
-	uint64_t line_ms = (uint64_t)n * 10u * 1000u / f->baud;
+	/* the chip takes bytes as its UART drains them (or as the FPGA reads the FIFO, at FIFO_MIN_BPS
+	 * at the least): allow twice the line time, plus a second */
+	uint64_t line_ms = f->fifo ? (uint64_t)n * 1000u / FIFO_MIN_BPS : (uint64_t)n * 10u * 1000u / f->baud;
 
 	return bulk_out(f, buf, n, (unsigned)(1000u + 2u * line_ms), 1);
 }
@@ -816,7 +856,15 @@ static int pick(ftdi_transport *f, const struct mmfi_ftdi_opts *o, libusb_device
 			 "%u Hz; baud is an option of the FT2232H's UART", f->name, (unsigned)SPI_HZ);
 		return MMF_ERR_ARG;
 	}
+	if (d[match].pid == FTDI_PID_232H && o->link) {
+		mmfi_msg(f->base.err, f->base.err_len, "%s: an FT232H (UPduino v3): its link is MPSSE SPI "
+			 "at %u Hz; link=%s is an option of the FT2232H (uart: channel B, ft245: channel A in "
+			 "245 synchronous FIFO mode)", f->name, (unsigned)SPI_HZ,
+			 o->link == MMFI_FTDI_LINK_FT245 ? "ft245" : "uart");
+		return MMF_ERR_ARG;
+	}
 	f->spi = d[match].pid == FTDI_PID_232H;
+	f->fifo = d[match].pid == FTDI_PID_2232H && o->link == MMFI_FTDI_LINK_FT245;
 	*dev = devs[match];
 	return MMF_OK;
 }
@@ -875,8 +923,49 @@ static int setup_spi(ftdi_transport *f)
 	return r;
 }
 
-/* Reset the chip's channel and set it up: a UART at f->baud on the FT2232H's channel B, MPSSE on the
- * FT232H (the rest of that in setup_spi). */
+/* What the chip's EEPROM makes channel A (word 0, low byte; AN_121, libftdi's decoder agrees). */
+static const char *chan_type_name(unsigned type, uint16_t word)
+{
+	if (word == 0xffff)
+		return "a UART (blank EEPROM)";
+	switch (type) {
+	case 0: return "a UART";
+	case 1: return "a 245 FIFO";
+	case 2: return "fast opto-isolated serial";
+	case 4: return "a CPU-style FIFO";
+	}
+	return "an unknown type";
+}
+
+/* Is channel A a 245 FIFO? Without that in the EEPROM the chip has no synchronous FIFO mode on it:
+ * bit mode 0x40 is taken and nothing crosses. */
+static int check_fifo_eeprom(ftdi_transport *f)
+{
+	uint16_t word;
+	char m[160];
+	int r = eeprom_word0(f->h, &word);
+
+	if (r < 0) {
+		snprintf(m, sizeof(m), "%s: link=ft245: reading EEPROM word 0 (channel A's type)", f->name);
+		return mmfi_ftdi_msg(f->base.err, f->base.err_len, m, r);
+	}
+	if (r != 2) {
+		mmfi_msg(f->base.err, f->base.err_len, "%s: link=ft245: EEPROM word 0 came back as %d bytes, "
+			 "not 2", f->name, r);
+		return MMF_ERR_IO;
+	}
+	if (chan_a_fifo(word))
+		return MMF_OK;
+	/* short: the board's message buffer is MMFI_MSG (320) with the name and the URI before it */
+	mmfi_msg(f->base.err, f->base.err_len, "%s: link=ft245: channel A is no 245 FIFO: EEPROM word 0 "
+		 "= 0x%04x makes it %s; bit mode 0x40 needs it set to 245 FIFO in the EEPROM (ftdi_eeprom, "
+		 "FT_Prog) and a board wiring that bus (iCEBreaker: UART on B, drop link=ft245)", f->name,
+		 word, chan_type_name(word & EEPROM_CHAN_TYPE, word));
+	return MMF_ERR_UNSUPPORTED;
+}
+
+/* Reset the chip's channel and set it up: a UART at f->baud on the FT2232H's channel B, channel A in
+ * 245 synchronous FIFO mode (link=ft245), MPSSE on the FT232H (the rest of that in setup_spi). */
 static int setup(ftdi_transport *f)
 {
 	uint16_t value, index_hi;
@@ -893,6 +982,20 @@ static int setup(ftdi_transport *f)
 		    (r = ctrl(f, FTDI_SET_LATENCY, LATENCY_MS, SPI_CHANNEL, "latency timer")) ||
 		    (r = ctrl(f, FTDI_SET_BITMODE, 0x0000, SPI_CHANNEL, "bit mode reset")) ||
 		    (r = ctrl(f, FTDI_SET_BITMODE, MPSSE_MODE << 8 | PINS_OUT, SPI_CHANNEL, "MPSSE")))
+			goto release;
+		return MMF_OK;
+	}
+	if (f->fifo) {
+		/* bit mode reset first: a chip left in another mode (MPSSE, bit-bang) takes 0x40 from it */
+		if ((r = check_fifo_eeprom(f)) ||
+		    (r = ctrl(f, FTDI_RESET, 0, FIFO_CHANNEL, "reset")) ||
+		    (r = ctrl(f, FTDI_RESET, FTDI_PURGE_RX, FIFO_CHANNEL, "purge RX")) ||
+		    (r = ctrl(f, FTDI_RESET, FTDI_PURGE_TX, FIFO_CHANNEL, "purge TX")) ||
+		    (r = ctrl(f, FTDI_SET_LATENCY, LATENCY_MS, FIFO_CHANNEL, "latency timer")) ||
+		    (r = ctrl(f, FTDI_SET_BITMODE, 0x0000, FIFO_CHANNEL, "bit mode reset")) ||
+		    (r = ctrl(f, FTDI_SET_BITMODE, FIFO_MODE << 8 | FIFO_PINS, FIFO_CHANNEL,
+			      "synchronous FIFO mode")) ||
+		    (r = ctrl(f, FTDI_SET_FLOW, 0x0000, FLOW_RTS_CTS | FIFO_CHANNEL, "RTS/CTS flow control")))
 			goto release;
 		return MMF_OK;
 	}
@@ -950,6 +1053,12 @@ int mmfi_ftdi_open(const struct mmfi_ftdi_opts *o, mmfi_transport **out, char *e
 	r = pick(f, o, &dev, &list);
 	if (r)
 		goto fail_list;
+	if (f->fifo) {
+		f->iface = FIFO_IFACE;
+		f->chan = FIFO_CHANNEL;
+		f->ep_in = FIFO_EP_IN;
+		f->ep_out = FIFO_EP_OUT;
+	}
 	if (f->spi) {
 		f->base.ops = &ftdi_spi_ops;
 		f->iface = SPI_IFACE;

@@ -6,7 +6,9 @@
  * (WRITE_MEMs in flight); for cpu, dead_after=N and dead_for=M (the
  * link is cut after the host's N-th byte, for M bytes or for good), wmem=N (weight memory words) and
  * engines=F[,F...] (the slots' weight formats: tac2, tac5, sac4, lut3), so that the model is built as
- * a given SoC is; for ftdi, baud=N (the UART rate the chip is set to; the board's is 12000000).
+ * a given SoC is; for ftdi, baud=N (the UART rate the chip is set to; the board's is 12000000) and
+ * link=uart|ft245 (the FT2232H's channel B as a UART, the default, or its channel A in 245 synchronous
+ * FIFO mode, for a board that wires that bus).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,7 +17,7 @@
 #include "board.h"
 
 static const char known_opts[] = "faults, seed, timeout_ms, window, dead_after, dead_for, wmem, engines, "
-	"uart, baud, ina226, ina_shunt_uv, ina_bus_mv";
+	"uart, baud, link, ina226, ina_shunt_uv, ina_bus_mv";
 
 /* engines=F[,F...]: format names (mmf_format_name) into o->formats; -1 if one is unknown or too many. */
 static int parse_formats(const char *s, struct mmfi_cpu_opts *o)
@@ -89,6 +91,13 @@ static int parse_opt(struct mmfi_uri *u, char *opt, const char *uri, char *err, 
 		if (parse_u64(val, 1, 12000000, &v))
 			goto bad;
 		u->baud = (uint32_t)v;
+	} else if (!strcmp(opt, "link")) {
+		if (!strcmp(val, "uart"))
+			u->link = MMFI_FTDI_LINK_UART;
+		else if (!strcmp(val, "ft245"))
+			u->link = MMFI_FTDI_LINK_FT245;
+		else
+			goto bad;
 	} else if (!strcmp(opt, "uart")) {
 		if (parse_u64(val, 0, 1, &v))
 			goto bad;
@@ -132,6 +141,8 @@ bad:
 		 !strcmp(opt, "faults") ? "a probability, 0 to 1" :
 		 !strcmp(opt, "timeout_ms") ? "milliseconds, 1 to 600000" :
 		 !strcmp(opt, "baud") ? "a UART rate, 1 to 12000000" :
+		 !strcmp(opt, "link") ? "uart (the FT2232H's channel B) or ft245 (its channel A in 245 "
+					"synchronous FIFO mode)" :
 		 !strcmp(opt, "window") ? "commands in flight, 1 to 8" :
 		 !strcmp(opt, "wmem") ? "weight memory words, 1 to 16384" :
 		 !strcmp(opt, "engines") ? "weight formats tac2, tac5, sac4, lut3, comma-separated, up to 3" :
@@ -198,6 +209,16 @@ int mmfi_uri_transport(const struct mmfi_uri *u, const char *uri, mmfi_transport
 		mmfi_msg(err, err_len, "board URI '%s': baud is an option of 'ftdi' only", uri);
 		return MMF_ERR_ARG;
 	}
+	if (u->link && strcmp(u->kind, "ftdi")) {
+		mmfi_msg(err, err_len, "board URI '%s': link is an option of 'ftdi' only (it picks the FTDI "
+			 "chip's channel and mode)", uri);
+		return MMF_ERR_ARG;
+	}
+	if (u->link == MMFI_FTDI_LINK_FT245 && u->baud) {
+		mmfi_msg(err, err_len, "board URI '%s': baud is the UART's; link=ft245 has no baud rate "
+			 "(the FPGA clocks the bytes on the chip's 60 MHz CLKOUT): drop one of them", uri);
+		return MMF_ERR_ARG;
+	}
 	if (u->uart && strcmp(u->kind, "sim")) {
 		mmfi_msg(err, err_len, "board URI '%s': uart is an option of 'sim' only", uri);
 		return MMF_ERR_ARG;
@@ -249,7 +270,7 @@ int mmfi_uri_transport(const struct mmfi_uri *u, const char *uri, mmfi_transport
 		if (r)
 			return r;
 	} else if (!strcmp(u->kind, "ftdi")) {
-		struct mmfi_ftdi_opts fo = { u->arg, u->baud };
+		struct mmfi_ftdi_opts fo = { u->arg, u->baud, u->link };
 		r = mmfi_ftdi_open(&fo, &t, err, err_len);
 		if (r)
 			return r;

@@ -17,12 +17,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 M=build/bin/mmfree
 V=build/bin/mmfree-vboard
+. tests/lib.sh
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-no() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | tail -8 | sed 's/^/   | /'; }
-jqok() { jq -e "$2" <<<"$1" >/dev/null 2>&1; }
 # usb ARGS... -- PROGRAM...: run PROGRAM with the emulated chips; stdout in $out, stderr in $err, exit in $rc
 usb() { out=$(timeout 300 $V --usb "$@" 2>"$T/err"); rc=$?; err=$(cat "$T/err"); }
 # want NAME RC PATTERN: the last usb run exited RC and its stderr holds PATTERN (grep -E)
@@ -144,5 +141,4 @@ if [ "$(grep -c 'SUBSYSTEM=="usb", ATTRS{idVendor}=="0403", ATTRS{idProduct}=="6
 then ok udev-rule; else no udev-rule "$r"; fi
 if $M list --help | grep -q ftdi:SERIAL && $V --help | grep -q -- "--usb"; then ok help; else no help; fi
 
-echo "usb: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish usb

@@ -16,12 +16,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 M=build/bin/mmfree
 V=build/bin/mmfree-vboard
+. tests/lib.sh
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-no() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | tail -8 | sed 's/^/   | /'; }
-jqok() { jq -e "$2" <<<"$1" >/dev/null 2>&1; }
 # usb ARGS... -- PROGRAM...: run PROGRAM with the emulated chips; stdout in $out, stderr in $err, exit in $rc
 usb() { out=$(timeout 300 $V --usb "$@" 2>"$T/err"); rc=$?; err=$(cat "$T/err"); }
 # want NAME RC PATTERN: the last run exited RC and its stderr holds PATTERN (grep -E)
@@ -110,5 +107,4 @@ else no unplug-ft245 "exit $rc after ${dt}s: $err"; fi
 
 if $M --help | grep -q "link=ft245" && $V --help | grep -q -- "--usb ft245"; then ok help-ft245; else no help-ft245; fi
 
-echo "usb-ft245: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish usb-ft245

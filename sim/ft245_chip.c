@@ -2,7 +2,9 @@
  * ft245_chip.c: the FT2232H's side of the 245 synchronous FIFO bus, for the testbenches (see
  * ft245_chip.h). The FT2232H datasheet's rules as the chip would see them: RXF# low offers a byte,
  * D carries it while OE# is low, and it is taken at a rising edge where RXF# and RD# are both low;
- * TXE# low means room, and D is taken at a rising edge where TXE# and WR# are both low.
+ * TXE# low means room, and D is taken at a rising edge where TXE# and WR# are both low. SIWU# low
+ * at an edge asks for what the chip holds for the host to be sent now (send_now, for the emulated
+ * chip's USB side).
  */
 #include "ft245_chip.h"
 
@@ -13,6 +15,7 @@ static const char *const rule_names[MMF_FT245_N_RULES] = {
 	"WR# low while OE# low",
 	"WR# low with D not driven",
 	"RD# and WR# low together",
+	"SIWU# low at two edges in a row",
 };
 
 static uint64_t rnd(mmf_ft245_chip_t *c)
@@ -37,6 +40,10 @@ void mmf_ft245_chip_init(mmf_ft245_chip_t *c, uint64_t seed)
 	c->rx_stall = c->tx_stall = 0;
 	c->rng = seed ? seed : 0x9E3779B97F4A7C15ull;
 	c->prev_oe_n = 1;
+	c->prev_siwu_n = 1;
+	c->send_now = 0;
+	c->siwu_strobes = c->siwu_empty = c->written_at_siwu = 0;
+	c->last_write_edge = c->last_siwu_edge = 0;
 	for (i = 0; i < MMF_FT245_N_RULES; i++)
 		c->violations[i] = 0;
 	c->edges = c->read_bytes = c->written_bytes = 0;
@@ -93,7 +100,10 @@ void mmf_ft245_chip_edge(mmf_ft245_chip_t *c, const mmf_ft245_pins_t *p)
 		c->violations[MMF_FT245_WR_UNDRIVEN]++;
 	if (!p->rd_n && !p->wr_n)
 		c->violations[MMF_FT245_RD_WR]++;
+	if (!p->siwu_n && !c->prev_siwu_n)
+		c->violations[MMF_FT245_SIWU_HELD]++;
 	c->prev_oe_n = p->oe_n;
+	c->prev_siwu_n = p->siwu_n;
 
 	/* what crosses at this edge (RXF# low implies a byte on offer) */
 	if (!c->rxf_n && !p->rd_n) {
@@ -105,6 +115,16 @@ void mmf_ft245_chip_edge(mmf_ft245_chip_t *c, const mmf_ft245_pins_t *p)
 		c->to_host[(c->th_head + c->th_n) % MMF_FT245_RING] = p->data;
 		c->th_n++;
 		c->written_bytes++;
+		c->last_write_edge = c->edges;
+	}
+	/* a strobe at the same edge as a byte sends that byte too */
+	if (!p->siwu_n) {
+		c->siwu_strobes++;
+		if (c->written_bytes == c->written_at_siwu)
+			c->siwu_empty++;
+		c->written_at_siwu = c->written_bytes;
+		c->last_siwu_edge = c->edges;
+		c->send_now = 1;
 	}
 
 	/* the flags for the next cycle: RXF# low while a byte waits, TXE# low while there is room,

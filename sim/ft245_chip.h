@@ -30,6 +30,7 @@ enum mmf_ft245_rule {
 	MMF_FT245_WR_OE,            /* WR# low while OE# is low */
 	MMF_FT245_WR_UNDRIVEN,      /* WR# low with D not driven: the chip takes noise */
 	MMF_FT245_RD_WR,            /* RD# and WR# low together */
+	MMF_FT245_SIWU_HELD,        /* SIWU# low at two edges in a row (a strobe is one cycle) */
 	MMF_FT245_N_RULES
 };
 
@@ -38,6 +39,8 @@ typedef struct {
 	int oe_n;                   /* OE#: low, the chip drives D */
 	int rd_n;                   /* RD#: low, take a byte at each edge with RXF# low */
 	int wr_n;                   /* WR#: low, give a byte at each edge with TXE# low */
+	int siwu_n;                 /* SIWU#: low at an edge, send what the chip holds for the host
+				     * now (a short packet, not at the latency timer) */
 	int data_oe;                /* the FPGA drives D */
 	uint8_t data;               /* what it drives */
 } mmf_ft245_pins_t;
@@ -59,8 +62,17 @@ typedef struct {
 	uint32_t stall_max;                 /* longest stall, edges */
 	uint32_t rx_stall, tx_stall;        /* edges left in the current stalls (RXF#, TXE# high) */
 	uint64_t rng;                       /* xorshift64 state, seeded */
+	/* send immediate */
+	int send_now;                       /* SIWU# strobed: the USB side sends what it holds (an
+					     * emulated chip clears it once it has) */
+	uint64_t siwu_strobes;              /* edges with SIWU# low */
+	uint64_t siwu_empty;                /* ... with no byte written since the strobe before */
+	uint64_t written_at_siwu;           /* written_bytes at the last strobe */
+	uint64_t last_write_edge;           /* the edge the last byte was written at (0: none) */
+	uint64_t last_siwu_edge;            /* the edge of the last strobe (0: none) */
 	/* protocol check */
 	int prev_oe_n;                      /* OE# in the cycle before this one */
+	int prev_siwu_n;                    /* SIWU# at the edge before this one */
 	uint64_t violations[MMF_FT245_N_RULES]; /* times each rule was broken */
 	/* counts */
 	uint64_t edges;                     /* rising edges seen */

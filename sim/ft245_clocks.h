@@ -1,5 +1,5 @@
 // ft245_clocks.h: two clocks for a Verilated top with the FT245 bus (i_ft_clk, i_rxf_n, i_txe_n,
-// i_data; o_oe_n, o_rd_n, o_wr_n, o_data, o_data_oe) and a core clock (i_clk), and the C model of
+// i_data; o_oe_n, o_rd_n, o_wr_n, o_siwu_n, o_data, o_data_oe) and a core clock (i_clk), and the C model of
 // the chip (sim/ft245_chip.c) on the bus. Time is kept in femtoseconds, so 60 MHz (16,666,667 fs) and
 // a 48, 100 or 24 MHz core clock drift against each other instead of repeating a fixed pattern; the
 // FIFO clock starts at a random phase. tick() runs to just after the next rising edge of the core
@@ -90,6 +90,7 @@ private:
 		p.oe_n = t->o_oe_n;
 		p.rd_n = t->o_rd_n;
 		p.wr_n = t->o_wr_n;
+		p.siwu_n = t->o_siwu_n;
 		p.data_oe = t->o_data_oe;
 		p.data = t->o_data;
 		return p;

@@ -9,11 +9,13 @@
 //   - random streams both ways at once: every few thousand cycles new random stall settings for the
 //     chip (RXF# and TXE# high at random edges, 1 to 300 edges long), the host's supply (the chip's
 //     queue kept short, so RXF# also rises as it runs dry) and the core's offer rate;
-//   - a drain: everything sent must arrive.
+//   - a drain: everything sent must arrive, and the PHY must strobe SIWU# after the last byte the
+//     chip took (the end of the stream: the chip sends its short packet at once).
 // Before all this, power-up: the bus clock runs before the core clock does, and no byte may cross.
 // Every byte must arrive once, in order, on both sides (a byte lost, doubled or reordered is a
 // mismatch); the chip model counts the FPGA's protocol violations (none allowed); byte pulses to the
-// core must be at least RX_SPACING core cycles apart (TB_SPACING, as built).
+// core must be at least RX_SPACING core cycles apart (TB_SPACING, as built); a SIWU# strobe with no
+// byte written since the one before is a failure (each strobe costs the host a short USB packet).
 //
 // Built twice: build/bin/tb_ft245 with RX_SPACING 1 (a byte to the core every cycle if it can: the
 // throughput figures), build/bin/tb_ft245_s8 with 8 (the SoC's: the receive FIFO fills at every ratio).
@@ -249,6 +251,9 @@ int main(int argc, char **argv)
 		b.run(100);
 		if (b.in_flight() > 0)
 			b.fail("%" PRIu64 " bytes never arrived at %u MHz", b.in_flight(), RATIOS[r].mhz);
+		if (c->last_siwu_edge <= c->last_write_edge)
+			b.fail("no SIWU# strobe after the last byte written (edge %" PRIu64 ", last strobe at edge %"
+			       PRIu64 ") at %u MHz", c->last_write_edge, c->last_siwu_edge, RATIOS[r].mhz);
 		b.supply = true;
 	}
 	uint64_t v = mmf_ft245_chip_violations(c);
@@ -260,8 +265,11 @@ int main(int argc, char **argv)
 	for (int r = 0; r < N_RATIOS; r++)
 		printf(" core %u MHz %.3f/%.3f/%.3f%s", RATIOS[r].mhz, tput[r][0], tput[r][1], tput[r][2],
 		       r + 1 < N_RATIOS ? ";" : "\n");
+	if (c->siwu_empty)
+		b.fail("%" PRIu64 " SIWU# strobes with no byte written since the strobe before", c->siwu_empty);
 	printf("tb_ft245: %" PRIu64 " bytes to the core, %" PRIu64 " to the host; core waited %" PRIu64
-	       " cycles on a full FIFO\n", b.to_core, b.to_host, b.tx_wait_cycles);
+	       " cycles on a full FIFO; %" PRIu64 " SIWU# strobes\n", b.to_core, b.to_host, b.tx_wait_cycles,
+	       c->siwu_strobes);
 	printf("tb_ft245: %" PRIu64 " bytes each way at %d clock ratios (RX_SPACING %d), %" PRIu64 " mismatches, %" PRIu64
 	       " protocol violations, seed %" PRIu64 "\n", o.count, N_RATIOS, TB_SPACING, b.mismatches, v, o.seed);
 	return (b.mismatches || v) ? 1 : 0;

@@ -36,7 +36,8 @@
  * through the C model of the chip's bus side (usb_ft245.cpp: a 48 MHz core, the 60 MHz CLKOUT). The
  * host's bytes go from the OUT URBs into the chip's 4 KiB buffer for the FPGA (RXF# low while it holds
  * any), the FPGA's into its 4 KiB buffer for the host (TXE# high when that is full), and from there as
- * IN packets as on channel B. In any other bit mode channel A carries nothing: the host's bytes are
+ * IN packets as on channel B; a SIWU# strobe sends what that buffer holds at the next IN request
+ * instead of at the latency timer. In any other bit mode channel A carries nothing: the host's bytes are
  * dropped with a note, TXE# stays high. EEPROM word 0 says what the channels are (0x0801: A a 245
  * FIFO, B a UART), as a host checks before it sets the mode.
  * Only the chip of the board the build simulates (Makefile BOARD) has the SoC behind it, or the FT245
@@ -163,6 +164,7 @@ struct chip {
 	uint8_t rx[RX_FIFO];        /* UART bytes for the host */
 	size_t rx_head, rx_len;
 	uint64_t last_in;           /* cycle the last IN packet went out (the latency timer's start) */
+	int send_now;               /* FT245: SIWU# was strobed, send what the buffer holds at once */
 	uint64_t to_board, to_host; /* bytes moved */
 	uint64_t garbled, overrun;  /* bytes garbled; UART bytes lost to a full RX buffer */
 	uint64_t urbs;              /* URBs submitted */
@@ -388,7 +390,8 @@ static void send_in(struct chip *c)
 		/* the latency timer in board time; MPSSE's 0x87 sends at once; a chip with no board behind it
 		 * has no clock: it sends as soon as it holds anything */
 		expired = e.now - c->last_in >= (uint64_t)c->latency_ms * (CLOCK_HZ / 1000) ||
-			  (c->spi && c->mp.flush && c->rx_len) || (!c->board && c->rx_len);
+			  (c->spi && c->mp.flush && c->rx_len) || (c->send_now && c->rx_len) ||
+			  (!c->board && c->rx_len);
 		if (!c->board && !c->rx_len)
 			return;
 		if (c->rx_len < PACKET - STATUS_BYTES && !expired)
@@ -405,7 +408,7 @@ static void send_in(struct chip *c)
 		r->done += STATUS_BYTES + n;
 		c->last_in = e.now;
 		if (!c->rx_len)
-			c->mp.flush = 0;
+			c->mp.flush = c->send_now = 0;
 		if (STATUS_BYTES + n < PACKET || r->done == r->len)
 			finish(c, &c->in_q, r, 0);
 	}
@@ -540,6 +543,11 @@ static void fifo_step(struct chip *c)
 	c->to_board += fc->read_bytes - read0;
 	while (c->rx_len < RX_FIFO && mmf_ft245_chip_host_read(fc, &b) == 0)
 		c->rx[(c->rx_head + c->rx_len++) % RX_FIFO] = b;
+	/* SIWU#: what the buffer holds goes at the next IN request, short packet and all (the bytes
+	 * that came after the strobe in this slice too: a slice is 256 core cycles) */
+	if (fc->send_now && c->rx_len)
+		c->send_now = 1;
+	fc->send_now = 0;
 	e.now = usb_ft245_cycles(e.ft);
 	e.budget = e.budget > e.now - t0 ? e.budget - (e.now - t0) : 0;
 	send_in(c);
@@ -1266,10 +1274,10 @@ int usb_emu_run(const struct usb_emu_opts *o, char **argv)
 	if (e.bc && e.bc->ft245) {
 		mmf_ft245_chip_t *fc = usb_ft245_chip(e.ft);
 		uint64_t v = mmf_ft245_chip_violations(fc);
-		note(0, "245 FIFO bus: %llu bytes to the FPGA, %llu from it, %llu CLKOUT cycles, %llu bus "
-		     "rules broken", (unsigned long long)fc->read_bytes,
-		     (unsigned long long)fc->written_bytes, (unsigned long long)usb_ft245_bus_cycles(e.ft),
-		     (unsigned long long)v);
+		note(0, "245 FIFO bus: %llu bytes to the FPGA, %llu from it, %llu SIWU# strobes, %llu CLKOUT "
+		     "cycles, %llu bus rules broken", (unsigned long long)fc->read_bytes,
+		     (unsigned long long)fc->written_bytes, (unsigned long long)fc->siwu_strobes,
+		     (unsigned long long)usb_ft245_bus_cycles(e.ft), (unsigned long long)v);
 		for (i = 0; v && i < MMF_FT245_N_RULES; i++)
 			if (fc->violations[i])
 				note(1, "the FPGA broke the 245 FIFO bus rule '%s' %llu times",

@@ -139,12 +139,17 @@ $(BUILD)/host/boards_data.c: $(wildcard boards/*/board.mk) scripts/gen_boards_c.
 $(BUILD)/host/boards_data.o: $(BUILD)/host/boards_data.c host/src/mmfree_cli.h host/include/mmfree.h
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -c $< -o $@
 
-# the CLI: statically linked, so build/bin/mmfree runs without LD_LIBRARY_PATH
-$(BIN)/mmfree: $(HOST_CLI_SRC) $(HOST_HDR) $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim.o $(VSIM_LIB) \
+# the CLI: statically linked, so build/bin/mmfree runs without LD_LIBRARY_PATH. Its objects are built
+# in the build tree, not the source tree (two builds into different BUILD trees may run at once).
+HOST_CLI_OBJ := $(patsubst host/src/%.c,$(BUILD)/host/cli/%.o,$(HOST_CLI_SRC))
+$(BUILD)/host/cli/%.o: host/src/%.c $(HOST_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c -c $< -o $@
+
+$(BIN)/mmfree: $(HOST_CLI_OBJ) $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim.o $(VSIM_LIB) \
 		$(BUILD)/host/boards_data.o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c -c $(HOST_CLI_SRC) && mv $(notdir $(HOST_CLI_SRC:.c=.o)) $(BUILD)/host/
-	$(CXX) $(addprefix $(BUILD)/host/,$(notdir $(HOST_CLI_SRC:.c=.o))) $(BUILD)/host/boards_data.o \
+	$(CXX) $(HOST_CLI_OBJ) $(BUILD)/host/boards_data.o \
 		$(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim.o $(VSIM_LIB) -lz -lcjson $(USB_LIBS) -lm -pthread -o $@
 
 # the SoC behind its FT245 synchronous FIFO PHY (sim/vboard_ft245.v) for the emulated FT2232H's channel

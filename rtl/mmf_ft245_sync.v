@@ -250,17 +250,26 @@ module mmf_ft245_sync #(
 			r_tx_byte <= r_pre_byte;
 
 	// ---- the arbiter ----
-	// Its inputs are all registers (the pads' among them), and the next state is written as the
-	// three conditions of entering OE, READ and WRITE, each a few inputs wide: two LUT levels from
-	// the registers to the bus controls.
+	// Its inputs are all registers: whether each direction could move a byte is itself registered
+	// from the pads' registers, so the arbiter answers the chip's flags two cycles late (which
+	// costs a cycle of RD# low after RXF# rose, or a cycle in WRITE after TXE# rose: neither moves a
+	// byte). The next state is written as the three conditions of entering OE, READ and WRITE, each
+	// six inputs wide: two LUT levels from the registers to the bus controls.
 	reg  [1:0]          r_state;
 	reg  [LG_BURST-1:0] r_burst;   // cycles in this state (saturating)
 	reg                 r_tx_turn; // both directions waiting: writing goes first
 	reg                 r_burst_end;   // r_burst has reached its end
-	wire                w_rx_go = !r_rxf_n_q && r_room;         // reading could move a byte
-	wire                w_tx_have = r_tx_full;                  // a byte to send (the transmit
-								    // FIFO's bytes come through it)
-	wire                w_tx_go = !r_txe_n_q && w_tx_have;      // writing could move a byte
+	reg                 r_rx_go;   // reading could move a byte: RXF# low, the receive FIFO has room
+	reg                 r_tx_go;   // writing could move a byte: TXE# low, a byte in the holding
+				       // register (the transmit FIFO's bytes come through it)
+	wire                w_rx_go = r_rx_go;
+	wire                w_tx_go = r_tx_go;
+
+	// drives: the two directions' readiness
+	always @(posedge i_ft_clk) begin
+		r_rx_go <= !r_rxf_n_q && r_room;
+		r_tx_go <= !r_txe_n_q && w_tx_full_nx;
+	end
 	// IDLE: reading first unless writing can go too and it is writing's turn
 	wire                w_idle_read = w_rx_go && !(w_tx_go && r_tx_turn);
 	wire                w_idle_write = w_tx_go && !w_idle_read;

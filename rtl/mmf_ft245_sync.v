@@ -5,8 +5,9 @@
 // what the other drives at the next rising edge.
 //   - Registered at the pads: RXF#, TXE# and D go straight into flip-flops (a board top may put
 //     them in the I/O cells), and nothing in the FPGA looks at the pins themselves. So every
-//     decision about the bus is taken on what the chip said at the edge before: the pads' own delay
-//     is the whole of the pin-to-register path, and 60 MHz is met on the UP5K.
+//     decision about the bus is taken on what the chip said at an earlier edge (the byte moves a
+//     cycle later, the arbiter two): the pads' own delay is the whole of the pin-to-register path,
+//     and the PHY meets 60 MHz on the UP5K.
 //   - Reading: RXF# low says the chip has a byte. The FPGA drives OE# low for one cycle (the chip
 //     then drives D), then RD# low as well; a byte crosses at every rising edge where RXF# and RD#
 //     are both low, and the registered RXF# says which edges those were. RXF# may rise at any edge

@@ -100,8 +100,6 @@ module mmf_ft245_sync #(
 	localparam [31:0] GAP32 = RX_SPACING - 1;
 	localparam [GW-1:0] GAP = GAP32[GW-1:0];
 
-	localparam SW = 8;
-
 	reg        r_oe, r_rd, r_wr;   // OE#, RD#, WR# low until the next edge
 	reg        r_siwu;             // SIWU# low until the next edge
 	assign o_oe_n = !r_oe;
@@ -263,8 +261,6 @@ module mmf_ft245_sync #(
 	reg                 r_rx_go;   // reading could move a byte: RXF# low, the receive FIFO has room
 	reg                 r_tx_go;   // writing could move a byte: TXE# low, a byte in the holding
 				       // register (the transmit FIFO's bytes come through it)
-	wire                w_rx_go = r_rx_go;
-	wire                w_tx_go = r_tx_go;
 
 	// drives: the two directions' readiness
 	always @(posedge i_ft_clk) begin
@@ -272,12 +268,12 @@ module mmf_ft245_sync #(
 		r_tx_go <= !r_txe_n_q && w_tx_full_nx;
 	end
 	// IDLE: reading first unless writing can go too and it is writing's turn
-	wire                w_idle_read = w_rx_go && !(w_tx_go && r_tx_turn);
-	wire                w_idle_write = w_tx_go && !w_idle_read;
+	wire                w_idle_read = r_rx_go && !(r_tx_go && r_tx_turn);
+	wire                w_idle_write = r_tx_go && !w_idle_read;
 	// READ and WRITE keep the bus unless the other direction can go and this one is stalled or
 	// has had its burst
-	wire                w_stay_read = !w_tx_go || (w_rx_go && !r_burst_end);
-	wire                w_stay_write = !w_rx_go || (w_tx_go && !r_burst_end);
+	wire                w_stay_read = !r_tx_go || (r_rx_go && !r_burst_end);
+	wire                w_stay_write = !r_rx_go || (r_tx_go && !r_burst_end);
 	wire                w_to_oe = (r_state == S_IDLE) && w_idle_read;
 	wire                w_to_read = (r_state == S_OE) || (r_state == S_READ && w_stay_read);
 	wire                w_to_write = (r_state == S_IDLE && w_idle_write) ||
@@ -328,6 +324,7 @@ module mmf_ft245_sync #(
 		end
 
 	// ---- SIWU#: the end of an answer ----
+	localparam SW = 8;             // the quiet counter's width (SIWU_WAIT up to 255)
 	reg          r_tx_busy;        // in the cycle before: a byte on its way to the bus, or taken
 	reg          r_sent;           // the chip has taken a byte since the last strobe
 	reg [SW-1:0] r_quiet;          // cycles since then with nothing to send

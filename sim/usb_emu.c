@@ -164,7 +164,8 @@ struct chip {
 	uint8_t rx[RX_FIFO];        /* UART bytes for the host */
 	size_t rx_head, rx_len;
 	uint64_t last_in;           /* cycle the last IN packet went out (the latency timer's start) */
-	int send_now;               /* FT245: SIWU# was strobed, send what the buffer holds at once */
+	int send_now;               /* send what the buffer holds at once: MPSSE's 0x87, or (FT245)
+				     * a SIWU# strobe */
 	uint64_t to_board, to_host; /* bytes moved */
 	uint64_t garbled, overrun;  /* bytes garbled; UART bytes lost to a full RX buffer */
 	uint64_t urbs;              /* URBs submitted */
@@ -390,8 +391,7 @@ static void send_in(struct chip *c)
 		/* the latency timer in board time; MPSSE's 0x87 sends at once; a chip with no board behind it
 		 * has no clock: it sends as soon as it holds anything */
 		expired = e.now - c->last_in >= (uint64_t)c->latency_ms * (CLOCK_HZ / 1000) ||
-			  (c->spi && c->mp.flush && c->rx_len) || (c->send_now && c->rx_len) ||
-			  (!c->board && c->rx_len);
+			  (c->send_now && c->rx_len) || (!c->board && c->rx_len);
 		if (!c->board && !c->rx_len)
 			return;
 		if (c->rx_len < PACKET - STATUS_BYTES && !expired)
@@ -408,7 +408,7 @@ static void send_in(struct chip *c)
 		r->done += STATUS_BYTES + n;
 		c->last_in = e.now;
 		if (!c->rx_len)
-			c->mp.flush = c->send_now = 0;
+			c->send_now = 0;
 		if (STATUS_BYTES + n < PACKET || r->done == r->len)
 			finish(c, &c->in_q, r, 0);
 	}
@@ -480,6 +480,10 @@ static size_t mpsse_step(struct chip *c, size_t max_data)
 	c->tx_len -= used;
 	for (i = 0; i < got; i++)
 		c->rx[(c->rx_head + c->rx_len++) % RX_FIFO] = rd[i];
+	if (c->mp.flush) {
+		c->send_now = 1;
+		c->mp.flush = 0;
+	}
 	c->to_board += c->mp.clocked - before;
 	return used;
 }
@@ -654,8 +658,10 @@ static int control(struct chip *c, const uint8_t *setup, uint8_t *out)
 	case FTDI_SET_BITMODE:
 		if (c->spi) {
 			/* entering MPSSE starts its engine afresh: divisor 0, divide-by-5, pins inputs */
-			if ((value >> 8) == 0x02 && c->bitmode != 0x02)
+			if ((value >> 8) == 0x02 && c->bitmode != 0x02) {
 				mpsse_reset(&c->mp);
+				c->send_now = 0;
+			}
 			if ((value >> 8) != c->bitmode)
 				note(0, "%s: bit mode 0x%02x%s", c->devnode, value >> 8,
 				     (value >> 8) == 0x02 ? " (MPSSE)" : (value >> 8) == 0 ? " (reset)" : "");

@@ -1,7 +1,7 @@
 # mmf_free top-level Makefile: `make demo`, `make test`, `make bench-engines`; programs land in build/bin/.
 BOARD ?= icebreaker
 ifeq ($(wildcard boards/$(BOARD)/board.mk),)
-$(error BOARD=$(BOARD): no boards/$(BOARD)/board.mk (boards: $(notdir $(wildcard boards/*))))
+$(error BOARD=$(BOARD): no boards/$(BOARD)/board.mk (boards: $(notdir $(patsubst %/board.mk,%,$(wildcard boards/*/board.mk)))))
 endif
 include boards/$(BOARD)/board.mk
 
@@ -23,6 +23,11 @@ help:
 	@echo "make prog           program BOARD=$(BOARD) with it ($(PROGRAMMER)): its flash; SRAM=1 the configuration"
 	@echo "                    RAM only; PROGRAMMER=openFPGALoader; PROG_FLAGS='--dry-run --check ftdi'"
 	@echo "make lint | formal | synth   one stage alone;  BOARD=$(BOARD) (boards/$(BOARD)/board.mk)"
+	@echo "make programs       build everything into $(BIN)/: mmfree, mmfree-vboard, harnesses, tests"
+	@echo "make deps           install the missing Debian packages (scripts/deps.sh; as root)"
+	@echo "make install        libmmfree, mmfree.h, mmfree.pc and mmfree under PREFIX=$(PREFIX) (DESTDIR too)"
+	@echo "make clean          remove $(BUILD)/"
+	@echo "bash tests/run.sh NAME...   the named tests of make test alone (after make programs)"
 
 deps:
 	@bash scripts/deps.sh
@@ -245,7 +250,7 @@ prog: $(BITSTREAM)
 	$(BIN)/mmfree flash $(BITSTREAM) --board $(BOARD) --programmer $(PROGRAMMER)$(if $(filter 1 yes,$(SRAM)), --sram) $(PROG_FLAGS)
 
 demo: deps
-	@$(MAKE) --no-print-directory $(BIN)/mmfree
+	@$(MAKE) --no-print-directory $(BIN)/mmfree $(BIN)/mmfree-vboard
 	@bash scripts/demo.sh
 
 clean:

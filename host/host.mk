@@ -23,10 +23,14 @@ HOST_HLS_OBJ := $(patsubst hls_c/%.c,$(BUILD)/host/hls/%.o,$(HLS_SRC))
 # mmfree-vboard --usb (sim/usb_emu.c) and is linked into nothing else. mmfree.pc names -lusb-1.0 in
 # Libs.private, not libusb-1.0 in Requires.private: `pkg-config --static libusb-1.0` asks for -ludev,
 # whose static archive Debian does not ship, so a program on libmmfree.a links libusb shared.
-USB_CFLAGS   := $(shell pkg-config --cflags libusb-1.0)
-USB_LIBS     := $(shell pkg-config --libs libusb-1.0)
-UMOCK_CFLAGS := $(shell pkg-config --cflags umockdev-1.0)
-UMOCK_LIBS   := $(shell pkg-config --libs umockdev-1.0) -pthread
+# Asked quietly: before scripts/deps.sh has run (make help, make deps) the packages may be missing;
+# a rule that needs them stops with $(need_pkgs) instead, naming what is missing and what to run.
+USB_CFLAGS   := $(shell pkg-config --cflags libusb-1.0 2>/dev/null)
+USB_LIBS     := $(shell pkg-config --libs libusb-1.0 2>/dev/null)
+UMOCK_CFLAGS := $(shell pkg-config --cflags umockdev-1.0 2>/dev/null)
+UMOCK_LIBS   := $(shell pkg-config --libs umockdev-1.0 2>/dev/null) -pthread
+HOST_PKGS_MISSING := $(foreach p,libusb-1.0 umockdev-1.0,$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p)))
+need_pkgs = $(if $(HOST_PKGS_MISSING),$(error pkg-config does not find $(HOST_PKGS_MISSING): run 'make deps' as root (scripts/deps.sh)))
 HOST_CFLAGS  := $(CFLAGS) -fPIC -fvisibility=hidden -DMMF_BUILDING -Ihost/include -Ihls_c $(USB_CFLAGS)
 # the energy coefficients (boards/energy.json) compiled in as a C array, read by host/src/energy.c
 HOST_OBJ     += $(BUILD)/host/energy_data.o
@@ -34,7 +38,7 @@ HOST_LIBS    := $(BUILD)/lib/libmmfree.a $(BUILD)/lib/libmmfree.so.1 $(BUILD)/li
 	$(BUILD)/lib/pkgconfig/mmfree.pc
 
 $(BUILD)/host/%.o: host/src/%.c $(HOST_HDR)
-	@mkdir -p $(@D)
+	@mkdir -p $(@D)$(need_pkgs)
 	$(CC) $(HOST_CFLAGS) -c $< -o $@
 
 $(BUILD)/host/hls/%.o: hls_c/%.c $(HLS_HDR)
@@ -174,7 +178,7 @@ $(BUILD)/host/ft245_chip.o: sim/ft245_chip.c sim/ft245_chip.h
 $(BIN)/mmfree-vboard: sim/vboard_main.c sim/usb_emu.c sim/usb_emu.h sim/mpsse_emu.c sim/mpsse_emu.h sim/usb_ft245.h $(HOST_HDR) \
 		$(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o $(VSIM_TLIB) $(BUILD)/host/usb_ft245.o \
 		$(BUILD)/host/ft245_chip.o $(FT245_VSIM)/Vvboard_ft245__ALL.a
-	@mkdir -p $(@D) $(BUILD)/host
+	@mkdir -p $(@D) $(BUILD)/host$(need_pkgs)
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c -c $< -o $(BUILD)/host/vboard_main.o
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c $(UMOCK_CFLAGS) -c sim/usb_emu.c -o $(BUILD)/host/usb_emu.o
 	$(CC) $(CFLAGS) -c sim/mpsse_emu.c -o $(BUILD)/host/mpsse_emu.o

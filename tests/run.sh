@@ -1,7 +1,22 @@
 #!/usr/bin/env bash
 # run.sh: every test of `make test`, each one line PASS/FAIL with its time, then "N passed, N failed".
 # Expects `make programs` to have run (the Makefile does it). Logs go to build/tests/<name>.log.
+#
+#   tests/run.sh                 every test
+#   tests/run.sh NAME...         only these (shell patterns too: 'sim-*'); an unknown name fails
+#   tests/run.sh --list          the names, one a line
 set -uo pipefail
+case "${1:-}" in
+-h|--help)
+	sed -n '2,8s/^# \{0,1\}//p' "$0"
+	exit 0 ;;
+--list) list=1; shift ;;
+-*)	echo "run.sh: unknown option '$1' (--list, --help, or test names)" >&2
+	exit 2 ;;
+*)	list=0 ;;
+esac
+wanted=("$@")
+declare -A matched=()
 cd "$(dirname "$0")/.."
 LOGS=build/tests
 mkdir -p "$LOGS"
@@ -11,8 +26,20 @@ TB_COUNT=${TB_COUNT:-100000}
 ENGINES=(tac2 tac5 sac4 lut3)
 passed=0 failed=0 failed_names=()
 
+selected() {  # selected NAME: whether NAME is asked for (every test when none are named)
+	local w
+	[ ${#wanted[@]} -eq 0 ] && return 0
+	for w in "${wanted[@]}"; do
+		# shellcheck disable=SC2053
+		if [[ $1 == $w ]]; then matched[$w]=1; return 0; fi
+	done
+	return 1
+}
+
 run() {  # run NAME COMMAND...: one test
 	local name=$1; shift
+	if [ "$list" = 1 ]; then echo "$name"; return; fi
+	selected "$name" || return 0
 	local t0=$SECONDS
 	if "$@" > "$LOGS/$name.log" 2>&1; then
 		passed=$((passed + 1))
@@ -110,7 +137,14 @@ run bitstream-upduino3 tests/test_bitstream.sh upduino3
 run bitstream-hx8k-evn tests/test_bitstream.sh hx8k-evn
 run bitstream-missed-clock tests/test_bitstream.sh --missed-clock icebreaker
 
-if [ $failed -ne 0 ]; then
+[ "$list" = 1 ] && exit 0
+for w in "${wanted[@]}"; do
+	if [ -z "${matched[$w]:-}" ]; then
+		echo "run.sh: no test named '$w' (tests/run.sh --list names them)" >&2
+		failed=$((failed + 1))
+	fi
+done
+if [ $failed -ne 0 ] && [ ${#failed_names[@]} -ne 0 ]; then
 	echo "failed: ${failed_names[*]}"
 fi
 echo "$passed passed, $failed failed"

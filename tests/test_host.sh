@@ -70,6 +70,17 @@ says host-faults-window '10000 products, 0 wrong, 0 failed; [0-9]+ packets, [1-9
 # ---- the CLI ----
 check cli-help 0 $MMFREE --help
 says cli-help '^usage: mmfree <command>'
+# the boards list of --help names every board kind, sim:BOARD included, and every URI option the
+# parser knows (the list its "unknown option" message gives), so the help cannot fall behind uri.c
+opts=$($MMFREE info --board 'cpu?no_such_option=1' 2>&1 | sed -n 's/.*(options: \([^)]*\)).*/\1/p')
+missing=""
+[ -n "$opts" ] || missing="(no option list in the unknown-option message)"
+for o in ${opts//,/ }; do grep -q -- "$o=" "$LOGS/cli-help.log" || missing="$missing $o="; done
+for b in cpu sim sim:BOARD socket:PATH 'ftdi[:SERIAL]'; do
+	grep -qF -- "  $b " "$LOGS/cli-help.log" || missing="$missing $b"
+done
+if [ -z "$missing" ]; then pass cli-help-boards "every board and option: ${opts}"
+else fail cli-help-boards "not in mmfree --help:$missing" "$LOGS/cli-help.log"; fi
 for sub in "info" "bench" "bench link" "bench engines" "version"; do
 	# shellcheck disable=SC2086
 	check "cli-help-${sub// /-}" 0 $MMFREE $sub --help

@@ -6,6 +6,8 @@
 #  - the link path with 1e-3 of its bytes damaged gives the same logits, retries counted;
 #  - generation is repeatable (greedy and seeded sampling), stops at --max-new, and the JSON has
 #    the ids, text and board figures;
+#  - the quantisers round exact ties as upstream does (host_quant: activations away from zero,
+#    weights to even);
 #  - bad input is refused with a message that names it, and nothing is left half-written.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +15,9 @@ M=build/bin/mmfree
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 . tests/lib.sh
+
+# the quantisers on exact ties: activation codes half away from zero, weight codes half to even
+check host-quant build/bin/host_quant
 
 # small: resident on the board; intermediate 1200 > lut's 1152 columns: down_proj takes two tiles
 $M mkmodel --out "$T/small" --hidden 48 --layers 2 --vocab 300 --intermediate 1200 --seed 3 >/dev/null \

@@ -21,9 +21,12 @@ static const char boards_help[] =
 	"  cpu              the board's C model (hls_c) in this process: no hardware needed\n"
 	"  sim              the SoC's RTL under Verilator in this process (fast mode; sim?uart=1:\n"
 	"                   through its UART at 12 Mbaud); give it a short timeout_ms, e.g. 5\n"
+	"  sim:BOARD        the board's own top (boards/BOARD: its PLL, reset, link, engines) under\n"
+	"                   Verilator, as built (make BOARD=...), e.g. sim:icebreaker\n"
 	"  socket:PATH      a virtual board in another process (mmfree-vboard --listen PATH)\n"
 	"  ftdi[:SERIAL]    a board on an FTDI USB bridge: the FT2232H's UART on channel B\n"
-	"                   (iCEBreaker, iCE40HX8K-B-EVN); 'mmfree list' shows the serials\n"
+	"                   (iCEBreaker, iCE40HX8K-B-EVN) or the FT232H as SPI master (UPduino v3);\n"
+	"                   'mmfree list' shows the serials\n"
 	"                   ftdi?link=ft245: the FT2232H's channel A in 245 synchronous FIFO mode\n"
 	"                   (bit mode 0x40), for a board that wires that bus and a chip whose EEPROM\n"
 	"                   makes channel A a 245 FIFO; baud=N: the UART's rate (link=uart)\n"
@@ -31,7 +34,9 @@ static const char boards_help[] =
 	"  each byte with probability RATE), seed=S (the faults' seed), timeout_ms=N (answer wait\n"
 	"  per try, default 200), dead_after=N and dead_for=M (cpu: the link is cut after the\n"
 	"  host's N-th byte, for good or for M bytes), wmem=N and engines=F[,F...] (cpu: built with\n"
-	"  N words of weight memory and those engines, e.g. engines=tac2 as the iCE40HX8K-B-EVN)\n"
+	"  N words of weight memory and those engines, e.g. engines=tac2 as the iCE40HX8K-B-EVN),\n"
+	"  window=N (WRITE_MEMs in flight, 1..8), ina226=0|1, ina_shunt_uv=N, ina_bus_mv=N (sim:\n"
+	"  the INA226 model on the I2C bus and its readings, docs/vboard.md)\n"
 	"  e.g. --board 'cpu?faults=1e-3&seed=1'\n";
 
 static void help_main(FILE *f)

@@ -14,8 +14,9 @@ static void help_list(FILE *f)
 	fprintf(f, "usage: mmfree list [--json]\n\n"
 		"The FTDI bridges attached to USB that an mmfree board may sit behind: 0403:6010 (FT2232H:\n"
 		"iCEBreaker, iCE40HX8K-B-EVN; the board's UART on channel B) and 0403:6014 (FT232H: UPduino\n"
-		"v3, whose SPI link is not built). For each: bus and address, serial, product string, the\n"
-		"board it likely is, and the URI to open it with (ftdi:SERIAL).\n\n"
+		"v3; the host is the SPI master, MPSSE at 10 MHz SCK, docs/usb.md). For each: bus and\n"
+		"address, serial, product string, the board it likely is, and the URI to open it with\n"
+		"(ftdi:SERIAL).\n\n"
 		"  --json   one JSON object on stdout\n");
 }
 

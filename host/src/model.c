@@ -2,7 +2,7 @@
  * model.c: load a MatMul-free LM checkpoint, quantise every BitLinear once, pack it for an engine.
  *
  * Ternary (tac, lut): gamma = max(mean |W|, 1e-5) over the whole tensor, T = clamp(round(W / gamma),
- * -1, 1), rounding half to even (as torch.round; docs/runtime.md says why). Shift-add (sac): a model
+ * -1, 1), rounding half to even (as torch.round; quant.c has the rules). Shift-add (sac): a model
  * variant with power-of-two weights, alpha = max |W|, w = sign * alpha * 2^-p with p = round(-log2
  * (|W| / alpha)) in 0..6, and zero below alpha * 2^-6.5; the engine's result is 2^6 times the dot
  * product, so the scale kept is alpha / 64.
@@ -67,25 +67,6 @@ static int load_vec(mmf_model *m, const char *name, int n, float **out)
 	}
 	mmfi_tensor_read(t, 0, n, *out);
 	return MMF_OK;
-}
-
-/* Power-of-two code of w against alpha (sac): zero below alpha * 2^-6.5. */
-static uint8_t sac_quant(float w, double alpha, double *wq)
-{
-	double a = fabs((double)w) / alpha;
-	double p;
-
-	if (a == 0.0 || a < 0.011048543456039806) { /* 2^-6.5 */
-		*wq = 0.0;
-		return SAC_CODE_ZERO;
-	}
-	p = rint(-log2(a));
-	if (p < 0)
-		p = 0;
-	if (p > 6)
-		p = 6;
-	*wq = (w < 0 ? -alpha : alpha) * ldexp(1.0, -(int)p);
-	return sac_encode(w < 0, (uint8_t)p);
 }
 
 /* ---- one BitLinear ----------------------------------------------------------------------------- */
@@ -202,10 +183,9 @@ static int load_qlin(mmf_model *m, struct mmfi_qlin *q, const char *prefix, uint
 				for (k = 0; k < kc; k++) {
 					int8_t c;
 					if (m->eng.id == MMF_ENGINE_SAC) {
-						c = (int8_t)sac_quant(row[k], gamma, &wq);
+						c = (int8_t)mmfi_quant_sac(row[k], gamma, &wq);
 					} else {
-						double v = rint((double)row[k] / gamma);
-						c = (int8_t)(v > 1 ? 1 : v < -1 ? -1 : v);
+						c = mmfi_quant_ternary(row[k], gamma);
 						wq = c * gamma;
 					}
 					codes[(size_t)r * kc + k] = c;

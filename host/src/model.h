@@ -93,6 +93,19 @@ struct mmf_model {
 	char err[MMFI_MODEL_ERR];   /* last message */
 };
 
+/* quant.c: the quantisers and their rounding rules (docs/model.md, "Quantisation and rounding") */
+/* An activation code's rounding: to nearest, ties away from zero (upstream's Triton kernel). */
+float mmfi_round_act(float v);
+/* A weight code's rounding: to nearest, ties to even (upstream's torch.round). */
+double mmfi_round_weight(double v);
+/* The ternary code of weight w against the tensor's absmean scale gamma: clamp(round(w/gamma), -1, 1). */
+int8_t mmfi_quant_ternary(float w, double gamma);
+/* The power-of-two code (sac) of w against alpha = max|W|; *wq gets the value it stands for. */
+uint8_t mmfi_quant_sac(float w, double alpha, double *wq);
+/* int8 codes q[n] of a normalised activation vector y[n]; returns its scale
+ * s_x = 127 / max(max|y|, 1e-5), with q = clamp(round(y * s_x), -128, 127). */
+float mmfi_quant_act(const float *y, uint32_t n, int8_t *q);
+
 /* model_run.c */
 int mmfi_model_alloc_run(mmf_model *m);
 void mmfi_model_free_run(mmf_model *m);

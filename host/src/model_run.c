@@ -197,21 +197,13 @@ static float siluf_(float z)
 /* out[rows] = BitLinear(v): its RMSNorm (eps 1e-6), int8 activations, the engine, the two scales. */
 static int bitlinear(mmf_model *m, struct mmfi_qlin *q, const float *v, float *out)
 {
-	float mx = 0.0f, sx, a;
+	float sx;
 	uint32_t j;
 	double t0 = now_s(), t1;
 	int r;
 
 	rmsnorm(m->nrm, v, q->norm, (int)q->cols, 1e-6f);
-	for (j = 0; j < q->cols; j++) {
-		a = fabsf(m->nrm[j]);
-		mx = a > mx ? a : mx;
-	}
-	sx = 127.0f / (mx > 1e-5f ? mx : 1e-5f);
-	for (j = 0; j < q->cols; j++) {
-		float s = rintf(m->nrm[j] * sx);
-		m->q[j] = (int8_t)(s > 127.0f ? 127 : s < -128.0f ? -128 : s);
-	}
+	sx = mmfi_quant_act(m->nrm, q->cols, m->q);   /* ties away from zero (quant.c) */
 	t1 = now_s();
 	m->st.host_s += t1 - t0;
 	r = matvec(m, q);

@@ -18,8 +18,9 @@ Arithmetic: float64 for everything but the integer dot products, which are exact
 (|q| <= 128) times ternary codes, summed in float32, where every partial sum is an integer below
 128*K <= 2^24 for K <= 131072 inputs and so exact (asserted; MMF_REF_CHECK_INT=1 checks every
 product against int64). --dtype float32 runs the same code in float32, a stand-in for a float32
-runtime, used to measure how far float32 alone moves the logits. Rounding of activations is to nearest,
-ties to even (np.rint, as torch.round; --round away gives the Triton kernel's ties away from zero).
+runtime, used to measure how far float32 alone moves the logits. Rounding follows the upstream code
+(docs/model.md, "Rounding"): activation codes to nearest with ties away from zero (its Triton kernel's
+round), weight codes to nearest with ties to even (torch.round).
 
 Tolerance
 ---------
@@ -172,20 +173,39 @@ def read_config(model_dir):
 # the model
 # ---------------------------------------------------------------------------------------------------
 
-def round_half(v, mode):
-    """Round to integer: 'even' ties to even (torch.round), 'away' ties away from zero (Triton)."""
-    if mode == "even":
-        return np.rint(v)
-    return np.sign(v) * np.floor(np.abs(v) + v.dtype.type(0.5))
+def round_even(v):
+    """To the nearest integer, ties to even (torch.round): the weight codes' rule."""
+    return np.rint(v)
+
+
+def round_away(v):
+    """To the nearest integer, ties away from zero (the Triton kernel's round): the activation codes'
+    rule. From the truncation and the exact fractional part, not floor(|v| + 0.5), which rounds the
+    float just below 0.5 up to 1."""
+    t = np.trunc(v)
+    return t + np.where(np.abs(v - t) >= 0.5, np.sign(v), 0).astype(t.dtype)
+
+
+def quant_weights(w, ft):
+    """Ternary codes of one weight tensor: (T as float32, gamma). gamma = max(mean|W|, 1e-5) over
+    the whole tensor, T = clamp(round_even(W / gamma), -1, 1)."""
+    wf = w.astype(ft)
+    gamma = max(ft(np.mean(np.abs(wf), dtype=ft)), ft(W_EPS))
+    return np.clip(round_even(wf / gamma), -1, 1).astype(np.float32), gamma
+
+
+def quant_act(y, ft, rule=round_away):
+    """int8 codes of one normalised activation vector: (q, s_x). s_x = 127 / max(max|y|, 1e-5),
+    q = clamp(rule(y * s_x), -128, 127); rule is round_away but for a mutant."""
+    s = ft(127) / max(ft(np.max(np.abs(y))), ft(ACT_EPS))
+    return np.clip(rule(y * s), -128, 127), s
 
 
 class BitLinear:
     """One ternary projection: T (codes as float32) and gamma, quantised once from the latent W."""
 
-    def __init__(self, w, norm_w, ft, rmode):
-        wf = w.astype(ft)
-        self.gamma = max(ft(np.mean(np.abs(wf), dtype=ft)), ft(W_EPS))
-        self.T = np.clip(round_half(wf / self.gamma, rmode), -1, 1).astype(np.float32)
+    def __init__(self, w, norm_w, ft):
+        self.T, self.gamma = quant_weights(w, ft)
         self.norm_w = norm_w.astype(ft)
         if self.T.shape[1] > EXACT_K:
             raise CheckpointError("K = %d inputs: float32 integer sums are exact only to %d"
@@ -194,10 +214,11 @@ class BitLinear:
 
 class Model:
     """The checkpoint's weights, quantised once; step() runs one token, run() a whole sequence.
-    ft is the arithmetic (np.float64, or np.float32 to stand in for a float32 runtime)."""
+    ft is the arithmetic (np.float64, or np.float32 to stand in for a float32 runtime); act_round
+    the activation codes' rounding (round_away; another only for a mutant)."""
 
-    def __init__(self, cfg, tensors, ft=np.float64, rmode="even", bl_eps=BITLINEAR_EPS):
-        self.cfg, self.ft, self.rmode = cfg, ft, rmode
+    def __init__(self, cfg, tensors, ft=np.float64, act_round=round_away, bl_eps=BITLINEAR_EPS):
+        self.cfg, self.ft, self.act_round = cfg, ft, act_round
         self.eps, self.bl_eps = ft(cfg["eps"]), ft(bl_eps)
         d, L, V, I = cfg["d"], cfg["L"], cfg["V"], cfg["I"]
         want = expected_shapes(d, L, V, I, cfg["use_lower_bound"])
@@ -215,7 +236,7 @@ class Model:
                 raise CheckpointError("tensor %s holds NaN or Inf" % name)
 
         def bl(prefix):
-            return BitLinear(tensors[prefix + ".weight"], tensors[prefix + ".norm.weight"], ft, rmode)
+            return BitLinear(tensors[prefix + ".weight"], tensors[prefix + ".norm.weight"], ft)
 
         self.emb = tensors["model.embeddings.weight"]       # widened per token
         if cfg["use_lower_bound"]:
@@ -253,8 +274,7 @@ class Model:
     def bitlinear(self, v, p):
         ft = self.ft
         y = self.rmsnorm(v, p.norm_w, self.bl_eps)
-        s = ft(127) / max(ft(np.max(np.abs(y))), ft(ACT_EPS))
-        q = np.clip(round_half(y * s, self.rmode), -128, 127)
+        q, s = quant_act(y, ft, self.act_round)
         acc = p.T @ q.astype(np.float32)                      # exact integers (see the docstring)
         if self.check_int:
             exact = p.T.astype(np.int64) @ q.astype(np.int64)
@@ -418,8 +438,6 @@ def main(argv=None):
     ap.add_argument("--atol", type=float, default=ATOL, help="absolute (%g)" % ATOL)
     ap.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                     help="arithmetic (float32: to measure float32 against float64)")
-    ap.add_argument("--round", choices=("even", "away"), default="even",
-                    help="ties of activation and weight rounding (even: torch.round)")
     ap.add_argument("--bitlinear-eps", type=float, default=BITLINEAR_EPS,
                     help="eps of BitLinear's RMSNorm (%g, the fused kernel's)" % BITLINEAR_EPS)
     ap.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -429,7 +447,7 @@ def main(argv=None):
     try:
         cfg = read_config(a.model)
         model = Model(cfg, read_tensors(a.model), np.float64 if a.dtype == "float64" else np.float32,
-                      a.round, a.bitlinear_eps)
+                      round_away, a.bitlinear_eps)
         logits, gen = model.run(a.prompt_ids, a.max_new)
         if a.logits:
             write_logits(a.logits, logits)

@@ -37,14 +37,15 @@ MUTANTS = {
     "lm_head_float": "lm_head as a float matmul with the latent weights (not ternary)",
     "no_final_norm_w": "final RMSNorm without model.norm.weight",
     "bitlinear_eps_1e8": "harmless: BitLinear eps 1e-8 (the unfused module's)",
-    "act_round_away": "harmless: activation ties rounded away from zero",
+    "act_round_even": "harmless: activation ties rounded to even (torch.round's rule, not the kernel's)",
 }
-HARMLESS = {"none", "bitlinear_eps_1e8", "act_round_away"}
+HARMLESS = {"none", "bitlinear_eps_1e8", "act_round_even"}
 
 
 class Mutant(mmf_ref.Model):
     def __init__(self, cfg, tensors, mut):
-        super().__init__(cfg, tensors, np.float64, "away" if mut == "act_round_away" else "even",
+        super().__init__(cfg, tensors, np.float64,
+                         mmf_ref.round_even if mut == "act_round_even" else mmf_ref.round_away,
                          1e-8 if mut == "bitlinear_eps_1e8" else mmf_ref.BITLINEAR_EPS)
         self.mut = mut
         lb = tensors["model.lower_bounds"].astype(np.float64)
@@ -62,7 +63,7 @@ class Mutant(mmf_ref.Model):
             for name, p in zip(names, self.all_bitlinears()):
                 w = tensors[name + ".weight"].astype(np.float64)
                 g = np.maximum(np.mean(np.abs(w), axis=1, keepdims=True), mmf_ref.W_EPS)
-                p.T = np.clip(np.rint(w / g), -1, 1).astype(np.float32)
+                p.T = np.clip(mmf_ref.round_even(w / g), -1, 1).astype(np.float32)
                 p.row_gamma = g[:, 0]
         if mut == "lm_head_float":
             self.lm_w = tensors["lm_head.weight"].astype(np.float64)
@@ -83,8 +84,7 @@ class Mutant(mmf_ref.Model):
 
     def bitlinear(self, v, p, norm_w=True):
         y = self.rmsnorm(v, p.norm_w if norm_w and self.mut != "no_bitlinear_norm_w" else 1.0, self.bl_eps)
-        s = 127.0 / max(np.max(np.abs(y)), mmf_ref.ACT_EPS)
-        q = np.clip(mmf_ref.round_half(y * s, self.rmode), -128, 127)
+        q, s = mmf_ref.quant_act(y, np.float64, self.act_round)
         acc = (p.T @ q.astype(np.float32)).astype(np.float64)
         return acc * (getattr(p, "row_gamma", p.gamma) / s)
 

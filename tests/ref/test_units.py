@@ -64,21 +64,47 @@ def test_intermediate():
 
 
 def test_rounding():
-    v = np.array([0.5, 1.5, 2.5, -0.5, -2.5, 2.4999, -126.5])
-    check("round-even", np.array_equal(mmf_ref.round_half(v, "even"), [0, 2, 2, 0, -2, 2, -126]))
-    check("round-away", np.array_equal(mmf_ref.round_half(v, "away"), [1, 2, 3, -1, -3, 2, -127]))
+    # the two rules on exact ties, both signs, and on the float just below 0.5 (which floor(|v| + 0.5)
+    # would round up to 1)
+    below = np.nextafter(np.float32(0.5), np.float32(0))
+    for ft in (np.float64, np.float32):
+        v = np.array([0.5, 1.5, 2.5, -0.5, -2.5, 2.4999, -126.5, below, -below], dtype=ft)
+        even, away = mmf_ref.round_even(v), mmf_ref.round_away(v)
+        check("round-even-%s" % ft.__name__, np.array_equal(even, [0, 2, 2, 0, -2, 2, -126, 0, 0]), even)
+        check("round-away-%s" % ft.__name__, np.array_equal(away, [1, 2, 3, -1, -3, 2, -127, 0, 0]), away)
+        check("round-away-dtype-%s" % ft.__name__, away.dtype == ft, away.dtype)
+
+
+def test_quant_ties():
+    # Activation codes with exact ties: max|y| = 127 makes s_x exactly 1 (63.5: exactly 2), so y * s_x
+    # is k + 0.5 in float32 and float64 alike. Upstream rounds these away from zero (the Triton
+    # kernel): 0.5 -> 1, 2.5 -> 3, -2.5 -> -3, -126.5 -> -127; half to even would give 0, 2, -2, -126.
+    for ft in (np.float64, np.float32):
+        y = np.array([127, 0.5, 1.5, 2.5, -2.5, -126.5, 0.25], dtype=ft)
+        q, s = mmf_ref.quant_act(y, ft)
+        check("act-ties-away-%s" % ft.__name__, s == 1 and np.array_equal(q, [127, 1, 2, 3, -3, -127, 0]),
+              (s, q))
+        q, s = mmf_ref.quant_act(y / 2, ft)
+        check("act-ties-away-s2-%s" % ft.__name__, s == 2 and np.array_equal(q, [127, 1, 2, 3, -3, -127, 0]),
+              (s, q))
+    # Weight codes with exact ties: mean|W| = 6 / 6, so gamma = 1 exactly and W / gamma is +-0.5 or
+    # +-1.5 exactly; torch.round (half to even) gives 0 at +-0.5 (away from zero would give +-1)
+    w = np.array([[0.5, -0.5, 1.5], [-1.5, 0.5, 1.5]], dtype=np.float32)
+    for ft in (np.float64, np.float32):
+        T, g = mmf_ref.quant_weights(w, ft)
+        check("weight-ties-even-%s" % ft.__name__, g == 1 and np.array_equal(T, [[0, 0, 1], [-1, 0, 1]]), (g, T))
 
 
 def test_bitlinear(top):
     # W: mean|W| = 0.66 / 6 = 0.11; W / 0.11 = [0.91 -1.82 0.45; 0 2.73 -0.09] -> T = [1 -1 0; 0 1 0]
     w = np.array([[0.1, -0.2, 0.05], [0.0, 0.3, -0.01]], dtype=np.float32)
-    p = mmf_ref.BitLinear(w, np.ones(3, dtype=np.float32), np.float64, "even")
+    p = mmf_ref.BitLinear(w, np.ones(3, dtype=np.float32), np.float64)
     check("bitlinear-gamma", abs(p.gamma - 0.11) < 1e-8, p.gamma)
     check("bitlinear-trits", np.array_equal(p.T, [[1, -1, 0], [0, 1, 0]]), p.T)
     # v = [1 2 -3]: y = v / sqrt(14/3 + 1e-6), s = 127 / max|y|, q = rint(y s) = [42 85 -127]
     # (exactly 127/3 = 42.33 and 254/3 = 84.67), T q = [-43 85], out = T q * 0.11 / s
     m = mmf_ref.Model.__new__(mmf_ref.Model)
-    m.ft, m.rmode, m.bl_eps, m.check_int = np.float64, "even", 1e-6, True
+    m.ft, m.act_round, m.bl_eps, m.check_int = np.float64, mmf_ref.round_away, 1e-6, True
     v = np.array([1.0, 2.0, -3.0])
     y = v / np.sqrt(14 / 3 + 1e-6)
     s = 127 / np.max(np.abs(y))
@@ -168,6 +194,7 @@ def main():
         test_bf16_encode()
         test_intermediate()
         test_rounding()
+        test_quant_ties()
         test_bitlinear(top)
         test_checkpoint(top)
         test_compare()

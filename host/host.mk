@@ -29,7 +29,7 @@ USB_CFLAGS   := $(shell pkg-config --cflags libusb-1.0 2>/dev/null)
 USB_LIBS     := $(shell pkg-config --libs libusb-1.0 2>/dev/null)
 UMOCK_CFLAGS := $(shell pkg-config --cflags umockdev-1.0 2>/dev/null)
 UMOCK_LIBS   := $(shell pkg-config --libs umockdev-1.0 2>/dev/null) -pthread
-HOST_PKGS_MISSING := $(foreach p,libusb-1.0 umockdev-1.0,$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p)))
+HOST_PKGS_MISSING := $(strip $(foreach p,libusb-1.0 umockdev-1.0,$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p))))
 need_pkgs = $(if $(HOST_PKGS_MISSING),$(error pkg-config does not find $(HOST_PKGS_MISSING): run 'make deps' as root (scripts/deps.sh)))
 HOST_CFLAGS  := $(CFLAGS) -fPIC -fvisibility=hidden -DMMF_BUILDING -Ihost/include -Ihls_c $(USB_CFLAGS)
 # the energy coefficients (boards/energy.json) compiled in as a C array, read by host/src/energy.c

@@ -72,7 +72,8 @@ for e in tac lut; do
 done
 r=$(ref bpe bpe "$T/text.txt" cpu tac)
 if [ "$r" = ok ] && [ "$(field bpe tokens)" -lt "$(field bpe bytes)" ]; then
-	ok cross-entropy-tokenizer-json "$(field bpe bits_per_byte) bits/byte, $(field bpe bits_per_token) bits/token, $(field bpe tokens) tokens for $(field bpe bytes) bytes"
+	ok cross-entropy-tokenizer-json "$(field bpe bits_per_byte) bits/byte, $(field bpe bits_per_token) \
+bits/token, $(field bpe tokens) tokens for $(field bpe bytes) bytes"
 else no cross-entropy-tokenizer-json "$r; tokens $(field bpe tokens), bytes $(field bpe bytes)"; fi
 if $M eval --model "$T/bpe" --text "$T/text.txt" 2>&1 | grep -q '^bits/token'; then ok bits-per-token-shown
 else no bits-per-token-shown "no bits/token line for a tokenizer.json"; fi
@@ -142,6 +143,6 @@ refuse_code bad-engine 2 "engine 'tax'" --model "$T/m" --text "$T/text.txt" --en
 refuse_code missing-model 1 "load model" --model "$T/none" --text "$T/text.txt"
 # a binary file is refused before the model is loaded: the text's message, not the model's
 refuse_code text-checked-first 1 "NUL byte" --model "$T/none" --text "$T/nul.txt"
-check help "$M" eval --help
+if "$M" eval --help | grep -q '^usage: mmfree eval'; then ok help; else no help "no usage line"; fi
 
 finish eval

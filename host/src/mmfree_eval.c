@@ -21,7 +21,6 @@
 enum {
 	EVAL_MAX_TEXT = 1 << 28,    /* bytes one eval takes (the tokenizer's limit on one text) */
 	EVAL_COUNTER_EVERY = 64,    /* tokens between readings of the board's 32-bit counters */
-	EVAL_PROGRESS_EVERY = 256,  /* tokens between progress updates */
 };
 
 /* Options of eval. */
@@ -342,8 +341,9 @@ int cmd_eval(int argc, char **argv)
 		total += b;
 		if (j % EVAL_COUNTER_EVERY == 0 && (r = session_counters(&s)))
 			goto out;
-		if (j % EVAL_PROGRESS_EVERY == 0)
-			cli_progress("evaluating", (uint64_t)j, scored);
+		/* every token: a step on a simulated board takes most of a second; the line is
+		 * rewritten only when its percentage moves */
+		cli_progress("evaluating", (uint64_t)j, scored);
 	}
 	wall = cli_now() - t0;
 	cli_progress_done();
@@ -355,7 +355,7 @@ int cmd_eval(int argc, char **argv)
 	if (o.json) {
 		printf("{\"model\": ");
 		cli_json_str(stdout, o.model);
-		printf(", \"text\": ");
+		printf(", \"text_file\": ");
 		cli_json_str(stdout, o.text);
 		printf(", \"board\": ");
 		cli_json_str(stdout, o.board);

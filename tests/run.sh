@@ -69,6 +69,8 @@ run sim-board tests/test_sim_board.sh
 run ckpt tests/test_ckpt.sh
 run tokenizer build/bin/host_tok
 run model tests/test_model.sh
+# mmfree eval: bits per byte against the cross-entropy of run --logits, cpu = sim, bad texts refused
+run eval tests/test_eval.sh
 # the energy estimate: coefficient data and sources, linearity, malformed files, a cpu-board run
 run energy build/bin/host_energy
 # power meters against their fakes (sysfs trees, umockdev /sys, a UM25C emulator on a pty, sigrok-cli's

@@ -1,7 +1,7 @@
 /*
  * mmfree.c: the mmfree command line: `info`, `bench link`, `bench engines`, `version`, and the
- * dispatch of the commands in the other mmfree_*.c files (`run`, `bench model`, `mkmodel`, `list`,
- * `udev-rule`, `power`, `flash`).
+ * dispatch of the commands in the other mmfree_*.c files (`run`, `bench model`, `eval`, `mkmodel`,
+ * `list`, `udev-rule`, `power`, `flash`).
  *
  * Exit status 0 on success, 1 on failure, 2 on a usage error (a bad option, number or board URI).
  * Errors go to stderr as "mmfree: <what failed>: <detail>"; progress goes to stderr when it is a
@@ -51,6 +51,8 @@ static void help_main(FILE *f)
 		"                                                      every result checked against hls_c\n"
 		"  run --model DIR [--prompt TEXT] [--board URI] [--engine tac|tac2|lut|sac] ...\n"
 		"                                                      generate with a MatMul-free LM\n"
+		"  eval --model DIR --text FILE [--board URI] [--max-bytes N] [--json]\n"
+		"                                                      bits per byte of a model on a text\n"
 		"  bench model --model DIR [--board URI] [--tokens N] [--json]\n"
 		"                                                      load, place and run a model, measured\n"
 		"  power --meter URI [--seconds S] [--interval MS] [--json]\n"
@@ -402,6 +404,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "eval"))
+		return cmd_eval(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "list"))
 		return cmd_list(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "udev-rule"))

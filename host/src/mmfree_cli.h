@@ -66,6 +66,30 @@ int cmd_list(int argc, char **argv);      /* mmfree_usb.c: the FTDI boards on US
 int cmd_udev_rule(int argc, char **argv); /* mmfree_usb.c: the udev rule for them */
 int cmd_power(int argc, char **argv);     /* mmfree_power.c */
 int cmd_flash(int argc, char **argv);     /* mmfree_flash.c: program a board with a bitstream */
+int cmd_eval(int argc, char **argv);      /* mmfree_eval.c: bits per byte over a text */
+
+/* ---- a model on a board, as run, bench model and eval hold it (mmfree_run.c) ---- */
+
+/* A model with its board. */
+struct session {
+	mmf_model *m;               /* the model */
+	mmf_board *b;               /* the board, or NULL for the host kernels */
+	struct mmf_model_desc desc; /* what it is */
+	struct mmf_info info;       /* the board's INFO */
+	double load_s;              /* load and quantise, wall */
+	double place_s;             /* placement (upload and read-back), wall */
+	struct mmf_counter_totals c; /* board counters since generation started, 64-bit */
+	uint32_t last[MMF_NUM_COUNTERS]; /* the last raw reading */
+};
+/* --engine NAME into mmf_model_opts.engine; EXIT_OK or EXIT_USAGE after saying why. */
+int parse_engine(const char *cmd, const char *s, unsigned *e);
+/* Load model (quantised for engine) and place it on board (NULL or "cpu": the host kernels), with
+ * progress on a terminal; the board's counters cleared. EXIT_OK, or the exit code after saying why
+ * (call session_close either way). */
+int session_open_model(const char *model, const char *board, unsigned engine, struct session *s);
+/* Add the board's counters moved since the last reading to s->c (nothing without a board). */
+int session_counters(struct session *s);
+void session_close(struct session *s);
 
 /* How to program one board: boards/<name>/board.mk's PROGRAMMER, OFL_BOARD, OFL_CABLE (the table is
  * generated from them by scripts/gen_boards_c.sh into build/host/boards_data.c). */

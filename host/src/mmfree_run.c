@@ -85,7 +85,7 @@ static void help_bench_model(FILE *f)
 
 /* ---- options ----------------------------------------------------------------------------------- */
 
-static int parse_engine(const char *cmd, const char *s, unsigned *e)
+int parse_engine(const char *cmd, const char *s, unsigned *e)
 {
 	if (!strcmp(s, "tac"))
 		*e = 0;
@@ -216,18 +216,6 @@ static int parse_ids(const char *s, int vocab, int32_t *ids, int max, int *n)
 
 /* ---- shared by run and bench ------------------------------------------------------------------- */
 
-/* A model with its board. */
-struct session {
-	mmf_model *m;               /* the model */
-	mmf_board *b;               /* the board, or NULL for the host kernels */
-	struct mmf_model_desc desc; /* what it is */
-	struct mmf_info info;       /* the board's INFO */
-	double load_s;              /* load and quantise, wall */
-	double place_s;             /* placement (upload and read-back), wall */
-	struct mmf_counter_totals c; /* board counters since generation started, 64-bit */
-	uint32_t last[MMF_NUM_COUNTERS]; /* the last raw reading */
-};
-
 static void load_progress(void *user, uint64_t done, uint64_t total)
 {
 	cli_progress((const char *)user, done, total);
@@ -279,8 +267,19 @@ static int session_open(const struct run_opts *o, struct session *s)
 	return EXIT_OK;
 }
 
+int session_open_model(const char *model, const char *board, unsigned engine, struct session *s)
+{
+	struct run_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.model = model;
+	o.board = board;
+	o.engine = engine;
+	return session_open(&o, s);
+}
+
 /* Add the counters moved since the last reading (they are 32-bit on the board and wrap). */
-static int session_counters(struct session *s)
+int session_counters(struct session *s)
 {
 	uint32_t now[MMF_NUM_COUNTERS];
 	int r;
@@ -295,7 +294,7 @@ static int session_counters(struct session *s)
 	return EXIT_OK;
 }
 
-static void session_close(struct session *s)
+void session_close(struct session *s)
 {
 	mmf_model_free(s->m);
 	mmf_close(s->b);

@@ -443,3 +443,21 @@ int mmfi_in_open(const char *path, const char *what, int *fd, char *err, size_t 
 	}
 	return MMF_OK;
 }
+
+int mmfi_in_fopen(const char *path, const char *what, FILE **f, char *err, size_t err_len)
+{
+	int fd, r = mmfi_in_open(path, what, &fd, err, err_len), e;
+
+	*f = NULL;
+	if (r)
+		return r;
+	*f = fdopen(fd, "rb");
+	if (!*f) {
+		e = errno;
+		mmfi_msg(err, err_len, "%s: %s", path, strerror(e));
+		close(fd);
+		errno = e;
+		return e == ENOMEM ? MMF_ERR_NOMEM : MMF_ERR_IO;
+	}
+	return MMF_OK;
+}

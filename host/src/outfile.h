@@ -28,6 +28,7 @@
 #define MMFI_OUTFILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* A file being written. */
 struct mmfi_out {
@@ -68,5 +69,7 @@ int mmfi_out_remove_pending(char *names, size_t len);
  * message names the file ("a shard model.safetensors.index.json names"), or NULL. On failure errno
  * is that of the failed call (ENOENT: no such file). */
 int mmfi_in_open(const char *path, const char *what, int *fd, char *err, size_t err_len);
+/* The same as a stdio stream ("rb"). */
+int mmfi_in_fopen(const char *path, const char *what, FILE **f, char *err, size_t err_len);
 
 #endif

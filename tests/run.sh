@@ -42,6 +42,9 @@ run sim-board tests/test_sim_board.sh
 run ckpt tests/test_ckpt.sh
 run tokenizer build/bin/host_tok
 run model tests/test_model.sh
+# files written and read: devices, FIFOs and symlinks as outputs, read-only files refused, SIGINT and
+# SIGTERM leave no partial file, a FIFO as a checkpoint file refused at once
+run outputs tests/test_outputs.sh
 # the energy estimate: coefficient data and sources, linearity, malformed files, a cpu-board run
 run energy build/bin/host_energy
 # power meters against their fakes (sysfs trees, umockdev /sys, a UM25C emulator on a pty, sigrok-cli's

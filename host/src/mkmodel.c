@@ -406,7 +406,7 @@ int mmfi_mkmodel(const char *dir, const struct mmfi_mkmodel_opts *o,
 	char config[CONFIG_MAX], name[64], *stale = NULL;
 	float *fbuf = NULL;
 	uint8_t *bbuf = NULL;
-	int i, k, r;
+	int i, k, r, made = 0, dir_slot = -1;
 
 	memset(&p, 0, sizeof(p));
 	memset(&f, 0, sizeof(f));
@@ -434,12 +434,15 @@ int mmfi_mkmodel(const char *dir, const struct mmfi_mkmodel_opts *o,
 	for (k = 0; k < o->shards; k++)
 		pr.total += p.file_bytes[k];
 
-	if (mkdir(dir, 0777) && (errno != EEXIST || stat(dir, &st) || !S_ISDIR(st.st_mode))) {
+	made = mkdir(dir, 0777) == 0;
+	if (!made && (errno != EEXIST || stat(dir, &st) || !S_ISDIR(st.st_mode))) {
 		mmfi_msg(err, err_len, "%s: cannot make the folder: %s", dir,
 			 errno == EEXIST ? "a file of that name exists" : strerror(errno));
 		r = MMF_ERR_IO;
 		goto out;
 	}
+	/* a folder this run made goes again if the run fails or is interrupted (when it is empty) */
+	dir_slot = made ? mmfi_out_pending_add(dir) : -1;
 	for (k = 0; k < o->shards; k++) {
 		if (o->shards == 1)
 			snprintf(name, sizeof(name), "model.safetensors");
@@ -499,6 +502,9 @@ out:
 		mmfi_out_abort(&f.out[i]);   /* what was not put in place: its temporary removed */
 		free(f.final[i]);
 	}
+	if (r && made)
+		rmdir(dir);
+	mmfi_out_pending_del(dir_slot);
 	for (k = 0; k < MMFI_CKPT_MAX_SHARDS; k++)
 		free(p.head[k].p);
 	free(stale);

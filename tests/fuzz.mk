@@ -14,9 +14,9 @@ FUZZ_CC      ?= clang
 FUZZ_TIME    ?= 600
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Wall -Wextra -Werror -Ihost/include -Ihost/src
-FUZZ_SRC_tok         := host/src/tok.c host/src/error.c
-FUZZ_SRC_safetensors := host/src/ckpt.c host/src/error.c
-FUZZ_SRC_config      := host/src/ckpt.c host/src/error.c
+FUZZ_SRC_tok         := host/src/tok.c host/src/error.c host/src/outfile.c
+FUZZ_SRC_safetensors := host/src/ckpt.c host/src/error.c host/src/outfile.c
+FUZZ_SRC_config      := host/src/ckpt.c host/src/error.c host/src/outfile.c
 FUZZ_TARGETS := tok safetensors config
 FUZZ_BINS    := $(addprefix $(BIN)/fuzz_,$(FUZZ_TARGETS))
 

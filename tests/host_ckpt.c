@@ -517,7 +517,7 @@ static void test_round_trips(void)
 			shards = sh ? 3 : 1;
 			snprintf(dir, sizeof(dir), "%s/rt-%s-%d", g_root, dt_name[dt], shards);
 			make(dir, 48, 2, 300, 0, shards, (enum mmfi_dtype)dt, 7);
-			CHECK(count_suffix(dir, ".tmp") == 0, "%s: temporary files left", dir);
+			CHECK(count_suffix(dir, ".part") == 0, "%s: temporary files left", dir);
 			check_layout(dir, shards, 35);
 			r = mmfi_ckpt_open(dir, &c, err, sizeof(err));
 			CHECK(r == MMF_OK, "open %s: %s", dir, err);

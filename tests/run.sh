@@ -71,6 +71,9 @@ run tokenizer build/bin/host_tok
 run model tests/test_model.sh
 # mmfree eval: bits per byte against the cross-entropy of run --logits, cpu = sim, bad texts refused
 run eval tests/test_eval.sh
+# files written and read: devices, FIFOs and symlinks as outputs, read-only files refused, SIGINT and
+# SIGTERM leave no partial file, a FIFO as a checkpoint file refused at once
+run outputs tests/test_outputs.sh
 # the energy estimate: coefficient data and sources, linearity, malformed files, a cpu-board run
 run energy build/bin/host_energy
 # power meters against their fakes (sysfs trees, umockdev /sys, a UM25C emulator on a pty, sigrok-cli's

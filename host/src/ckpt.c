@@ -24,6 +24,7 @@
 
 #include "ckpt.h"
 #include "mmfree.h"
+#include "outfile.h"
 #include "transport.h"
 
 enum {
@@ -840,13 +841,11 @@ static int read_small(const char *path, size_t max, char **text, size_t *len, ch
 
 	*text = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY);
-	if (fd < 0) {
+	if ((r = mmfi_in_open(path, NULL, &fd, err, err_len)))
+		return r;
+	r = MMF_ERR_IO;
+	if (fstat(fd, &st)) {
 		mmfi_msg(err, err_len, "%s: %s", path, strerror(errno));
-		return MMF_ERR_IO;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		mmfi_msg(err, err_len, "%s: not a regular file", path);
 		goto out;
 	}
 	if ((uint64_t)st.st_size > max) {
@@ -889,15 +888,15 @@ static int map_shard(struct mmfi_ckpt *c, int i, int index, char *err, size_t er
 {
 	struct stat st;
 	void *m;
-	int fd = open(c->files[i], O_RDONLY), r = MMF_ERR_IO;
+	int fd, r;
 
-	if (fd < 0) {
-		mmfi_msg(err, err_len, "%s: %s%s", c->files[i], strerror(errno),
-			 index ? " (a shard model.safetensors.index.json names)" : "");
-		return MMF_ERR_IO;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		mmfi_msg(err, err_len, "%s: not a regular file", c->files[i]);
+	/* a FIFO or a device is refused before it is read: it would block the loader, or never end */
+	if ((r = mmfi_in_open(c->files[i], index ? "a shard model.safetensors.index.json names" : NULL, &fd,
+			      err, err_len)))
+		return r;
+	r = MMF_ERR_IO;
+	if (fstat(fd, &st)) {
+		mmfi_msg(err, err_len, "%s: %s", c->files[i], strerror(errno));
 		goto out;
 	}
 	if (st.st_size == 0) {

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "mmfree.h"
+#include "outfile.h"
 #include "transport.h"
 
 /* boards/energy.json, NUL-terminated (generated: build/host/energy_data.c) */
@@ -307,11 +308,8 @@ int mmf_energy_load(const char *path)
 		g_model = m;
 		return MMF_OK;
 	}
-	f = fopen(path, "rb");
-	if (!f) {
-		mmfi_msg(g_err, sizeof(g_err), "%s: cannot open: %s", path, strerror(errno));
-		return MMF_ERR_IO;
-	}
+	if ((r = mmfi_in_fopen(path, NULL, &f, g_err, sizeof(g_err))))
+		return r;
 	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > E_MAX_FILE || fseek(f, 0, SEEK_SET)) {
 		mmfi_msg(g_err, sizeof(g_err), "%s: cannot read it, or larger than %d bytes", path, E_MAX_FILE);
 		fclose(f);
@@ -522,11 +520,9 @@ int mmf_energy_cells_from_report(const char *path, uint32_t *cells)
 		mmfi_msg(g_err, sizeof(g_err), "mmf_energy_cells_from_report: path and cells must not be NULL");
 		return MMF_ERR_ARG;
 	}
-	f = fopen(path, "rb");
-	if (!f) {
-		mmfi_msg(g_err, sizeof(g_err), "%s: cannot open: %s", path, strerror(errno));
-		return MMF_ERR_IO;
-	}
+	if ((r = mmfi_in_fopen(path, NULL, &f, g_err, sizeof(g_err))))
+		return r;
+	r = MMF_ERR_ARG;
 	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > E_MAX_FILE || fseek(f, 0, SEEK_SET) ||
 	    !(text = malloc((size_t)n + 1)) || fread(text, 1, (size_t)n, f) != (size_t)n) {
 		mmfi_msg(g_err, sizeof(g_err), "%s: cannot read it (or larger than %d bytes)", path, E_MAX_FILE);

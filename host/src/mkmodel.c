@@ -22,6 +22,7 @@
 
 #include "ckpt.h"
 #include "mmfree.h"
+#include "outfile.h"
 #include "transport.h"
 
 enum {
@@ -284,64 +285,25 @@ static int plan_make(struct plan *p, const struct mmfi_mkmodel_opts *o)
 
 /* ---- files ------------------------------------------------------------------------------------- */
 
-/* The files one run writes: temporary names until they are renamed. */
+/* The files one run writes (outfile.h: each under a temporary name until it is put in place). */
 struct files {
 	int n;                      /* files */
-	char *tmp[MAX_FILES];       /* "dir/NAME.tmp" (removed on failure) */
 	char *final[MAX_FILES];     /* "dir/NAME" */
+	struct mmfi_out out[MAX_FILES]; /* each open for writing, once opened */
 };
 
-/* Add dir/name (and its .tmp) to f; returns its index, or -1 without memory. */
+/* Add dir/name to f; returns its index, or -1 without memory. */
 static int files_add(struct files *f, const char *dir, const char *name)
 {
-	size_t n = strlen(dir) + strlen(name) + 8;
+	size_t n = strlen(dir) + strlen(name) + 2;
 	int i = f->n;
 
 	f->final[i] = malloc(n);
-	f->tmp[i] = malloc(n);
 	f->n++;
-	if (!f->final[i] || !f->tmp[i])
+	if (!f->final[i])
 		return -1;
 	snprintf(f->final[i], n, "%s/%s", dir, name);
-	snprintf(f->tmp[i], n, "%s/%s.tmp", dir, name);
 	return i;
-}
-
-/* Everything in buf to fd. */
-static int write_all(int fd, const void *buf, size_t n, const char *path, char *err, size_t err_len)
-{
-	const uint8_t *p = buf;
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			mmfi_msg(err, err_len, "%s: write failed: %s", path, w ? strerror(errno) : "no progress");
-			return MMF_ERR_IO;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return MMF_OK;
-}
-
-/* A small file with text in it, under the name path. */
-static int write_text(const char *path, const char *text, size_t n, char *err, size_t err_len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644), r;
-
-	if (fd < 0) {
-		mmfi_msg(err, err_len, "%s: %s", path, strerror(errno));
-		return MMF_ERR_IO;
-	}
-	r = write_all(fd, text, n, path, err, err_len);
-	if (close(fd) && !r) {
-		mmfi_msg(err, err_len, "%s: close failed: %s", path, strerror(errno));
-		r = MMF_ERR_IO;
-	}
-	return r;
 }
 
 /* Progress of the whole run. */
@@ -360,25 +322,20 @@ static void progress_add(struct progress *pr, uint64_t n)
 }
 
 /* Shard k of the plan into path: 8-byte header length, header, then each tensor's values. */
-static int write_shard(const struct plan *p, int k, const struct mmfi_mkmodel_opts *o, const char *path,
+static int write_shard(const struct plan *p, int k, const struct mmfi_mkmodel_opts *o, struct mmfi_out *out,
 		       float *fbuf, uint8_t *bbuf, struct progress *pr, char *err, size_t err_len)
 {
 	struct mmfi_mkmodel_gen g;
 	uint64_t hlen = p->head[k].len, done, numel;
 	uint8_t len8[8];
 	size_t m, esize = (size_t)mmfi_dtype_size(o->dtype);
-	int fd, i, r;
+	int i, r;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0) {
-		mmfi_msg(err, err_len, "%s: %s", path, strerror(errno));
-		return MMF_ERR_IO;
-	}
 	for (i = 0; i < 8; i++)
 		len8[i] = (uint8_t)(hlen >> (8 * i));
-	if ((r = write_all(fd, len8, 8, path, err, err_len)) ||
-	    (r = write_all(fd, p->head[k].p, p->head[k].len, path, err, err_len)))
-		goto out;
+	if ((r = mmfi_out_write(out, len8, 8, err, err_len)) ||
+	    (r = mmfi_out_write(out, p->head[k].p, p->head[k].len, err, err_len)))
+		return r;
 	progress_add(pr, 8 + hlen);
 	for (i = 0; i < p->n; i++) {
 		if (p->shard[i] != k)
@@ -389,17 +346,12 @@ static int write_shard(const struct plan *p, int k, const struct mmfi_mkmodel_op
 			m = numel - done < CHUNK ? (size_t)(numel - done) : CHUNK;
 			mmfi_mkmodel_gen_fill(&g, fbuf, m);
 			encode(o->dtype, fbuf, m, bbuf);
-			if ((r = write_all(fd, bbuf, m * esize, path, err, err_len)))
-				goto out;
+			if ((r = mmfi_out_write(out, bbuf, m * esize, err, err_len)))
+				return r;
 			progress_add(pr, m * esize);
 		}
 	}
-out:
-	if (close(fd) && !r) {
-		mmfi_msg(err, err_len, "%s: close failed: %s", path, strerror(errno));
-		r = MMF_ERR_IO;
-	}
-	return r;
+	return MMF_OK;
 }
 
 /* model.safetensors.index.json as transformers writes it (sorted keys, indent 2). */
@@ -454,7 +406,7 @@ int mmfi_mkmodel(const char *dir, const struct mmfi_mkmodel_opts *o,
 	char config[CONFIG_MAX], name[64], *stale = NULL;
 	float *fbuf = NULL;
 	uint8_t *bbuf = NULL;
-	int i, k, r;
+	int i, k, r, made = 0, dir_slot = -1;
 
 	memset(&p, 0, sizeof(p));
 	memset(&f, 0, sizeof(f));
@@ -482,12 +434,15 @@ int mmfi_mkmodel(const char *dir, const struct mmfi_mkmodel_opts *o,
 	for (k = 0; k < o->shards; k++)
 		pr.total += p.file_bytes[k];
 
-	if (mkdir(dir, 0777) && (errno != EEXIST || stat(dir, &st) || !S_ISDIR(st.st_mode))) {
+	made = mkdir(dir, 0777) == 0;
+	if (!made && (errno != EEXIST || stat(dir, &st) || !S_ISDIR(st.st_mode))) {
 		mmfi_msg(err, err_len, "%s: cannot make the folder: %s", dir,
 			 errno == EEXIST ? "a file of that name exists" : strerror(errno));
 		r = MMF_ERR_IO;
 		goto out;
 	}
+	/* a folder this run made goes again if the run fails or is interrupted (when it is empty) */
+	dir_slot = made ? mmfi_out_pending_add(dir) : -1;
 	for (k = 0; k < o->shards; k++) {
 		if (o->shards == 1)
 			snprintf(name, sizeof(name), "model.safetensors");
@@ -506,19 +461,24 @@ int mmfi_mkmodel(const char *dir, const struct mmfi_mkmodel_opts *o,
 	snprintf(stale, strlen(dir) + 40, "%s/%s", dir,
 		 o->shards > 1 ? "model.safetensors" : "model.safetensors.index.json");
 
+	/* every file opened before any is written: one that is refused (read-only, say) stops the run
+	 * before the long part */
+	for (i = 0; i < f.n; i++)
+		if ((r = mmfi_out_open(&f.out[i], f.final[i], err, err_len)))
+			goto out;
 	for (k = 0; k < o->shards; k++) {
-		r = write_shard(&p, k, o, f.tmp[k], fbuf, bbuf, &pr, err, err_len);
+		r = write_shard(&p, k, o, &f.out[k], fbuf, bbuf, &pr, err, err_len);
 		if (r)
 			goto out;
 	}
 	if (o->shards > 1) {
 		if (index_text(&p, &f, &index))
 			goto nomem;
-		r = write_text(f.tmp[o->shards], index.p, index.len, err, err_len);
+		r = mmfi_out_write(&f.out[o->shards], index.p, index.len, err, err_len);
 		if (r)
 			goto out;
 	}
-	r = write_text(f.tmp[f.n - 1], config, strlen(config), err, err_len);
+	r = mmfi_out_write(&f.out[f.n - 1], config, strlen(config), err, err_len);
 	if (r)
 		goto out;
 	/* config.json last: the folder is not a checkpoint until everything else is in place */
@@ -529,12 +489,8 @@ int mmfi_mkmodel(const char *dir, const struct mmfi_mkmodel_opts *o,
 			r = MMF_ERR_IO;
 			goto out;
 		}
-		if (rename(f.tmp[i], f.final[i])) {
-			mmfi_msg(err, err_len, "%s: cannot rename it to %s: %s", f.tmp[i], f.final[i],
-				 strerror(errno));
-			r = MMF_ERR_IO;
+		if ((r = mmfi_out_commit(&f.out[i], err, err_len)))
 			goto out;
-		}
 	}
 	r = MMF_OK;
 	goto out;
@@ -543,11 +499,12 @@ nomem:
 	r = MMF_ERR_NOMEM;
 out:
 	for (i = 0; i < f.n; i++) {
-		if (r && f.tmp[i])
-			unlink(f.tmp[i]);
-		free(f.tmp[i]);
+		mmfi_out_abort(&f.out[i]);   /* what was not put in place: its temporary removed */
 		free(f.final[i]);
 	}
+	if (r && made)
+		rmdir(dir);
+	mmfi_out_pending_del(dir_slot);
 	for (k = 0; k < MMFI_CKPT_MAX_SHARDS; k++)
 		free(p.head[k].p);
 	free(stale);

@@ -9,12 +9,14 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "mmfree_cli.h"
+#include "outfile.h"
 
 static const char boards_help[] =
 	"Boards (--board URI):\n"
@@ -355,6 +357,67 @@ static int cmd_version(void)
 	return EXIT_OK;
 }
 
+const char cli_files_help[] =
+	"Files written: a regular file as NAME.<pid>.<n>.part, renamed over NAME at the end (it keeps\n"
+	"its mode); a symlink is followed, never replaced; a character device or FIFO (/dev/null,\n"
+	"/dev/stdout) is written in place; a read-only file, a directory or a block device is refused\n"
+	"before the work starts. Ctrl-C (SIGINT) or SIGTERM removes the partial files and exits 130 or\n"
+	"143 with one line on stderr (docs/host.md, \"Files written and read\").\n";
+
+/* ---- interrupts -------------------------------------------------------------------------------- */
+
+static const char *sig_cmd = "mmfree";  /* the command running, for the interrupt's line */
+static int sig_tty;                     /* stderr is a terminal: start the line on a new one */
+
+/* SIGINT, SIGTERM, SIGHUP: remove the temporaries of the files being written (outfile.h), say so in
+ * one line and exit 128 + the signal (130, 143, 129), as a shell reports a command it interrupted.
+ * Async-signal-safe: write() and _exit() only, the line built by hand. */
+static void on_interrupt(int sig)
+{
+	char line[1024], names[700];
+	const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
+	const char *part[6], *c;
+	size_t at = 0, i;
+	int n = mmfi_out_remove_pending(names, sizeof(names));
+
+	part[0] = sig_tty ? "\nmmfree: " : "mmfree: ";
+	part[1] = sig_cmd;
+	part[2] = ": interrupted (";
+	part[3] = name;
+	part[4] = n ? "); removed partial " : ")";
+	part[5] = n ? names : "";
+	for (i = 0; i < 6; i++)
+		for (c = part[i]; *c && at + 1 < sizeof(line); c++)
+			line[at++] = *c;
+	line[at++] = '\n';
+	if (write(STDERR_FILENO, line, at) < 0) {
+		/* nothing more to do about it */
+	}
+	_exit(128 + sig);
+}
+
+/* The handler above for every command (cmd: its name). */
+static void interrupts_install(const char *cmd)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	size_t i;
+
+	sig_cmd = cmd;
+	sig_tty = isatty(STDERR_FILENO);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* a signal ignored from the start stays ignored (nohup, a shell's background job) */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -367,6 +430,7 @@ int main(int argc, char **argv)
 		help_main(stderr);
 		return EXIT_USAGE;
 	}
+	interrupts_install(argv[1]);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		help_main(stdout);
 		return EXIT_OK;

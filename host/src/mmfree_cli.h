@@ -44,6 +44,9 @@ static inline const char *cli_link_rate_unit(unsigned link)
 {
 	return link == 0 ? "baud" : link == 1 ? "Hz" : "bytes/s";
 }
+/* How files are written (--logits, --plot, --out) and what an interrupt does, for --help
+ * (host/src/outfile.h has the rules). */
+extern const char cli_files_help[];
 /* A JSON string literal. */
 void cli_json_str(FILE *f, const char *s);
 /* Progress on stderr, only when it is a terminal: "\r<label> 45%"; cli_progress_done ends the line. */

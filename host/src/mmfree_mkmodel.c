@@ -21,7 +21,8 @@ static void help_mkmodel(FILE *f)
 		"model-0000k-of-0000N.safetensors with model.safetensors.index.json; every tensor of\n"
 		"docs/model.md, random values repeatable with the seed. Then open it with the loader, which\n"
 		"checks everything, and print what was written: files, bytes, parameters.\n"
-		"Files are written as NAME.tmp and renamed at the end, config.json last.\n\n"
+		"Each file is checked before anything is written, written under a temporary name and\n"
+		"renamed into place at the end, config.json last.\n\n"
 		"  --out DIR           the checkpoint folder (made if missing; its parent must exist)\n"
 		"  --hidden D          hidden_size (default 64; the 370M has 1024)\n"
 		"  --layers L          num_hidden_layers (default 2; the 370M has 24)\n"
@@ -34,7 +35,8 @@ static void help_mkmodel(FILE *f)
 		"  --seed S            seed of the random weights (default 1)\n"
 		"  --json              one JSON object on stdout\n\n"
 		"e.g. the 370M's shape (748,216,320 bytes of tensor data in bf16):\n"
-		"  mmfree mkmodel --out /tmp/m370 --hidden 1024 --layers 24 --vocab 32000\n");
+		"  mmfree mkmodel --out /tmp/m370 --hidden 1024 --layers 24 --vocab 32000\n\n%s",
+		cli_files_help);
 }
 
 static const char *const dtype_arg[] = { "bf16", "f16", "f32" };

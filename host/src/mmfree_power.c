@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "mmfree_cli.h"
+#include "outfile.h"
 
 enum {
 	IDLE_MS = 1000,             /* idle window before a run */
@@ -475,21 +476,32 @@ static void gp_tokens(FILE *f, const double *a, const double *b, size_t n)
 			b[n - 1], b[n - 1]);
 }
 
-/* Copy the file at from to to; 0 or -1. */
-static int copy_file(const char *from, const char *to)
+/* Copy the file at from to the output file to (outfile.h's rules); 0, or -1 with why in msg. */
+static int copy_out(const char *from, const char *to, char *msg, size_t len)
 {
 	char buf[65536];
-	FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+	struct mmfi_out o;
+	FILE *in = fopen(from, "rb");
 	size_t k;
-	int bad = !out;
+	int r;
 
-	while (!bad && (k = fread(buf, 1, sizeof(buf), in)) > 0)
-		bad = fwrite(buf, 1, k, out) != k;
-	if (in)
-		fclose(in);
-	if (out && fclose(out))
-		bad = 1;
-	return bad ? -1 : 0;
+	if (!in) {
+		snprintf(msg, len, "cannot read %s: %s", from, strerror(errno));
+		return -1;
+	}
+	r = mmfi_out_open(&o, to, msg, len);
+	while (!r && (k = fread(buf, 1, sizeof(buf), in)) > 0)
+		r = mmfi_out_write(&o, buf, k, msg, len);
+	if (!r && ferror(in)) {
+		snprintf(msg, len, "cannot read %s", from);
+		r = -1;
+	}
+	fclose(in);
+	if (r)
+		mmfi_out_abort(&o);
+	else
+		r = mmfi_out_commit(&o, msg, len);
+	return r ? -1 : 0;
 }
 
 /* Run gnuplot on script in dir, its stderr into dir/gnuplot.err; 0, or -1 with why in msg. */
@@ -535,8 +547,11 @@ static int run_gnuplot(const char *dir, const char *script, char *msg, size_t le
 
 int power_plot(const struct power_run *p, const char *plot, const struct mmf_info *info, const char *cmd)
 {
+	static const char *const names[] = { "power.dat", "plot.gp", "plot.svg", "gnuplot.err" };
 	const char *tmp = getenv("TMPDIR");
-	char dir[256], path[320], script[320], out[320], msg[400] = "";
+	char dir[256], scratch[4][320], *path = scratch[0], *script = scratch[1], *out = scratch[2],
+		msg[700] = "";
+	int slot[5];
 	const struct mmf_meter_sample *s;
 	struct power_figures g;
 	FILE *f;
@@ -555,9 +570,14 @@ int power_plot(const struct power_run *p, const char *plot, const struct mmf_inf
 			tmp && *tmp ? tmp : "/tmp", strerror(errno));
 		return EXIT_FAIL;
 	}
+	/* the scratch files, on the list an interrupt removes (the directory after them) */
+	slot[4] = mmfi_out_pending_add(dir);
+	for (i = 0; i < 4; i++) {
+		snprintf(scratch[i], sizeof(scratch[i]), "%s/%s", dir, names[i]);
+		slot[i] = mmfi_out_pending_add(scratch[i]);
+	}
 	a = malloc((p->n_tok + 1) * sizeof(double));
 	b = malloc((p->n_tok + 1) * sizeof(double));
-	snprintf(path, sizeof(path), "%s/power.dat", dir);
 	f = a && b ? fopen(path, "w") : NULL;
 	if (!f) {
 		snprintf(msg, sizeof(msg), "cannot write %s", path);
@@ -597,8 +617,6 @@ int power_plot(const struct power_run *p, const char *plot, const struct mmf_inf
 		}
 	}
 	fclose(f);
-	snprintf(script, sizeof(script), "%s/plot.gp", dir);
-	snprintf(out, sizeof(out), "%s/plot.svg", dir);
 	f = fopen(script, "w");
 	if (!f) {
 		snprintf(msg, sizeof(msg), "cannot write %s", script);
@@ -637,10 +655,8 @@ int power_plot(const struct power_run *p, const char *plot, const struct mmf_inf
 	fclose(f);
 	if (run_gnuplot(dir, script, msg, sizeof(msg)))
 		goto out;
-	if (copy_file(out, plot)) {
-		snprintf(msg, sizeof(msg), "cannot write %s: %s", plot, strerror(errno));
+	if (copy_out(out, plot, msg, sizeof(msg)))
 		goto out;
-	}
 	r = EXIT_OK;
 out:
 	if (r)
@@ -648,13 +664,11 @@ out:
 	free(a);
 	free(b);
 	/* the temporary directory: data, script, picture, gnuplot's messages */
-	{
-		static const char *const names[] = { "power.dat", "plot.gp", "plot.svg", "gnuplot.err" };
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-			remove(path);
-		}
-		rmdir(dir);
+	for (i = 0; i < 4; i++) {
+		remove(scratch[i]);
+		mmfi_out_pending_del(slot[i]);
 	}
+	rmdir(dir);
+	mmfi_out_pending_del(slot[4]);
 	return r;
 }

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include "mmfree_cli.h"
+#include "outfile.h"
 
 enum { MAX_PROMPT = 65536 };
 
@@ -64,9 +65,9 @@ static void help_run(FILE *f)
 		"  --logits FILE   write little-endian float32 logits [T, vocab]: one row per prompt\n"
 		"                  position (teacher-forced), then one per generated token\n"
 		"  --json          one JSON object on stdout: ids, text, timings, board counters\n"
-		"  --quiet         no streamed text\n\n"
+		"  --quiet         no streamed text\n\n%s\n"
 		"e.g. mmfree run --model build/demo-model --board 'sim?uart=1&timeout_ms=5' --engine lut\n"
-		"        --prompt 'Hello' --max-new 16\n", engines_help);
+		"        --prompt 'Hello' --max-new 16\n", engines_help, cli_files_help);
 }
 
 static void help_bench_model(FILE *f)
@@ -80,7 +81,7 @@ static void help_bench_model(FILE *f)
 		"  --model DIR     checkpoint folder\n"
 		"  --tokens N      tokens to run (default 8)\n"
 		"%s"
-		"  --json          one JSON object on stdout\n", engines_help);
+		"  --json          one JSON object on stdout\n\n%s", engines_help, cli_files_help);
 }
 
 /* ---- options ----------------------------------------------------------------------------------- */
@@ -460,14 +461,30 @@ static void put_text(FILE *f, const char *s)
 	}
 }
 
-static int write_row(FILE *lf, const char *path, const float *logits, int V)
+static int write_row(struct mmfi_out *lf, const float *logits, int V)
 {
+	char err[600];
+
 	/* the file is little-endian float32: this host's floats are, on every target mmfree builds for
 	 * (x86-64, arm64); a big-endian host would need a swap here */
-	if (fwrite(logits, sizeof(float), (size_t)V, lf) != (size_t)V) {
-		fprintf(stderr, "mmfree: run: writing %s failed\n", path);
-		return EXIT_FAIL;
-	}
+	if (mmfi_out_write(lf, logits, sizeof(float) * (size_t)V, err, sizeof(err)))
+		return cli_fail("run: --logits", err);
+	return EXIT_OK;
+}
+
+/* The files --logits and --plot name can be written (docs/host.md, "Files written and read"):
+ * checked before the model is loaded, so that a refused name costs no run. */
+static int outputs_check(const struct run_opts *o, const char *cmd)
+{
+	const char *opt[2] = { "--logits", "--plot" }, *path[2] = { o->logits, o->plot };
+	char what[64], err[600];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (path[i] && mmfi_out_check(path[i], err, sizeof(err))) {
+			snprintf(what, sizeof(what), "%s: %s", cmd, opt[i]);
+			return cli_fail(what, err);
+		}
 	return EXIT_OK;
 }
 
@@ -478,8 +495,8 @@ int cmd_run(int argc, char **argv)
 	struct power_run pr;
 	int32_t *ids = NULL, *gen = NULL;
 	float *logits = NULL;
-	FILE *lf = NULL;
-	char piece[256], *text = NULL, *tmp = NULL;
+	struct mmfi_out lo, *lf = NULL;
+	char piece[256], *text = NULL, err[600];
 	size_t text_len = 0, text_cap = 0;
 	uint64_t rng, g;
 	int n = 0, i, r, ng = 0, stream;
@@ -493,6 +510,8 @@ int cmd_run(int argc, char **argv)
 	o.board = "cpu";
 	r = parse_run(argc, argv, "run", 0, &o);
 	if (r >= 0)
+		return r;
+	if ((r = outputs_check(&o, "run")))
 		return r;
 	ids = malloc(MAX_PROMPT * sizeof(int32_t));
 	gen = malloc((o.max_new + 1) * sizeof(int32_t));
@@ -520,15 +539,13 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	if (o.logits) {
-		/* written under a temporary name and renamed at the end: a failed run leaves no half file */
-		tmp = malloc(strlen(o.logits) + 8);
-		if (tmp)
-			sprintf(tmp, "%s.part", o.logits);
-		lf = tmp ? fopen(tmp, "wb") : NULL;
-		if (!lf) {
-			r = cli_fail("run: cannot write the logits file", o.logits);
+		/* a regular file is written under a temporary name and renamed at the end: a failed or
+		 * interrupted run leaves no half file (outfile.h) */
+		if (mmfi_out_open(&lo, o.logits, err, sizeof(err))) {
+			r = cli_fail("run: --logits", err);
 			goto out_session;
 		}
+		lf = &lo;
 	}
 	stream = !o.json && !o.quiet;
 	rng = o.seed ? o.seed : 1;
@@ -550,7 +567,7 @@ int cmd_run(int argc, char **argv)
 			r = EXIT_FAIL;
 			goto out_session;
 		}
-		if (lf && (r = write_row(lf, o.logits, logits, s.desc.vocab)))
+		if (lf && (r = write_row(lf, logits, s.desc.vocab)))
 			goto out_session;
 		if ((r = session_counters(&s)) || (r = power_token(&pr, ta, tb, s.b ? &s.c : NULL)))
 			goto out_session;
@@ -592,7 +609,7 @@ int cmd_run(int argc, char **argv)
 			r = EXIT_FAIL;
 			goto out_session;
 		}
-		if (lf && (r = write_row(lf, o.logits, logits, s.desc.vocab)))
+		if (lf && (r = write_row(lf, logits, s.desc.vocab)))
 			goto out_session;
 		if ((r = session_counters(&s)) || (r = power_token(&pr, ta, tb, s.b ? &s.c : NULL)))
 			goto out_session;
@@ -606,14 +623,12 @@ int cmd_run(int argc, char **argv)
 		fflush(stdout);     /* the text ends before the summary on stderr starts */
 	}
 	if (lf) {
-		r = fclose(lf);
+		r = mmfi_out_commit(lf, err, sizeof(err));
 		lf = NULL;
-		if (r || rename(tmp, o.logits)) {
-			r = cli_fail("run: writing the logits file failed", o.logits);
+		if (r) {
+			r = cli_fail("run: --logits", err);
 			goto out_session;
 		}
-		free(tmp);
-		tmp = NULL;
 	}
 	if (o.json) {
 		printf("{\"model\": ");
@@ -635,9 +650,7 @@ int cmd_run(int argc, char **argv)
 	r = o.plot ? power_plot(&pr, o.plot, s.b ? &s.info : NULL, "run") : EXIT_OK;
 out_session:
 	if (lf)
-		fclose(lf);
-	if (tmp)
-		remove(tmp);
+		mmfi_out_abort(lf);
 	power_free(&pr);
 	session_close(&s);
 out:
@@ -645,7 +658,6 @@ out:
 	free(gen);
 	free(logits);
 	free(text);
-	free(tmp);
 	return r;
 }
 
@@ -670,6 +682,8 @@ int bench_model(int argc, char **argv)
 	o.board = "cpu";
 	r = parse_run(argc, argv, "bench model", 1, &o);
 	if (r >= 0)
+		return r;
+	if ((r = outputs_check(&o, "bench model")))
 		return r;
 	r = session_open(&o, &s);
 	if (r)

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "mmfree.h"
+#include "outfile.h"
 #include "tok.h"
 #include "transport.h"
 
@@ -1119,19 +1120,17 @@ int mmfi_tok_bytes(int vocab, mmfi_tok **out, char *err, size_t err_len)
  * or a negative mmf_error after a message. */
 static int read_file(const char *path, char **buf, size_t *len, int *missing, char *err, size_t err_len)
 {
-	FILE *f = fopen(path, "rb");
 	struct sbuf b = { NULL, 0, 0 };
 	char chunk[65536];
 	size_t got;
-	int r = MMF_ERR_IO;
+	FILE *f;
+	int r = mmfi_in_fopen(path, NULL, &f, err, err_len);
 
-	if (!f) {
+	if (r) {
 		*missing = errno == ENOENT;
-		if (*missing)
-			return MMF_OK;
-		mmfi_msg(err, err_len, "%s: cannot open: %s", path, strerror(errno));
-		return MMF_ERR_IO;
+		return *missing ? MMF_OK : r;
 	}
+	r = MMF_ERR_IO;
 	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (b.n + got > TOK_MAX_FILE) {
 			mmfi_msg(err, err_len, "%s: larger than %d MiB", path, TOK_MAX_FILE >> 20);

@@ -44,8 +44,15 @@ static inline const char *cli_link_rate_unit(unsigned link)
 {
 	return link == 0 ? "baud" : link == 1 ? "Hz" : "bytes/s";
 }
-/* A JSON string literal. */
+/* A JSON string literal of n bytes that is valid UTF-8 whatever the bytes are: quote, backslash and
+ * control characters escaped, bytes that are not UTF-8 written as \ufffd (the replacement character,
+ * one for each maximal subpart, as Python's errors="replace" does). Returns 1 if some byte was replaced (the exact bytes then need
+ * cli_json_hex beside it), else 0. */
+int cli_json_bytes(FILE *f, const char *s, size_t n);
+/* The same for a NUL-terminated string. */
 void cli_json_str(FILE *f, const char *s);
+/* n bytes as a JSON string of lowercase hex digits, two per byte ("48690a"). */
+void cli_json_hex(FILE *f, const char *s, size_t n);
 /* Progress on stderr, only when it is a terminal: "\r<label> 45%"; cli_progress_done ends the line. */
 int cli_progress_on(void);
 void cli_progress(const char *label, uint64_t done, uint64_t total);

@@ -483,7 +483,7 @@ int cmd_run(int argc, char **argv)
 	char piece[256], *text = NULL, *tmp = NULL;
 	size_t text_len = 0, text_cap = 0;
 	uint64_t rng, g;
-	int n = 0, i, r, ng = 0, stream;
+	int n = 0, i, r, ng = 0, stream, replaced;
 	double t0, wall, ta, tb;
 
 	memset(&o, 0, sizeof(o));
@@ -625,8 +625,11 @@ int cmd_run(int argc, char **argv)
 		printf("], \"generated_ids\": [");
 		for (i = 0; i < ng; i++)
 			printf("%s%d", i ? ", " : "", gen[i]);
+		/* the text as JSON (a byte that is not UTF-8 as U+FFFD), and its exact bytes in hex */
 		printf("], \"text\": ");
-		cli_json_str(stdout, text ? text : "");
+		replaced = cli_json_bytes(stdout, text ? text : "", text_len);
+		printf(", \"text_utf8\": %s, \"text_hex\": ", replaced ? "false" : "true");
+		cli_json_hex(stdout, text ? text : "", text_len);
 		printf(", ");
 		print_figures(stdout, &s, &o, wall, 1, &pr);
 		printf("}\n");

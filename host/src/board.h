@@ -21,6 +21,7 @@ struct mmf_board {
 	uint32_t mtu;               /* payload bytes per packet of a split transfer, now */
 	uint32_t mtu_max;           /* the most the board takes */
 	uint32_t clean;             /* commands in a row that needed no retransmission */
+	unsigned flags;             /* MMF_BOARD_*: simulated, no line (from the URI, at open) */
 };
 
 /* One command whose answer must be status OK and `data_len` bytes of data (any length if < 0);

@@ -101,10 +101,15 @@ struct power_run {
 	size_t n_tok, cap_tok;      /* token intervals recorded, room for */
 	double *tok_t0, *tok_t1;    /* each token's start and end (CLOCK_MONOTONIC s) */
 	struct mmf_counter_totals *tok_c; /* the board's counters after each token (zero: no board) */
+	struct mmf_counter_totals c_start; /* the board's counters as the first token starts */
+	int have_start;             /* power_start was called with a board's counters */
+	uint32_t clock_hz;          /* the board's clock (INFO), for board-clock figures */
 };
 /* Open the meter and record ~1 s of idle power; a meter that fails is reported on stderr and the run
  * goes on with the estimate (EXIT_OK either way). */
 int power_begin(struct power_run *p, const char *cmd, int estimate);
+/* The tokens start now; c: the board's counters now (after the idle window), or NULL. */
+void power_start(struct power_run *p, const struct mmf_counter_totals *c);
 /* One token ran from t0 to t1 (cli_now()); c: the board's counters after it, or NULL. */
 int power_token(struct power_run *p, double t0, double t1, const struct mmf_counter_totals *c);
 /* Stop recording (a recording without a reading is reported like a meter that failed). estimate: the

@@ -538,6 +538,10 @@ int cmd_run(int argc, char **argv)
 	pr.board = s.b;
 	if ((r = power_begin(&pr, "run", s.b != NULL)))
 		goto out_session;
+	/* the counters as the tokens start (the idle window's meter reads are behind them) */
+	if ((r = session_counters(&s)))
+		goto out_session;
+	power_start(&pr, s.b ? &s.c : NULL);
 	t0 = cli_now();
 	/* the prompt, teacher-forced */
 	for (i = 0; i < n; i++) {
@@ -689,6 +693,10 @@ int bench_model(int argc, char **argv)
 	pr.board = s.b;
 	if ((r = power_begin(&pr, "bench model", s.b != NULL)))
 		goto out;
+	/* the counters as the tokens start (the idle window's meter reads are behind them) */
+	if ((r = session_counters(&s)))
+		goto out;
+	power_start(&pr, s.b ? &s.c : NULL);
 	t0 = cli_now();
 	for (i = 0; i < o.max_new; i++) {
 		ta = cli_now();

@@ -329,6 +329,7 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 	struct mmf_energy e;
 	uint64_t tok, cyc, busy = 0, bytes;
 	double clk_tps = 0, hz, link_s, idle_w = 0;
+	int line;                   /* the bytes cross INFO's line (not sim's fast mode) */
 	int has_e = energy_of(s, &e, &idle_w);
 
 	mmf_model_stats(s->m, &st);
@@ -337,7 +338,8 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 	bytes = s->c.bytes_in + s->c.bytes_out;
 	hz = s->b ? s->info.clock_hz : 0;
 	/* the bytes' time on the board's wire: 10 bits a byte on a UART, 8 on SPI, a bus cycle on FIFO */
-	link_s = s->b && s->info.link_rate ? (double)bytes * cli_link_units_per_byte(s->info.link) /
+	line = s->b && s->info.link_rate && !(mmf_board_flags(s->b) & MMF_BOARD_NO_LINE);
+	link_s = line ? (double)bytes * cli_link_units_per_byte(s->info.link) /
 		 s->info.link_rate : 0;
 	if (s->b) {
 		unsigned e;
@@ -371,11 +373,11 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 			fprintf(f, ", \"board_clock_hz\": %.0f, \"board_cycles\": %llu, "
 				"\"board_cycles_per_token\": %.1f, \"tokens_per_s_at_clock\": %.3f, "
 				"\"engine_busy_cycles\": %llu, \"board_macs\": %llu, \"link_bytes\": %llu, "
-				"\"link_bytes_per_token\": %.1f, \"link_s_per_token\": %.6f, \"crc_errors\": %llu, "
+				"\"link_bytes_per_token\": %.1f, \"link_s_per_token\": %.6f, \"line\": %s, \"crc_errors\": %llu, "
 				"\"naks\": %llu",
 				hz, (unsigned long long)cyc, (double)cyc / tok, clk_tps,
 				(unsigned long long)busy, (unsigned long long)macs_of(s),
-				(unsigned long long)bytes, (double)bytes / tok, link_s / tok,
+				(unsigned long long)bytes, (double)bytes / tok, link_s / tok, line ? "true" : "false",
 				(unsigned long long)s->c.crc_errors, (unsigned long long)s->c.naks);
 		if (has_e)
 			fprintf(f, ", \"energy_estimate\": {\"estimate\": true, \"measured\": false, "
@@ -402,10 +404,15 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 		fprintf(f, "board      %llu cycles/token at %.0f MHz: %.2f tokens/s at the board's clock "
 			"(link and engine; host arithmetic not counted)\n", (unsigned long long)(cyc / tok),
 			hz / 1e6, clk_tps);
+		char wire[48];
+		if (line)
+			snprintf(wire, sizeof(wire), "%.2f ms on the wire", 1e3 * link_s / tok);
+		else
+			snprintf(wire, sizeof(wire), "no line: fast mode");
 		fprintf(f, "           engine busy %llu cycles/token (%.1f%%), %llu MACs/token, link %.0f "
-			"bytes/token (%.2f ms on the wire), %llu weight words uploaded/token\n",
+			"bytes/token (%s), %llu weight words uploaded/token\n",
 			(unsigned long long)(busy / tok), cyc ? 100.0 * busy / cyc : 0,
-			(unsigned long long)(macs_of(s) / tok), (double)bytes / tok, 1e3 * link_s / tok,
+			(unsigned long long)(macs_of(s) / tok), (double)bytes / tok, wire,
 			(unsigned long long)(st.upload_words / tok));
 	}
 	power_print(f, pr, has_e, 0);

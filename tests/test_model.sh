@@ -7,6 +7,7 @@
 #  - generation is repeatable (greedy and seeded sampling), stops at --max-new, and the JSON has
 #    the ids, text and board figures; bytes that are not UTF-8 still give valid UTF-8 JSON, with
 #    the exact bytes in hex;
+#  - progress on a terminal: one bar for the whole placement, cleared before a report;
 #  - bad input is refused with a message that names it, and nothing is left half-written.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -82,6 +83,17 @@ except UnicodeDecodeError:
 assert d["text_utf8"] is False, d["text_utf8"]
 assert d["text"] == b.decode("utf-8", "replace"), (d["text"], b)
 ' "$T/bytes.json"
+
+# progress on a terminal (script(1) gives the command a pty): placement is one bar from 0 to 100%,
+# not one per tensor, and bench engines clears its progress line before the report
+script -qc "$M run --model $T/small --board sim --engine lut --prompt-ids 1 --max-new 1 --quiet" /dev/null \
+	>"$T/tty.txt" 2>&1
+pcts=$(tr '\r' '\n' <"$T/tty.txt" | grep -ao 'placing weights *[0-9]*%' | grep -o '[0-9]*%' | tr -d %)
+[ "$(wc -l <<<"$pcts")" -gt 5 ] && [ "$pcts" = "$(sort -n <<<"$pcts")" ] && [ "$(tail -1 <<<"$pcts")" = 100 ] &&
+	ok placement-one-progress-bar || no placement-one-progress-bar "$(tr '\n' ' ' <<<"$pcts")"
+script -qc "$M bench engines --board sim --count 1" /dev/null >"$T/tty2.txt" 2>&1
+grep -aq $'\033\[Kbench engines on sim' "$T/tty2.txt" && ! grep -aq '%bench engines on' "$T/tty2.txt" &&
+	ok bench-engines-progress-cleared || no bench-engines-progress-cleared "$(cat -A "$T/tty2.txt" | head -3)"
 
 # bad input
 refuse no-model "model" $M run --model "$T/none" --max-new 1

@@ -29,6 +29,13 @@ struct mmf_board {
 int mmfi_command(mmf_board *b, uint8_t cmd, const uint8_t *p, uint16_t len, int data_len,
 		 const char *what, const uint8_t **data, uint16_t *got);
 
+/* The long-transfer callback set by mmf_set_progress, to put back after borrowing it. */
+static inline void mmfi_progress_get(const mmf_board *b, mmf_progress_fn *fn, void **user)
+{
+	*fn = b->progress;
+	*user = b->progress_user;
+}
+
 static inline uint32_t mmfi_get16(const uint8_t *p)
 {
 	return p[0] | (uint32_t)p[1] << 8;

@@ -114,14 +114,17 @@ static void help_bench_engines(FILE *f)
 
 /* ---- helpers shared with mmfree_bench.c -------------------------------------------------------- */
 
+/* Both end a progress line first, so that the message starts a line of its own. */
 int cli_fail(const char *what, const char *detail)
 {
+	cli_progress_done();
 	fprintf(stderr, "mmfree: %s: %s\n", what, detail);
 	return EXIT_FAIL;
 }
 
 int cli_lib_fail(const char *what, int err, const mmf_board *b)
 {
+	cli_progress_done();
 	fprintf(stderr, "mmfree: %s: %s (%s)\n", what, mmf_board_error(b), mmf_error_name(err));
 	return err == MMF_ERR_ARG ? EXIT_USAGE : EXIT_FAIL;
 }

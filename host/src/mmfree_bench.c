@@ -398,6 +398,7 @@ int bench_engines(const struct cli_opts *o)
 		}
 		bad += res[e].mismatches;
 	}
+	cli_progress_done();        /* the report starts on a clean line */
 	r = mmf_read_counters(b, cnt);
 	if (r) {
 		cli_lib_fail("bench engines: read counters", r, b);

@@ -9,6 +9,9 @@
 #    watts: the measured average and idle power are those watts, there is one interval per token, in
 #    order, and the intervals' energies add up to watts x their time; the estimate stays beside it;
 #  - a meter that is absent leaves the run going, says so, and the estimate is reported instead;
+#  - a sensor model (the INA226 model of a simulated board, sigrok's demo) is labelled simulated in
+#    text and JSON, never MEASURED, and in a run on a simulated board its figures take the board's
+#    clock, not the simulation's wall time;
 #  - --plot writes a well-formed SVG with one label per token, MEASURED with a meter, ESTIMATED
 #    without one; no temporary files are left behind.
 set -uo pipefail
@@ -105,6 +108,8 @@ EMU_PID=
 if command -v sigrok-cli >/dev/null; then
 	j=$($M power --meter 'sigrok:demo?channels=A0&group=A0&config=measured_quantity=power:amplitude=0:offset=2.5&samples=20' --seconds 0.5 --interval 100 --json)
 	check sigrok-demo jqok "$j" '.avg_w == 2.5 and .readings >= 2 and (.description | contains("channel A0 in W"))'
+	# the demo driver makes its values up: simulated, not measured
+	check sigrok-demo-simulated jqok "$j" '.source == "simulated"'
 	refuse sigrok-demo-volts 1 "a channel in W" $M power --meter 'sigrok:demo?channels=A0&samples=5' --seconds 0.3
 else
 	echo "SKIP sigrok: sigrok-cli is not installed (scripts/deps.sh)"
@@ -121,6 +126,11 @@ refuse board-without-board 1 "no board to read it through" $M power --meter boar
 j=$($M power --meter board --board 'sim:icebreaker?timeout_ms=5' --seconds 0.4 --interval 100 --json)
 check board-sim-icebreaker jqok "$j" '.readings >= 2 and .failures == 0 and ((.avg_v - 1.2) | fabs) <= 0.00125 and ((.avg_a - 0.018) | fabs) <= 0.000025 and ((.avg_w - 0.0216) | fabs) <= 0.0001 and (.description | contains("INA226 at I2C 0x40 on the icebreaker board"))'
 j=$($M power --meter 'board:shunt=0.05,addr=0x40' --board 'sim:icebreaker?timeout_ms=5&ina_shunt_uv=5000&ina_bus_mv=3300' --seconds 0.3 --interval 100 --json)
+# the sensor of a simulated board is a model: labelled simulated in JSON and text, never MEASURED
+check board-sim-simulated jqok "$j" '.source == "simulated" and (.description | contains("SIMULATED"))'
+out=$($M power --meter board --board 'sim?timeout_ms=5' --seconds 0.3 --interval 100 2>&1)
+grep -q '^average .* W SIMULATED over' <<<"$out" && ! grep -q MEASURED <<<"$out" &&
+	ok board-sim-text-simulated || no board-sim-text-simulated "$out"
 check board-sim-values jqok "$j" '((.avg_v - 3.3) | fabs) <= 0.00125 and ((.avg_a - 0.1) | fabs) <= 0.00005 and .failures == 0'
 refuse board-sensor-absent 1 "no INA226 at 0x40 on the board's I2C: nothing acknowledged I2C address 0x40" \
 	$M power --meter board --board 'sim:icebreaker?timeout_ms=5&ina226=0' --seconds 0.2
@@ -164,7 +174,13 @@ check run-board-meter-no-estimate jqok "$j" '.power.source == "none" and (.power
 # the board meter in a run: read between tokens through the run's own board; then the sensor absent
 j=$($M run --model "$T/m" --board "$SIM" --prompt-ids 1,5,9 --max-new 3 --greedy --meter board \
 	--meter-interval 20 --json 2>"$T/run.err")
-check run-board-meter jqok "$j" '.power.source == "measured" and .power.read_failures == 0 and ((.power.active_w - 0.0216) | fabs) < 0.0001 and ((.power.idle_w - 0.0216) | fabs) < 0.0001 and .power.token_intervals == .tokens and .power.readings >= .tokens'
+check run-board-meter jqok "$j" '.power.source == "simulated" and .power.measured == false and .power.read_failures == 0 and ((.power.active_w - 0.0216) | fabs) < 0.0001 and ((.power.idle_w - 0.0216) | fabs) < 0.0001 and .power.token_intervals == .tokens and .power.readings >= .tokens'
+# the model's figures on the board's clock: run_s is the tokens' cycles / clock (the sum of their
+# board_s), far less than the wall time the simulation took, and J/token and tokens/s/W follow from it
+check run-board-meter-board-clock jqok "$j" '.power.time == "board clock" and ([.power.intervals[] | .board_s] | add) as $b | ((.power.run_s - $b) | fabs) < 1e-6 and .power.run_s < 0.5 * (.power.intervals[-1].t1 - .power.intervals[0].t0) and ((.power.j_per_token - .power.active_w * .power.run_s / .tokens) | fabs) < 1e-3 * .power.j_per_token and ((.power.tokens_per_s_per_w - .tokens / .power.run_s / .power.active_w) | fabs) < 1e-3 * .power.tokens_per_s_per_w'
+out=$($M run --model "$T/m" --board "$SIM" --prompt-ids 1,5 --max-new 2 --quiet --meter board 2>&1)
+grep -q "^power      SIMULATED (board): .* tokens/s/W at the board's clock" <<<"$out" && ! grep -q MEASURED <<<"$out" &&
+	ok run-board-meter-text-simulated || no run-board-meter-text-simulated "$out"
 out=$($M run --model "$T/m" --board "$SIM&ina226=0" --prompt-ids 1,5 --max-new 2 --quiet --meter board 2>&1)
 st=$?
 [ $st -eq 0 ] && grep -q "no measurement: no INA226 at 0x40 on the board's I2C" <<<"$out" &&

@@ -3,7 +3,8 @@
 # the same bytes as to a real board. Proves: INFO comes from the RTL; random matrix-vector products on
 # every engine match hls_c; weight upload and read-back are exact through the UART; with 2e-3 of the
 # link bytes damaged the results are still exact and the retries are counted; weight uploads through
-# a window of WRITE_MEMs exact on the RTL, with and without faults; options are checked.
+# a window of WRITE_MEMs exact on the RTL, with and without faults; fast mode reports no line and no
+# ratio to a line's bound; options are checked.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 M=build/bin/mmfree
@@ -29,6 +30,16 @@ echo "$r" | jq -c '{words, mismatches, efficiency, upload_vs_line, board_cycles_
 check link-sim-uart jqok "$r" '.words == 512 and .mismatches == 0 and .efficiency > 0.9'
 # weight upload through the UART in simulated time: at least 0.90 of the 8N1 bound (baud / 10)
 check upload-vs-line-uart jqok "$r" '.upload_vs_line >= 0.90 and .upload_vs_line <= 1.0'
+# fast mode has no line (the bytes go straight into the packet layer): no line time, no ratio to a
+# bound the bytes never met, in JSON and text; the UART mode names its bound
+r=$($M bench link --board sim --words 512 --json)
+check link-sim-fast-no-line jqok "$r" '.line == false and .upload_vs_line == null and .link_s == 0 and .mismatches == 0'
+out=$($M bench link --board sim --words 512)
+grep -q "^upload .*no line, so no bound" <<<"$out" && ! grep -q "of the line's bound" <<<"$out" &&
+	ok link-sim-fast-text || no link-sim-fast-text "$out"
+out=$($M bench link --board 'sim?uart=1' --words 512)
+grep -q "of the line's bound (1200000 bytes/s: 12000000 baud / 10)" <<<"$out" &&
+	ok link-sim-uart-names-bound || no link-sim-uart-names-bound "$out"
 
 # faults: a timeout costs its timeout_ms of simulated time, so keep it short (2 ms = 96k cycles;
 # the longest answer here takes under 0.2 ms)

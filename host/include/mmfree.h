@@ -91,6 +91,16 @@ enum {
 
 /* The INFO read at open (no link traffic). */
 MMF_API int mmf_get_info(mmf_board *b, struct mmf_info *info);
+
+/* What the host knows of a board beyond its INFO, from how it was opened (mmf_board_flags). */
+enum {
+	MMF_BOARD_SIMULATED = 0x01, /* a simulation, not hardware: cpu, sim, socket (mmfree-vboard), and
+				     * ftdi on a USB bus that is a umockdev testbed (UMOCKDEV_DIR set:
+				     * mmfree-vboard --usb's emulated chips); its sensors are models */
+	MMF_BOARD_NO_LINE = 0x02,   /* the bytes skip the link INFO names (sim's fast mode: straight
+				     * into the packet layer), so no line rate bounds them */
+};
+MMF_API unsigned mmf_board_flags(const mmf_board *b);
 /* Names for the numbers in mmf_info: "tac", "tac5", "icebreaker", "uart"; "?" when unknown. */
 MMF_API const char *mmf_engine_name(unsigned id);
 MMF_API const char *mmf_format_name(unsigned format);
@@ -395,6 +405,10 @@ MMF_API void mmf_meter_close(mmf_meter *m);
 MMF_API const char *mmf_meter_error(const mmf_meter *m);
 /* What the meter is: "UM25C on /dev/ttyUSB0", "hwmon ina226 at /sys/class/hwmon/hwmon3, power1_input". */
 MMF_API const char *mmf_meter_describe(const mmf_meter *m);
+/* Where its readings come from: "measured" (a sensor), or "simulated" (a sensor MODEL: the INA226
+ * model of a simulated board, read through it (mmf_board_flags' MMF_BOARD_SIMULATED), or sigrok's
+ * demo driver). Never NULL. */
+MMF_API const char *mmf_meter_source(const mmf_meter *m);
 /* CLOCK_MONOTONIC now, seconds: the clock of mmf_meter_sample.t. */
 MMF_API double mmf_meter_now(void);
 

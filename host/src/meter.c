@@ -36,6 +36,11 @@ const char *mmf_meter_describe(const mmf_meter *m)
 	return m ? m->desc : "";
 }
 
+const char *mmf_meter_source(const mmf_meter *m)
+{
+	return m && m->simulated ? "simulated" : "measured";
+}
+
 /* ---- URI and options --------------------------------------------------------------------------- */
 
 static int uri_parse(const char *uri, struct mmfi_meter_uri *u, char *err, size_t err_len)

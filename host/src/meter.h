@@ -39,6 +39,7 @@ struct mmf_meter {
 	char desc[MMFI_METER_DESC];      /* what it is, for people */
 	int polled;                      /* read only from the thread that owns its board (no recorder
 					  * thread: mmf_meter_rec_poll) */
+	int simulated;                   /* its readings come from a sensor model (mmf_meter_source) */
 };
 
 /* One option after '?': "key=value" split at the first '='. */

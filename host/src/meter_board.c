@@ -169,6 +169,8 @@ int mmfi_meter_board_open(const struct mmfi_meter_uri *u, mmf_board *b, mmf_mete
 		goto fail;
 	}
 	bm->b = b;
+	/* a simulated board's INA226 is a model (sim/ina226_model.v): values the harness set */
+	bm->m.simulated = (mmf_board_flags(b) & MMF_BOARD_SIMULATED) != 0;
 	/* is an INA226 there: its manufacturer and die ids */
 	if ((e = reg_read(bm, INA_MFR, &mfr)) || (e = reg_read(bm, INA_DIE, &die))) {
 		mmfi_msg(err, err_len, "no INA226 at 0x%02x on the board's I2C: %s", bm->addr,
@@ -198,7 +200,8 @@ int mmfi_meter_board_open(const struct mmfi_meter_uri *u, mmf_board *b, mmf_mete
 	}
 	snprintf(bm->m.desc, sizeof(bm->m.desc), "INA226 at I2C 0x%02x on the %s board, read by the FPGA; "
 		 "shunt %g ohm (current LSB %.4g mA): bus voltage and current, read between the run's "
-		 "commands", bm->addr, mmf_board_name(b->info.board_id), bm->shunt_ohm, bm->amp_lsb * 1e3);
+		 "commands%s", bm->addr, mmf_board_name(b->info.board_id), bm->shunt_ohm, bm->amp_lsb * 1e3,
+		 bm->m.simulated ? "; the board is SIMULATED: a MODEL of the sensor, not a measurement" : "");
 	*out = &bm->m;
 	return MMF_OK;
 fail:

@@ -525,6 +525,8 @@ int mmfi_meter_sigrok_open(const struct mmfi_meter_uri *u, mmf_meter **out, char
 	sm->samples = samples;
 	sm->timeout_ms = (unsigned)tmo;
 	snprintf(sm->dev, sizeof(sm->dev), "%s", u->arg);
+	/* the demo driver makes its values up: a simulated meter */
+	sm->m.simulated = !strncmp(sm->dev, "demo", 4) && (!sm->dev[4] || sm->dev[4] == ':');
 	sm->argv[a++] = (char *)sm->prog;
 	sm->argv[a++] = (char *)"-d";
 	sm->argv[a++] = sm->dev;
@@ -569,6 +571,9 @@ int mmfi_meter_sigrok_open(const struct mmfi_meter_uri *u, mmf_meter **out, char
 	else
 		snprintf(sm->m.desc, sizeof(sm->m.desc), "sigrok-cli -d %.120s (%s): channel %s (V) x %s (A)",
 			 sm->dev, samples ? "one run per reading" : "kept running", sm->ch_v, sm->ch_a);
+	if (sm->m.simulated)
+		strncat(sm->m.desc, "; the demo driver's made-up values: SIMULATED, not a measurement",
+			sizeof(sm->m.desc) - strlen(sm->m.desc) - 1);
 	*out = &sm->m;
 	return MMF_OK;
 fail:

@@ -123,14 +123,17 @@ static void help_bench_engines(FILE *f)
 
 /* ---- helpers shared with mmfree_bench.c -------------------------------------------------------- */
 
+/* Both end a progress line first, so that the message starts a line of its own. */
 int cli_fail(const char *what, const char *detail)
 {
+	cli_progress_done();
 	fprintf(stderr, "mmfree: %s: %s\n", what, detail);
 	return EXIT_FAIL;
 }
 
 int cli_lib_fail(const char *what, int err, const mmf_board *b)
 {
+	cli_progress_done();
 	fprintf(stderr, "mmfree: %s: %s (%s)\n", what, mmf_board_error(b), mmf_error_name(err));
 	return err == MMF_ERR_ARG ? EXIT_USAGE : EXIT_FAIL;
 }
@@ -150,17 +153,80 @@ int cli_open(const struct cli_opts *o, mmf_board **b)
 	return cli_lib_fail(what, r, NULL);
 }
 
+/* The UTF-8 sequence at s (n > 0 bytes there): its length if it is one (RFC 3629: no overlong forms,
+ * no surrogates, nothing above U+10FFFF), else minus the length of its longest start that could
+ * begin one (at least 1): Unicode's "maximal subpart", which one U+FFFD replaces. */
+static int utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t k, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return -1;
+	k = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	/* the second byte's range keeps out overlong forms, surrogates and code points past U+10FFFF */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	for (i = 1; i < k; i++) {
+		if (i >= n || s[i] < lo || s[i] > hi)
+			return -(int)i;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return (int)k;
+}
+
+int cli_json_bytes(FILE *f, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	int k, bad = 0;
+
+	fputc('"', f);
+	while (i < n) {
+		k = utf8_len(p + i, n - i);
+		if (k < 0) {
+			/* not UTF-8: one U+FFFD, the replacement character, for the bytes that began a sequence */
+			fputs("\\ufffd", f);
+			bad = 1;
+			i += (size_t)-k;
+		} else if (k > 1) {
+			fwrite(p + i, 1, (size_t)k, f);
+			i += (size_t)k;
+		} else {
+			if (p[i] == '"' || p[i] == '\\')
+				fprintf(f, "\\%c", p[i]);
+			else if (p[i] < 0x20)
+				fprintf(f, "\\u%04x", p[i]);
+			else
+				fputc(p[i], f);
+			i++;
+		}
+	}
+	fputc('"', f);
+	return bad;
+}
+
 void cli_json_str(FILE *f, const char *s)
 {
+	cli_json_bytes(f, s, strlen(s));
+}
+
+void cli_json_hex(FILE *f, const char *s, size_t n)
+{
+	size_t i;
+
 	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", (unsigned char)*s);
-		else
-			fputc(*s, f);
-	}
+	for (i = 0; i < n; i++)
+		fprintf(f, "%02x", (unsigned char)s[i]);
 	fputc('"', f);
 }
 

@@ -54,11 +54,15 @@ int bench_link(const struct cli_opts *o)
 	uint64_t *w = NULL, *back = NULL, rng = o->seed | 1, payload, link, bad = 0, first_bad = 0;
 	uint32_t n, i, cw[MMF_NUM_COUNTERS], ca[MMF_NUM_COUNTERS];
 	double t0, c0, wall, cpu, mb, link_s, up_s, up_ratio, cyc_per_s, all_s;
-	int r = cli_open(o, &b), ret = EXIT_FAIL;
+	char ratio[32];             /* upload_vs_line in JSON: a number, or null without a line */
+	int r = cli_open(o, &b), ret = EXIT_FAIL, line;
 
 	if (r)
 		return r;
 	mmf_get_info(b, &in);
+	/* sim's fast mode hands the bytes straight to the packet layer: INFO's line is not in the path,
+	 * so there is no line time and no bound to compare with */
+	line = in.link_rate && !(mmf_board_flags(b) & MMF_BOARD_NO_LINE);
 	n = o->words ? o->words : in.wmem_words;
 	if (n > in.wmem_words) {
 		fprintf(stderr, "mmfree: bench link: --words %u: the board's weight memory has %u words "
@@ -112,7 +116,7 @@ int bench_link(const struct cli_opts *o)
 	/* upload: payload bytes per second of board time against the line's bound (8N1: baud / 10;
 	 * SPI: SCK / 8; FIFO: the bus's bytes per second) */
 	up_s = in.clock_hz ? (double)cw[MMF_COUNTER_CYCLES] / in.clock_hz : 0;
-	up_ratio = up_s > 0 && in.link_rate ? 8.0 * n / up_s / (in.link_rate / cli_link_units_per_byte(in.link)) : 0;
+	up_ratio = up_s > 0 && line ? 8.0 * n / up_s / (in.link_rate / cli_link_units_per_byte(in.link)) : 0;
 	cyc_per_s = wall > 0 ? ca[MMF_COUNTER_CYCLES] / wall : 0;
 	/* the whole round trip (write, read back, the counter reads) in board time: payload bytes/s */
 	all_s = in.clock_hz ? (double)ca[MMF_COUNTER_CYCLES] / in.clock_hz : 0;
@@ -124,22 +128,26 @@ int bench_link(const struct cli_opts *o)
 	mb = payload / 1e6;
 	/* the time the bytes take on the board's wire: 10 bits per byte on a UART, 8 on SPI, one bus
 	 * cycle on the FIFO */
-	link_s = in.link_rate ? (double)link * cli_link_units_per_byte(in.link) / in.link_rate : 0;
+	link_s = line ? (double)link * cli_link_units_per_byte(in.link) / in.link_rate : 0;
+	if (line)
+		snprintf(ratio, sizeof(ratio), "%.4f", up_ratio);
+	else
+		snprintf(ratio, sizeof(ratio), "null");
 	if (o->json) {
 		printf("{\"board\": ");
 		cli_json_str(stdout, o->board);
 		printf(", \"words\": %u, \"mismatches\": %" PRIu64 ", \"payload_bytes\": %" PRIu64
 		       ", \"link_bytes\": %" PRIu64 ", \"efficiency\": %.4f, \"wall_s\": %.6f, "
 		       "\"wall_s_per_mb\": %.6f, \"cpu_s\": %.6f, \"cpu_s_per_mb\": %.6f, "
-		       "\"link_s\": %.6f, \"link_rate\": %u, \"packets\": %" PRIu64 ", \"retries\": %"
+		       "\"line\": %s, \"link_s\": %.6f, \"link_rate\": %u, \"packets\": %" PRIu64 ", \"retries\": %"
 		       PRIu64 ", \"naks\": %" PRIu64 ", \"timeouts\": %" PRIu64 ", \"upload_board_s\": %.6f, "
-		       "\"upload_bytes_per_s\": %.0f, \"upload_vs_line\": %.4f, \"payload_board_s\": %.6f, "
+		       "\"upload_bytes_per_s\": %.0f, \"upload_vs_line\": %s, \"payload_board_s\": %.6f, "
 		       "\"payload_bytes_per_s\": %.0f, \"board_cycles\": %u, "
 		       "\"board_cycles_per_wall_s\": %.0f", n, bad, payload,
-		       link, (double)payload / link, wall, wall / mb, cpu, cpu / mb, link_s,
+		       link, (double)payload / link, wall, wall / mb, cpu, cpu / mb, line ? "true" : "false", link_s,
 		       in.link_rate, s1.packets_sent - s0.packets_sent, s1.retries - s0.retries,
 		       s1.naks - s0.naks, s1.timeouts - s0.timeouts, up_s, up_s > 0 ? 8.0 * n / up_s : 0,
-		       up_ratio, all_s, all_s > 0 ? payload / all_s : 0, ca[MMF_COUNTER_CYCLES], cyc_per_s);
+		       ratio, all_s, all_s > 0 ? payload / all_s : 0, ca[MMF_COUNTER_CYCLES], cyc_per_s);
 		print_energy(1, &in, ca, "payload byte", (double)payload);
 		printf("}\n");
 	} else {
@@ -152,12 +160,23 @@ int bench_link(const struct cli_opts *o)
 		printf("efficiency   %.4f (payload / link bytes)\n", (double)payload / link);
 		printf("wall         %.4f s, %.4f s per MB\n", wall, wall / mb);
 		printf("host cpu     %.4f s, %.4f s per MB\n", cpu, cpu / mb);
-		printf("link time    %.4f s at %u %s (the bytes on the board's wire)\n", link_s,
-		       in.link_rate, cli_link_rate_unit(in.link));
+		if (line)
+			printf("link time    %.4f s at %u %s (the bytes on the board's wire)\n", link_s,
+			       in.link_rate, cli_link_rate_unit(in.link));
+		else
+			printf("link time    none: no line (%s's fast mode hands the bytes straight to the "
+			       "packet layer; INFO's %u %s is the line of sim?uart=1)\n", o->board, in.link_rate,
+			       cli_link_rate_unit(in.link));
 		printf("retries      %" PRIu64 " (naks %" PRIu64 ", timeouts %" PRIu64 ")\n",
 		       s1.retries - s0.retries, s1.naks - s0.naks, s1.timeouts - s0.timeouts);
-		printf("upload       %.4f s of board time (%u cycles): %.0f bytes/s, %.3f of the line's "
-		       "bound\n", up_s, cw[MMF_COUNTER_CYCLES], up_s > 0 ? 8.0 * n / up_s : 0, up_ratio);
+		printf("upload       %.4f s of board time (%u cycles): %.0f bytes/s", up_s, cw[MMF_COUNTER_CYCLES],
+		       up_s > 0 ? 8.0 * n / up_s : 0);
+		if (line)
+			printf(", %.3f of the line's bound (%.0f bytes/s: %u %s / %.0f)\n", up_ratio,
+			       in.link_rate / cli_link_units_per_byte(in.link), in.link_rate,
+			       cli_link_rate_unit(in.link), cli_link_units_per_byte(in.link));
+		else
+			printf("; no line, so no bound to compare with\n");
 		printf("round trip   %.4f s of board time (write, read back): %.0f payload bytes/s\n", all_s,
 		       all_s > 0 ? payload / all_s : 0);
 		printf("board clock  %u cycles in %.3f s wall: %.2f M cycles per wall second\n",
@@ -379,6 +398,7 @@ int bench_engines(const struct cli_opts *o)
 		}
 		bad += res[e].mismatches;
 	}
+	cli_progress_done();        /* the report starts on a clean line */
 	r = mmf_read_counters(b, cnt);
 	if (r) {
 		cli_lib_fail("bench engines: read counters", r, b);

@@ -47,8 +47,15 @@ static inline const char *cli_link_rate_unit(unsigned link)
 /* How files are written (--logits, --plot, --out) and what an interrupt does, for --help
  * (host/src/outfile.h has the rules). */
 extern const char cli_files_help[];
-/* A JSON string literal. */
+/* A JSON string literal of n bytes that is valid UTF-8 whatever the bytes are: quote, backslash and
+ * control characters escaped, bytes that are not UTF-8 written as \ufffd (the replacement character,
+ * one for each maximal subpart, as Python's errors="replace" does). Returns 1 if some byte was
+ * replaced (the exact bytes then need cli_json_hex beside it), else 0. */
+int cli_json_bytes(FILE *f, const char *s, size_t n);
+/* The same for a NUL-terminated string. */
 void cli_json_str(FILE *f, const char *s);
+/* n bytes as a JSON string of lowercase hex digits, two per byte ("48690a"). */
+void cli_json_hex(FILE *f, const char *s, size_t n);
 /* Progress on stderr, only when it is a terminal: "\r<label> 45%"; cli_progress_done ends the line. */
 int cli_progress_on(void);
 void cli_progress(const char *label, uint64_t done, uint64_t total);
@@ -121,10 +128,15 @@ struct power_run {
 	size_t n_tok, cap_tok;      /* token intervals recorded, room for */
 	double *tok_t0, *tok_t1;    /* each token's start and end (CLOCK_MONOTONIC s) */
 	struct mmf_counter_totals *tok_c; /* the board's counters after each token (zero: no board) */
+	struct mmf_counter_totals c_start; /* the board's counters as the first token starts */
+	int have_start;             /* power_start was called with a board's counters */
+	uint32_t clock_hz;          /* the board's clock (INFO), for board-clock figures */
 };
 /* Open the meter and record ~1 s of idle power; a meter that fails is reported on stderr and the run
  * goes on with the estimate (EXIT_OK either way). */
 int power_begin(struct power_run *p, const char *cmd, int estimate);
+/* The tokens start now; c: the board's counters now (after the idle window), or NULL. */
+void power_start(struct power_run *p, const struct mmf_counter_totals *c);
 /* One token ran from t0 to t1 (cli_now()); c: the board's counters after it, or NULL. */
 int power_token(struct power_run *p, double t0, double t1, const struct mmf_counter_totals *c);
 /* Stop recording (a recording without a reading is reported like a meter that failed). estimate: the

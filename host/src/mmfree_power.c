@@ -6,8 +6,10 @@
  * run's commands, after every token, so its I2C commands never interleave with a token's.
  *
  * Measured figures are printed as MEASURED and never replace the estimate of docs/power.md: both are
- * shown. When the meter cannot be opened or gives no reading, the run goes on and says that the
- * energy figures are the estimate.
+ * shown. A sensor MODEL's readings (the INA226 model of a simulated board, sigrok's demo driver:
+ * mmf_meter_source) are printed as SIMULATED, and on a simulated board their per-token figures take
+ * the board's clock (cycles / clock), not the wall time the simulation took. When the meter cannot be
+ * opened or gives no reading, the run goes on and says that the energy figures are the estimate.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,6 +51,12 @@ static void json_num(FILE *f, double v)
 		fprintf(f, "null");
 }
 
+/* The label of a meter's readings: MEASURED, or SIMULATED for a sensor model (mmf_meter_source). */
+static const char *source_label(const mmf_meter *m)
+{
+	return strcmp(mmf_meter_source(m), "simulated") ? "MEASURED" : "SIMULATED";
+}
+
 /* ---- mmfree power ------------------------------------------------------------------------------ */
 
 static void help_power(FILE *f)
@@ -56,7 +64,8 @@ static void help_power(FILE *f)
 	fprintf(f, "usage: mmfree power --meter URI [--board URI] [--seconds S] [--interval MS] [--json]\n\n"
 		"Read a power meter alone: one reading every MS milliseconds for S seconds, printed as\n"
 		"it comes (time, W, and V and A when the meter gives them), then the average. A\n"
-		"MEASUREMENT, unlike the energy estimate of `run` and `bench`; docs/power.md.\n\n"
+		"MEASUREMENT, unlike the energy estimate of `run` and `bench`; docs/power.md. A sensor\n"
+		"model (the INA226 of a simulated board, sigrok's demo) is labelled SIMULATED instead.\n\n"
 		"  --meter URI     the meter (below)\n"
 		"  --board URI     the board a `board` meter is read through (its FPGA reads the INA226)\n"
 		"  --seconds S     how long (default 3)\n"
@@ -193,7 +202,7 @@ int cmd_power(int argc, char **argv)
 	if (json) {
 		printf("{\"meter\": ");
 		cli_json_str(stdout, uri);
-		printf(", \"source\": \"measured\", \"description\": ");
+		printf(", \"source\": \"%s\", \"description\": ", mmf_meter_source(m));
 		cli_json_str(stdout, mmf_meter_describe(m));
 		printf(", \"interval_ms\": %llu, \"seconds\": %.3f, \"readings\": %zu, \"failures\": %u, "
 		       "\"avg_w\": %.6g, \"min_w\": %.6g, \"max_w\": %.6g, \"avg_v\": ",
@@ -212,7 +221,8 @@ int cmd_power(int argc, char **argv)
 		}
 		printf("]}\n");
 	} else {
-		printf("average    %.4f W MEASURED over %zu readings (min %.4f, max %.4f)", sum / n, n, mn, mx);
+		printf("average    %.4f W %s over %zu readings (min %.4f, max %.4f)", sum / n, source_label(m),
+		       n, mn, mx);
 		if (nv)
 			printf(", %.4f V", sv / nv);
 		if (na)
@@ -281,6 +291,33 @@ int power_begin(struct power_run *p, const char *cmd, int estimate)
 	return EXIT_OK;
 }
 
+void power_start(struct power_run *p, const struct mmf_counter_totals *c)
+{
+	struct mmf_info in;
+
+	if (!c || !p->board)
+		return;
+	p->c_start = *c;
+	p->have_start = 1;
+	mmf_get_info(p->board, &in);
+	p->clock_hz = in.clock_hz;
+}
+
+/* A sensor model read through a simulated board: figures over the board's clock. */
+static int board_clock(const struct power_run *p)
+{
+	return p->m && !strcmp(mmf_meter_source(p->m), "simulated") && p->board &&
+	       (mmf_board_flags(p->board) & MMF_BOARD_SIMULATED) && p->have_start && p->clock_hz;
+}
+
+/* Token i's board time: its cycles (since the previous token's counters) / the clock. */
+static double tok_board_s(const struct power_run *p, size_t i)
+{
+	uint64_t a = i ? p->tok_c[i - 1].cycles : p->c_start.cycles;
+
+	return (double)(p->tok_c[i].cycles - a) / p->clock_hz;
+}
+
 int power_token(struct power_run *p, double t0, double t1, const struct mmf_counter_totals *c)
 {
 	if (p->n_tok == p->cap_tok) {
@@ -319,6 +356,8 @@ struct power_figures {
 	double j_per_token;         /* run_j / tokens */
 	double j_above_idle;        /* (active_w - idle_w) x run_s / tokens: the energy the work added */
 	double tps_per_w;           /* tokens / run_s / active_w */
+	int board_clock;            /* run_s is board time (a sensor model on a simulated board), and the
+				     * energies are active_w x board time; else all is wall time */
 	size_t readings;            /* readings in all */
 	size_t in_idle, in_run;     /* readings inside the idle window and the run */
 };
@@ -345,6 +384,12 @@ static int figures(const struct power_run *p, struct power_figures *f)
 	mmf_meter_energy(s, n, p->tok_t0[0], p->tok_t1[p->n_tok - 1], &f->run_j);
 	f->idle_w = p->idle_t1 > p->t0 ? j_idle / (p->idle_t1 - p->t0) : 0;
 	f->active_w = f->run_s > 0 ? f->run_j / f->run_s : 0;
+	if (board_clock(p)) {
+		/* the simulation's wall time is not the board's: the model's power over the cycles */
+		f->board_clock = 1;
+		f->run_s = (double)(p->tok_c[p->n_tok - 1].cycles - p->c_start.cycles) / p->clock_hz;
+		f->run_j = f->active_w * f->run_s;
+	}
 	f->j_per_token = f->run_j / p->n_tok;
 	f->j_above_idle = (f->active_w - f->idle_w) * f->run_s / p->n_tok;
 	f->tps_per_w = f->run_s > 0 && f->active_w > 0 ? p->n_tok / f->run_s / f->active_w : 0;
@@ -377,7 +422,8 @@ void power_print(FILE *f, const struct power_run *p, int has_estimate, int json)
 	have = figures(p, &g);
 	if (json) {
 		fprintf(f, ", \"power\": {\"source\": \"%s\", \"measured\": %s, \"meter\": ",
-			have ? "measured" : has_estimate ? "estimate" : "none", have ? "true" : "false");
+			have ? mmf_meter_source(p->m) : has_estimate ? "estimate" : "none",
+			have && !strcmp(mmf_meter_source(p->m), "measured") ? "true" : "false");
 		cli_json_str(f, p->meter_uri);
 		if (!have) {
 			fprintf(f, ", \"error\": ");
@@ -387,8 +433,9 @@ void power_print(FILE *f, const struct power_run *p, int has_estimate, int json)
 		}
 		fprintf(f, ", \"description\": ");
 		cli_json_str(f, mmf_meter_describe(p->m));
+		fprintf(f, ", \"time\": \"%s\"", g.board_clock ? "board clock" : "wall");
 		fprintf(f, ", \"interval_ms\": %u, \"idle_s\": %.4f, \"idle_w\": %.6g, \"active_w\": %.6g, "
-			"\"run_s\": %.4f, \"run_j\": %.6g, \"j_per_token\": %.6g, \"j_per_token_above_idle\": "
+			"\"run_s\": %.9g, \"run_j\": %.6g, \"j_per_token\": %.6g, \"j_per_token_above_idle\": "
 			"%.6g, \"tokens_per_s_per_w\": %.6g, \"token_intervals\": %zu, \"readings\": %zu, "
 			"\"readings_idle\": %zu, \"readings_run\": %zu, \"read_failures\": %u, "
 			"\"time_origin\": \"idle start\", \"intervals\": [",
@@ -399,6 +446,14 @@ void power_print(FILE *f, const struct power_run *p, int has_estimate, int json)
 		for (i = 0; i < p->n_tok; i++) {
 			double j = 0;
 			mmf_meter_energy(s, n, p->tok_t0[i], p->tok_t1[i], &j);
+			if (g.board_clock) {
+				/* the model's power over the token's wall window, for the token's board time */
+				double ws = p->tok_t1[i] - p->tok_t0[i], bs = tok_board_s(p, i);
+				j = ws > 0 ? j / ws * bs : 0;
+				fprintf(f, "%s{\"t0\": %.6f, \"t1\": %.6f, \"board_s\": %.9f, \"j\": %.6g}",
+					i ? ", " : "", p->tok_t0[i] - p->t0, p->tok_t1[i] - p->t0, bs, j);
+				continue;
+			}
 			fprintf(f, "%s{\"t0\": %.6f, \"t1\": %.6f, \"j\": %.6g}", i ? ", " : "",
 				p->tok_t0[i] - p->t0, p->tok_t1[i] - p->t0, j);
 		}
@@ -414,13 +469,15 @@ void power_print(FILE *f, const struct power_run *p, int has_estimate, int json)
 			has_estimate ? "the energy line below is the ESTIMATE" : "and there is no estimate either");
 		return;
 	}
-	fprintf(f, "power      MEASURED (%s): %.4g W active, %.4g W idle, %.4g J/token (%.4g above idle), "
-		"%.4g tokens/s/W\n", p->meter_uri, g.active_w, g.idle_w, g.j_per_token, g.j_above_idle,
-		g.tps_per_w);
+	fprintf(f, "power      %s (%s): %.4g W active, %.4g W idle, %.4g J/token (%.4g above idle), "
+		"%.4g tokens/s/W%s\n", source_label(p->m), p->meter_uri, g.active_w, g.idle_w, g.j_per_token,
+		g.j_above_idle, g.tps_per_w, g.board_clock ? " at the board's clock" : "");
 	fprintf(f, "           %s; %zu readings %s %u ms%s: %zu in the %.2f s idle window, %zu in the "
-		"%.2f s of %zu token intervals%s%s\n", mmf_meter_describe(p->m), g.readings,
+		"%.2f s%s of %zu token intervals%s%s\n", mmf_meter_describe(p->m), g.readings,
 		mmf_meter_polled(p->m) ? "idle every" : "every", p->interval_ms,
-		mmf_meter_polled(p->m) ? ", then one after every token" : "", g.in_idle, p->idle_t1 - p->t0, g.in_run, g.run_s, p->n_tok,
+		mmf_meter_polled(p->m) ? ", then one after every token" : "", g.in_idle, p->idle_t1 - p->t0,
+		g.in_run, g.board_clock ? g.run_s : p->tok_t1[p->n_tok - 1] - p->tok_t0[0],
+		g.board_clock ? " of board time (the simulation took longer)" : "", p->n_tok,
 		mmf_meter_rec_failures(p->rec) ? ", some readings failed: " : "",
 		mmf_meter_rec_failures(p->rec) ? mmf_meter_rec_error(p->rec) : "");
 	if (g.in_run < 2)
@@ -628,8 +685,9 @@ int power_plot(const struct power_run *p, const char *plot, const struct mmf_inf
 		"set offsets 0, 0, graph 0.25, graph 0.05\n", out);
 	if (measured) {
 		char title[900];
-		snprintf(title, sizeof(title), "MEASURED power, %s (%s)\n%.4g W active, %.4g W idle, %.4g "
-			 "J/token over %zu tokens; dashed lines: token boundaries", p->meter_uri,
+		snprintf(title, sizeof(title), "%s power, %s (%s)\n%.4g W active, %.4g W idle, %.4g "
+			 "J/token over %zu tokens; dashed lines: token boundaries", source_label(p->m),
+			 p->meter_uri,
 			 mmf_meter_describe(p->m), g.active_w, g.idle_w, g.j_per_token, p->n_tok);
 		fprintf(f, "set title ");
 		gp_str(f, title);
@@ -641,7 +699,7 @@ int power_plot(const struct power_run *p, const char *plot, const struct mmf_inf
 			0.5 * (p->idle_t1 - p->t0));
 		gp_tokens(f, a, b, p->n_tok);
 		fprintf(f, "plot '%s' using 1:2 with linespoints pt 7 ps 0.5 lc rgb '#0060b0' title "
-			"'measured W'\n", path);
+			"'%s W'\n", path, strcmp(mmf_meter_source(p->m), "simulated") ? "measured" : "simulated");
 	} else {
 		fprintf(f, "set title ");
 		gp_str(f, "ESTIMATED power per token: the board's counters x the coefficients of "

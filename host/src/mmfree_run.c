@@ -329,6 +329,7 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 	struct mmf_energy e;
 	uint64_t tok, cyc, busy = 0, bytes;
 	double clk_tps = 0, hz, link_s, idle_w = 0;
+	int line;                   /* the bytes cross INFO's line (not sim's fast mode) */
 	int has_e = energy_of(s, &e, &idle_w);
 
 	mmf_model_stats(s->m, &st);
@@ -337,7 +338,8 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 	bytes = s->c.bytes_in + s->c.bytes_out;
 	hz = s->b ? s->info.clock_hz : 0;
 	/* the bytes' time on the board's wire: 10 bits a byte on a UART, 8 on SPI, a bus cycle on FIFO */
-	link_s = s->b && s->info.link_rate ? (double)bytes * cli_link_units_per_byte(s->info.link) /
+	line = s->b && s->info.link_rate && !(mmf_board_flags(s->b) & MMF_BOARD_NO_LINE);
+	link_s = line ? (double)bytes * cli_link_units_per_byte(s->info.link) /
 		 s->info.link_rate : 0;
 	if (s->b) {
 		unsigned e;
@@ -371,11 +373,11 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 			fprintf(f, ", \"board_clock_hz\": %.0f, \"board_cycles\": %llu, "
 				"\"board_cycles_per_token\": %.1f, \"tokens_per_s_at_clock\": %.3f, "
 				"\"engine_busy_cycles\": %llu, \"board_macs\": %llu, \"link_bytes\": %llu, "
-				"\"link_bytes_per_token\": %.1f, \"link_s_per_token\": %.6f, \"crc_errors\": %llu, "
+				"\"link_bytes_per_token\": %.1f, \"link_s_per_token\": %.6f, \"line\": %s, \"crc_errors\": %llu, "
 				"\"naks\": %llu",
 				hz, (unsigned long long)cyc, (double)cyc / tok, clk_tps,
 				(unsigned long long)busy, (unsigned long long)macs_of(s),
-				(unsigned long long)bytes, (double)bytes / tok, link_s / tok,
+				(unsigned long long)bytes, (double)bytes / tok, link_s / tok, line ? "true" : "false",
 				(unsigned long long)s->c.crc_errors, (unsigned long long)s->c.naks);
 		if (has_e)
 			fprintf(f, ", \"energy_estimate\": {\"estimate\": true, \"measured\": false, "
@@ -402,10 +404,15 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 		fprintf(f, "board      %llu cycles/token at %.0f MHz: %.2f tokens/s at the board's clock "
 			"(link and engine; host arithmetic not counted)\n", (unsigned long long)(cyc / tok),
 			hz / 1e6, clk_tps);
+		char wire[48];
+		if (line)
+			snprintf(wire, sizeof(wire), "%.2f ms on the wire", 1e3 * link_s / tok);
+		else
+			snprintf(wire, sizeof(wire), "no line: fast mode");
 		fprintf(f, "           engine busy %llu cycles/token (%.1f%%), %llu MACs/token, link %.0f "
-			"bytes/token (%.2f ms on the wire), %llu weight words uploaded/token\n",
+			"bytes/token (%s), %llu weight words uploaded/token\n",
 			(unsigned long long)(busy / tok), cyc ? 100.0 * busy / cyc : 0,
-			(unsigned long long)(macs_of(s) / tok), (double)bytes / tok, 1e3 * link_s / tok,
+			(unsigned long long)(macs_of(s) / tok), (double)bytes / tok, wire,
 			(unsigned long long)(st.upload_words / tok));
 	}
 	power_print(f, pr, has_e, 0);
@@ -499,7 +506,7 @@ int cmd_run(int argc, char **argv)
 	char piece[256], *text = NULL, err[600];
 	size_t text_len = 0, text_cap = 0;
 	uint64_t rng, g;
-	int n = 0, i, r, ng = 0, stream;
+	int n = 0, i, r, ng = 0, stream, replaced;
 	double t0, wall, ta, tb;
 
 	memset(&o, 0, sizeof(o));
@@ -554,6 +561,10 @@ int cmd_run(int argc, char **argv)
 	pr.board = s.b;
 	if ((r = power_begin(&pr, "run", s.b != NULL)))
 		goto out_session;
+	/* the counters as the tokens start (the idle window's meter reads are behind them) */
+	if ((r = session_counters(&s)))
+		goto out_session;
+	power_start(&pr, s.b ? &s.c : NULL);
 	t0 = cli_now();
 	/* the prompt, teacher-forced */
 	for (i = 0; i < n; i++) {
@@ -639,8 +650,11 @@ int cmd_run(int argc, char **argv)
 		printf("], \"generated_ids\": [");
 		for (i = 0; i < ng; i++)
 			printf("%s%d", i ? ", " : "", gen[i]);
+		/* the text as JSON (a byte that is not UTF-8 as U+FFFD), and its exact bytes in hex */
 		printf("], \"text\": ");
-		cli_json_str(stdout, text ? text : "");
+		replaced = cli_json_bytes(stdout, text ? text : "", text_len);
+		printf(", \"text_utf8\": %s, \"text_hex\": ", replaced ? "false" : "true");
+		cli_json_hex(stdout, text ? text : "", text_len);
 		printf(", ");
 		print_figures(stdout, &s, &o, wall, 1, &pr);
 		printf("}\n");
@@ -699,6 +713,10 @@ int bench_model(int argc, char **argv)
 	pr.board = s.b;
 	if ((r = power_begin(&pr, "bench model", s.b != NULL)))
 		goto out;
+	/* the counters as the tokens start (the idle window's meter reads are behind them) */
+	if ((r = session_counters(&s)))
+		goto out;
+	power_start(&pr, s.b ? &s.c : NULL);
 	t0 = cli_now();
 	for (i = 0; i < o.max_new; i++) {
 		ta = cli_now();

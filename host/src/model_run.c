@@ -289,18 +289,42 @@ int mmf_model_step(mmf_model *m, int32_t token, float *logits)
 
 /* ---- placement --------------------------------------------------------------------------------- */
 
+/* One progress line for the whole placement: each tensor's write and read-back report their own
+ * bytes, this adds the bytes of the transfers before them and reports over all of them. */
+struct place_progress {
+	mmf_progress_fn fn;         /* the caller's callback (mmf_set_progress) */
+	void *user;                 /* its argument */
+	uint64_t base;              /* bytes of the transfers finished before this one */
+	uint64_t total;             /* bytes of the whole placement: every word written and read back */
+};
+
+static void place_step(void *user, uint64_t done, uint64_t total)
+{
+	struct place_progress *pp = user;
+
+	(void)total;
+	pp->fn(pp->user, pp->base + done, pp->total);
+}
+
 /* Upload every BitLinear's words one after another from address 0 and read them back. */
 static int place_resident(mmf_model *m, struct mmfi_qlin **v, int n)
 {
+	struct place_progress pp = { NULL, NULL, 0, 0 };
 	uint64_t *back = NULL, *nb;
 	uint32_t addr = 0;
 	int i, r = MMF_OK;
 
+	mmfi_progress_get(m->b, &pp.fn, &pp.user);
+	for (i = 0; i < n; i++)
+		pp.total += 16ull * v[i]->n_words;
+	if (pp.fn)
+		mmf_set_progress(m->b, place_step, &pp);
 	for (i = 0; i < n; i++) {
 		v[i]->base = addr;
 		r = mmf_write_mem(m->b, addr, v[i]->words, (uint32_t)v[i]->n_words);
 		if (r)
 			goto board_fail;
+		pp.base += 8ull * v[i]->n_words;
 		m->st.upload_words += v[i]->n_words;
 		nb = realloc(back, v[i]->n_words * sizeof(uint64_t));
 		if (!nb) {
@@ -312,6 +336,7 @@ static int place_resident(mmf_model *m, struct mmfi_qlin **v, int n)
 		r = mmf_read_mem(m->b, addr, back, (uint32_t)v[i]->n_words);
 		if (r)
 			goto board_fail;
+		pp.base += 8ull * v[i]->n_words;
 		if (memcmp(back, v[i]->words, v[i]->n_words * sizeof(uint64_t))) {
 			mmfi_msg(m->err, sizeof(m->err), "%s: read-back of its %llu words at address %u "
 				 "differs from what was written", v[i]->name,
@@ -325,6 +350,8 @@ static int place_resident(mmf_model *m, struct mmfi_qlin **v, int n)
 board_fail:
 	mmfi_msg(m->err, sizeof(m->err), "placing %s: %s", v[i]->name, mmf_board_error(m->b));
 out:
+	if (pp.fn)
+		mmf_set_progress(m->b, pp.fn, pp.user);
 	free(back);
 	return r;
 }

@@ -67,6 +67,18 @@ static int parse_info(mmf_board *b, const uint8_t *d, uint16_t n)
 	return MMF_OK;
 }
 
+/* What the URI tells beyond INFO (MMF_BOARD_*). An emulated FTDI chip answers as a real one (same
+ * descriptors and strings, the board's own INFO), so what gives it away is the bus: umockdev's
+ * preload library serves /dev/bus/usb from the testbed that UMOCKDEV_DIR names. */
+static unsigned uri_flags(const struct mmfi_uri *u)
+{
+	if (!strcmp(u->kind, "sim"))
+		return MMF_BOARD_SIMULATED | (!u->arg[0] && !u->uart ? MMF_BOARD_NO_LINE : 0);
+	if (!strcmp(u->kind, "ftdi"))
+		return getenv("UMOCKDEV_DIR") ? MMF_BOARD_SIMULATED : 0;
+	return MMF_BOARD_SIMULATED;     /* cpu (the C model), socket (mmfree-vboard) */
+}
+
 int mmf_open(const char *uri, mmf_board **out)
 {
 	struct mmfi_uri u;
@@ -91,6 +103,7 @@ int mmf_open(const char *uri, mmf_board **out)
 	r = mmfi_uri_transport(&u, uri, &b->t, b->err, sizeof(b->err));
 	if (r)
 		goto fail_free;
+	b->flags = uri_flags(&u);
 	mmfi_link_init(&b->link, b->t, u.timeout_ms, b->err, sizeof(b->err));
 	/* behind an FTDI bridge every short answer waits for the latency timer: keep a window of
 	 * WRITE_MEMs in flight (docs/usb.md); elsewhere one at a time unless the URI asks */
@@ -123,6 +136,11 @@ void mmf_close(mmf_board *b)
 		return;
 	b->t->ops->close(b->t);
 	free(b);
+}
+
+unsigned mmf_board_flags(const mmf_board *b)
+{
+	return b ? b->flags : 0;
 }
 
 const char *mmf_board_error(const mmf_board *b)

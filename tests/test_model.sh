@@ -67,11 +67,30 @@ b=$($M run --model "$T/small" --prompt-ids 1,5 --max-new 6 --temperature 0.8 --s
 c=$($M run --model "$T/small" --prompt 'hello world' --max-new 4 --json)
 check prompt-text jqok "$c" '(.prompt_ids | length) == 12 and .prompt_ids[0] == 1'
 
+# no --engine: the first of tac, tac2, lut, sac the board's INFO lists, named on stderr; the
+# iCEBreaker's SoC has lut alone, the iCE40HX8K-B-EVN's tac2 alone (as the cpu model builds them)
+$M run --model "$T/small" --board 'sim:icebreaker?timeout_ms=5' --prompt-ids 1,5 --max-new 1 --json \
+	> "$T/ib.json" 2> "$T/ib.err"
+check default-engine-icebreaker jqok "$(cat "$T/ib.json")" '.engine == "lut" and .on_board'
+grep -q "^mmfree: run: the lut engine, the first of tac, tac2, lut, sac that board icebreaker has" "$T/ib.err" \
+	&& ok default-engine-named || no default-engine-named "$(cat "$T/ib.err")"
+j=$($M run --model "$T/small" --board 'cpu?engines=tac2' --prompt-ids 1 --max-new 1 --json 2>/dev/null)
+check default-engine-tac2 jqok "$j" '.engine == "tac" and .format == "tac2"'
+j=$($M bench model --model "$T/small" --board 'cpu?engines=sac4,lut3' --tokens 1 --json 2>/dev/null)
+check default-engine-bench jqok "$j" '.engine == "lut"'
+j=$($M run --model "$T/small" --prompt-ids 1 --max-new 1 --json 2>/dev/null)
+check default-engine-host jqok "$j" '.engine == "tac" and .format == "tac5"'
+# an engine the board lacks: a usage error naming the ones it has, before the model is loaded
+refuse engine-board-lacks "--engine tac: board sim (cpu?engines=lut3,sac4) has no tac engine; it has lut, sac" \
+	$M run --model "$T/none" --board 'cpu?engines=lut3,sac4' --engine tac
+$M run --model "$T/small" --board 'cpu?engines=lut3' --engine tac2 >/dev/null 2>&1
+[ $? -eq 2 ] && ok engine-board-lacks-exit-2 || no engine-board-lacks-exit-2
+
 # bad input
 refuse no-model "model" $M run --model "$T/none" --max-new 1
 refuse bad-ids "--prompt-ids" $M run --model "$T/small" --prompt-ids 1,x
 refuse id-beyond-vocab "--prompt-ids" $M run --model "$T/small" --prompt-ids 1,300
-refuse bad-engine "--engine" $M run --model "$T/small" --engine fpu
+refuse bad-engine "--engine 'fpu': one of tac, tac2, lut, sac" $M run --model "$T/small" --engine fpu
 cp -r "$T/small" "$T/trunc"
 f=$(ls "$T/trunc"/*.safetensors | head -1)
 truncate -s -100 "$f"

@@ -20,6 +20,7 @@ struct run_opts {
 	const char *prompt_ids;     /* --prompt-ids 1,5,9 */
 	const char *logits;         /* --logits FILE */
 	unsigned engine;            /* --engine tac|sac|lut|tac2 (mmf_model_opts.engine) */
+	int engine_set;             /* --engine given; else the board's default (mmf_model_engine_default) */
 	uint64_t max_new;           /* --max-new N */
 	int greedy;                 /* --greedy (default) or --temperature */
 	double temperature;         /* --temperature T */
@@ -32,9 +33,11 @@ struct run_opts {
 };
 
 static const char engines_help[] =
-	"  --engine E      tac (ternary accumulate, tac5 weights, 40 lanes; default), tac2 (the same\n"
-	"                  with 2-bit codes, 32 lanes: the iCE40HX8K-B-EVN's), lut (table lookup, lut3,\n"
-	"                  36 lanes) or sac (shift-add: the power-of-two model variant, sac4, 16 lanes)\n"
+	"  --engine E      tac (ternary accumulate, tac5 weights, 40 lanes), tac2 (the same with\n"
+	"                  2-bit codes, 32 lanes: the iCE40HX8K-B-EVN's), lut (table lookup, lut3,\n"
+	"                  36 lanes) or sac (shift-add: the power-of-two model variant, sac4, 16 lanes);\n"
+	"                  default: the first of %s that the board has (INFO), named on\n"
+	"                  stderr; tac on the host kernels\n"
 	"  --board URI     cpu (default: the hls_c kernels on this host, no link), sim, sim?uart=1,\n"
 	"                  cpu?OPTIONS (the board's C model behind the link), ...: see `mmfree --help`\n"
 	"  --meter URI     measure power with a meter (`mmfree power --help` lists them): ~1 s idle\n"
@@ -44,8 +47,27 @@ static const char engines_help[] =
 	"  --plot FILE.svg power over time with the token boundaries (gnuplot); without a meter, the\n"
 	"                  ESTIMATED power per token from the board's counters\n";
 
+/* The engine choices, "tac, tac2, lut, sac", in the order the default takes them: those board INFO
+ * in has (in NULL: all of them); "" if none. */
+static const char *engine_list(char *buf, size_t n, const struct mmf_info *in)
+{
+	size_t len = 0;
+	unsigned r;
+	int e;
+
+	buf[0] = '\0';
+	for (r = 0; (e = mmf_model_engine_rank(r)) >= 0 && len < n; r++)
+		if (mmf_model_engine_slot(in, (unsigned)e) >= 0)
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? ", " : "",
+						mmf_model_engine_name((unsigned)e));
+	return buf;
+}
+
 static void help_run(FILE *f)
 {
+	char engines[2048], names[64];
+
+	snprintf(engines, sizeof(engines), engines_help, engine_list(names, sizeof(names), NULL));
 	fprintf(f, "usage: mmfree run --model DIR [--prompt TEXT | --prompt-ids 1,5,9] [--max-new N]\n"
 		"                  [--greedy | --temperature T --seed S] [--board URI] [--engine tac|tac2|lut|sac]\n"
 		"                  [--logits FILE] [--json] [--quiet] [--meter URI] [--plot FILE.svg]\n\n"
@@ -65,12 +87,16 @@ static void help_run(FILE *f)
 		"                  position (teacher-forced), then one per generated token\n"
 		"  --json          one JSON object on stdout: ids, text, timings, board counters\n"
 		"  --quiet         no streamed text\n\n"
-		"e.g. mmfree run --model build/demo-model --board 'sim?uart=1&timeout_ms=5' --engine lut\n"
-		"        --prompt 'Hello' --max-new 16\n", engines_help);
+		"e.g. mmfree run --model build/demo-model --board 'sim:icebreaker?uart=1&timeout_ms=5'\n"
+		"        --prompt 'Hello' --max-new 16      (the lut engine: the one the iCEBreaker has)\n",
+		engines);
 }
 
 static void help_bench_model(FILE *f)
 {
+	char engines[2048], names[64];
+
+	snprintf(engines, sizeof(engines), engines_help, engine_list(names, sizeof(names), NULL));
 	fprintf(f, "usage: mmfree bench model --model DIR [--board URI] [--engine tac|tac2|lut|sac]\n"
 		"                          [--tokens N] [--json] [--meter URI] [--plot FILE.svg]\n\n"
 		"Measure a model end to end: load and quantise time, peak resident memory, placement\n"
@@ -80,24 +106,24 @@ static void help_bench_model(FILE *f)
 		"  --model DIR     checkpoint folder\n"
 		"  --tokens N      tokens to run (default 8)\n"
 		"%s"
-		"  --json          one JSON object on stdout\n", engines_help);
+		"  --json          one JSON object on stdout\n", engines);
 }
 
 /* ---- options ----------------------------------------------------------------------------------- */
 
 static int parse_engine(const char *cmd, const char *s, unsigned *e)
 {
-	if (!strcmp(s, "tac"))
-		*e = 0;
-	else if (!strcmp(s, "sac"))
-		*e = 1;
-	else if (!strcmp(s, "lut"))
-		*e = 2;
-	else if (!strcmp(s, "tac2"))
-		*e = 3;
-	else
-		return cli_usage(cmd, "--engine '%s': tac, tac2, lut or sac", s);
-	return EXIT_OK;
+	char names[64], msg[128];
+	unsigned r;
+	int x;
+
+	for (r = 0; (x = mmf_model_engine_rank(r)) >= 0; r++)
+		if (!strcmp(s, mmf_model_engine_name((unsigned)x))) {
+			*e = (unsigned)x;
+			return EXIT_OK;
+		}
+	snprintf(msg, sizeof(msg), "--engine '%.32s': one of %s", s, engine_list(names, sizeof(names), NULL));
+	return cli_usage(cmd, "%s", msg);
 }
 
 /* -1 to go on, else the exit code. bench: the options of `bench model`. */
@@ -168,8 +194,10 @@ static int parse_run(int argc, char **argv, const char *cmd, int bench, struct r
 			if (!r && !o->meter_interval)
 				return cli_usage(cmd, "%s", "--meter-interval: at least 1 ms");
 		}
-		else if (!strcmp(opt, "--engine"))
+		else if (!strcmp(opt, "--engine")) {
 			r = parse_engine(cmd, val, &o->engine);
+			o->engine_set = 1;
+		}
 		else if (!strcmp(opt, "--max-new") || !strcmp(opt, "--tokens"))
 			r = cli_parse_num(cmd, opt, val, 1000000, &o->max_new);
 		else if (!strcmp(opt, "--seed"))
@@ -233,14 +261,58 @@ static void load_progress(void *user, uint64_t done, uint64_t total)
 	cli_progress((const char *)user, done, total);
 }
 
-static int session_open(const struct run_opts *o, struct session *s)
+/* The engine: --engine's if the board has it, else the first the board has (said on stderr).
+ * EXIT_OK, or the exit status after saying why not. */
+static int session_engine(const struct run_opts *o, const char *cmd, const struct session *s,
+			  unsigned *engine)
 {
-	struct mmf_model_opts mo = { o->engine, load_progress, (void *)"quantising" };
+	const struct mmf_info *in = s->b ? &s->info : NULL;
+	char has[64], all[64];
+
+	*engine = o->engine;
+	if (o->engine_set && mmf_model_engine_slot(in, o->engine) >= 0)
+		return EXIT_OK;
+	if (o->engine_set) {
+		fprintf(stderr, "mmfree: %s: --engine %s: board %s (%s) has no %s engine; it has %s (try "
+			"'mmfree %s --help')\n", cmd, mmf_model_engine_name(o->engine),
+			mmf_board_name(s->info.board_id), o->board, mmf_model_engine_name(o->engine),
+			*engine_list(has, sizeof(has), in) ? has : "none of them", cmd);
+		return EXIT_USAGE;
+	}
+	if (mmf_model_engine_default(in, engine)) {
+		fprintf(stderr, "mmfree: %s: board %s (%s) has none of the engines a model runs on (%s): "
+			"`mmfree info --board %s` lists its slots\n", cmd, mmf_board_name(s->info.board_id),
+			o->board, engine_list(all, sizeof(all), NULL), o->board);
+		return EXIT_FAIL;
+	}
+	if (in)
+		fprintf(stderr, "mmfree: %s: the %s engine, the first of %s that board %s has "
+			"(--engine chooses)\n", cmd, mmf_model_engine_name(*engine),
+			engine_list(all, sizeof(all), NULL), mmf_board_name(s->info.board_id));
+	return EXIT_OK;
+}
+
+static int session_open(const struct run_opts *o, const char *cmd, struct session *s)
+{
+	struct mmf_model_opts mo = { 0, load_progress, (void *)"quantising" };
 	struct cli_opts co;
-	double t0 = cli_now();
+	double t0;
 	int r;
 
 	memset(s, 0, sizeof(*s));
+	/* the board first: which engines it has decides the weights' packing */
+	if (o->board && strcmp(o->board, "cpu")) {
+		memset(&co, 0, sizeof(co));
+		co.board = o->board;
+		r = cli_open(&co, &s->b);
+		if (r)
+			return r;
+		mmf_get_info(s->b, &s->info);
+	}
+	r = session_engine(o, cmd, s, &mo.engine);
+	if (r)
+		return r;
+	t0 = cli_now();
 	r = mmf_model_load(o->model, &mo, &s->m);
 	cli_progress_done();
 	if (r) {
@@ -250,15 +322,8 @@ static int session_open(const struct run_opts *o, struct session *s)
 	}
 	s->load_s = cli_now() - t0;
 	mmf_model_describe(s->m, &s->desc);
-	if (o->board && strcmp(o->board, "cpu")) {
-		memset(&co, 0, sizeof(co));
-		co.board = o->board;
-		r = cli_open(&co, &s->b);
-		if (r)
-			return r;
-		mmf_get_info(s->b, &s->info);
+	if (s->b)
 		mmf_set_progress(s->b, load_progress, (void *)"placing weights");
-	}
 	t0 = cli_now();
 	r = mmf_model_attach(s->m, s->b);
 	cli_progress_done();
@@ -501,7 +566,7 @@ int cmd_run(int argc, char **argv)
 		r = cli_fail("run", "out of memory");
 		goto out;
 	}
-	r = session_open(&o, &s);
+	r = session_open(&o, "run", &s);
 	if (r)
 		goto out_session;
 	logits = malloc((size_t)s.desc.vocab * sizeof(float));
@@ -672,7 +737,7 @@ int bench_model(int argc, char **argv)
 	r = parse_run(argc, argv, "bench model", 1, &o);
 	if (r >= 0)
 		return r;
-	r = session_open(&o, &s);
+	r = session_open(&o, "bench model", &s);
 	if (r)
 		goto out;
 	logits = malloc((size_t)s.desc.vocab * sizeof(float));

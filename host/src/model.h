@@ -93,6 +93,9 @@ struct mmf_model {
 	char err[MMFI_MODEL_ERR];   /* last message */
 };
 
+/* model.c: the slot of board INFO in with an engine of configuration c, or -1 */
+int mmfi_engine_slot(const struct mmfi_engine_cfg *c, const struct mmf_info *in);
+
 /* model_run.c */
 int mmfi_model_alloc_run(mmf_model *m);
 void mmfi_model_free_run(mmf_model *m);

@@ -150,6 +150,24 @@ bad:
 	return MMF_ERR_ARG;
 }
 
+/* An option given twice is a mistake either way (which was meant?), not a last-one-wins: refused. */
+static int uri_twice(const char *uri, char *err, size_t err_len)
+{
+	const char *a = strchr(uri, '?'), *b;
+	size_t n;
+
+	for (a = a ? a + 1 : NULL; a && *a; a = strchr(a, '&') ? strchr(a, '&') + 1 : NULL) {
+		n = strcspn(a, "=&");
+		for (b = strchr(a, '&'); b; b = strchr(b + 1, '&'))
+			if (strcspn(b + 1, "=&") == n && !strncmp(a, b + 1, n)) {
+				mmfi_msg(err, err_len, "board URI '%s': option '%.*s' given twice", uri,
+					 (int)n, a);
+				return MMF_ERR_ARG;
+			}
+	}
+	return MMF_OK;
+}
+
 int mmfi_uri_parse(const char *uri, struct mmfi_uri *u, char *err, size_t err_len)
 {
 	char buf[MMFI_URI_MAX], *opts, *colon, *opt, *next;
@@ -169,6 +187,9 @@ int mmfi_uri_parse(const char *uri, struct mmfi_uri *u, char *err, size_t err_le
 			 sizeof(buf) - 1);
 		return MMF_ERR_ARG;
 	}
+	r = uri_twice(uri, err, err_len);
+	if (r)
+		return r;
 	strcpy(buf, uri);
 	opts = strchr(buf, '?');
 	if (opts)
@@ -188,10 +209,15 @@ int mmfi_uri_parse(const char *uri, struct mmfi_uri *u, char *err, size_t err_le
 	 * real board's on a loaded machine, while the host waits on the wall clock: its waits are longer */
 	if (!strcmp(u->kind, "socket"))
 		u->timeout_ms = MMFI_SOCKET_TIMEOUT_MS;
-	for (opt = opts; opt && *opt; opt = next) {
+	for (opt = opts; opt; opt = next) {
 		next = strchr(opt, '&');
 		if (next)
 			*next++ = '\0';
+		if (!*opt) {
+			mmfi_msg(err, err_len, "board URI '%s': an empty option (a '?' or '&' with nothing "
+				 "after it)", uri);
+			return MMF_ERR_ARG;
+		}
 		r = parse_opt(u, opt, uri, err, err_len);
 		if (r)
 			return r;

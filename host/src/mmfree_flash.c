@@ -391,8 +391,9 @@ static int flash_parse(int argc, char **argv, struct flash_opts *o)
 		{ "--check", offsetof(struct flash_opts, check) },
 	};
 	char boards[256];
+	uint64_t seen = 0;
 	size_t i, n;
-	int a;
+	int a, r;
 
 	memset(o, 0, sizeof(*o));
 	for (a = 0; a < argc; a++) {
@@ -405,6 +406,8 @@ static int flash_parse(int argc, char **argv, struct flash_opts *o)
 		for (i = 0; i < sizeof(flags) / sizeof(flags[0]) && strcmp(s, flags[i].name); i++)
 			;
 		if (i < sizeof(flags) / sizeof(flags[0])) {
+			if ((r = cli_once("flash", s, &seen, (uint64_t)1 << i)))
+				return r;
 			*(int *)(void *)((char *)o + flags[i].off) = 1;
 			continue;
 		}
@@ -413,6 +416,8 @@ static int flash_parse(int argc, char **argv, struct flash_opts *o)
 			if (!strncmp(s, valued[i].name, n) && (s[n] == '\0' || s[n] == '=')) {
 				dst = (const char **)(void *)((char *)o + valued[i].off);
 				val = s[n] == '=' ? s + n + 1 : NULL;
+				if ((r = cli_once("flash", valued[i].name, &seen, (uint64_t)256 << i)))
+					return r;
 			}
 		}
 		if (dst) {

@@ -3,6 +3,7 @@
  * `mmfree bench model` (the same, measured: load, placement, tokens/s, board cycles, link bytes).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +23,10 @@ struct run_opts {
 	unsigned engine;            /* --engine tac|sac|lut|tac2 (mmf_model_opts.engine) */
 	int engine_set;             /* --engine given; else the board's default (mmf_model_engine_default) */
 	uint64_t max_new;           /* --max-new N */
-	int greedy;                 /* --greedy (default) or --temperature */
+	int greedy;                 /* --greedy given (the default) */
 	double temperature;         /* --temperature T */
 	uint64_t seed;              /* --seed S */
+	int seed_set;               /* --seed given */
 	int json;                   /* --json */
 	int quiet;                  /* --quiet: no streamed text */
 	const char *meter;          /* --meter URI: measure power (mmfree_power.c) */
@@ -133,8 +135,9 @@ static int parse_run(int argc, char **argv, const char *cmd, int bench, struct r
 		"--model", "--board", "--prompt", "--prompt-ids", "--logits", "--engine", "--max-new",
 		"--temperature", "--seed", "--tokens", "--meter", "--meter-interval", "--plot",
 	};
+	enum { SEEN_JSON = 1u << 20, SEEN_GREEDY = 1u << 21, SEEN_QUIET = 1u << 22 };
 	const char *opt, *val;
-	char *end;
+	uint64_t seen = 0;
 	size_t i, n;
 	int a, r;
 
@@ -146,14 +149,20 @@ static int parse_run(int argc, char **argv, const char *cmd, int bench, struct r
 			return EXIT_OK;
 		}
 		if (!strcmp(opt, "--json")) {
+			if ((r = cli_once(cmd, opt, &seen, SEEN_JSON)))
+				return r;
 			o->json = 1;
 			continue;
 		}
 		if (!bench && !strcmp(opt, "--greedy")) {
+			if ((r = cli_once(cmd, opt, &seen, SEEN_GREEDY)))
+				return r;
 			o->greedy = 1;
 			continue;
 		}
 		if (!bench && !strcmp(opt, "--quiet")) {
+			if ((r = cli_once(cmd, opt, &seen, SEEN_QUIET)))
+				return r;
 			o->quiet = 1;
 			continue;
 		}
@@ -170,6 +179,8 @@ static int parse_run(int argc, char **argv, const char *cmd, int bench, struct r
 		     strcmp(opt, "--tokens") && strncmp(opt, "--meter", 7) && strcmp(opt, "--plot")) ||
 		    (!bench && !strcmp(opt, "--tokens")))
 			return cli_usage(cmd, "unknown option '%s'", argv[a]);
+		if ((r = cli_once(cmd, opt, &seen, (uint64_t)1 << i)))
+			return r;
 		if (!val && a + 1 >= argc)
 			return cli_usage(cmd, "%s needs a value", opt);
 		if (!val)
@@ -200,13 +211,14 @@ static int parse_run(int argc, char **argv, const char *cmd, int bench, struct r
 		}
 		else if (!strcmp(opt, "--max-new") || !strcmp(opt, "--tokens"))
 			r = cli_parse_num(cmd, opt, val, 1000000, &o->max_new);
-		else if (!strcmp(opt, "--seed"))
+		else if (!strcmp(opt, "--seed")) {
 			r = cli_parse_num(cmd, opt, val, UINT64_MAX, &o->seed);
+			o->seed_set = 1;
+		}
 		else if (!strcmp(opt, "--temperature")) {
-			o->temperature = strtod(val, &end);
-			if (!*val || *end || !(o->temperature > 0) || o->temperature > 100)
+			if (cli_parse_real(val, &o->temperature) || !(o->temperature > 0) ||
+			    o->temperature > 100)
 				return cli_usage(cmd, "--temperature '%s': a number above 0 (up to 100)", val);
-			o->greedy = 0;
 		}
 		if (r)
 			return r;
@@ -215,31 +227,47 @@ static int parse_run(int argc, char **argv, const char *cmd, int bench, struct r
 		return cli_usage(cmd, "%s", "--model DIR is required (mmfree mkmodel writes one)");
 	if (o->prompt && o->prompt_ids)
 		return cli_usage(cmd, "%s", "give --prompt or --prompt-ids, not both");
-	if (!o->greedy && o->temperature <= 0)
-		o->greedy = 1;
+	/* greedy takes the most likely token: a temperature would be ignored, and so would a seed */
+	if (o->greedy && o->temperature > 0)
+		return cli_usage(cmd, "%s", "--greedy and --temperature contradict each other: give one");
+	if (o->seed_set && o->temperature <= 0)
+		return cli_usage(cmd, "%s", "--seed seeds the sampling: it needs --temperature (greedy "
+				 "decoding draws nothing)");
 	return -1;
 }
 
-/* "1,5,9" into ids; EXIT_OK or EXIT_USAGE. */
+/* "1,5,9" into ids: decimal ids below vocab, one comma between each two, nothing else; EXIT_OK or
+ * EXIT_USAGE. */
 static int parse_ids(const char *s, int vocab, int32_t *ids, int max, int *n)
 {
+	char msg[160];
 	char *end;
 	long v;
 
 	*n = 0;
-	while (*s) {
-		v = strtol(s, &end, 10);
-		if (end == s || v < 0 || v >= vocab || (*end && *end != ','))
-			return cli_usage("run", "--prompt-ids: '%s' is not a list of token ids below the "
-					 "vocabulary size", s);
-		if (*n >= max)
-			return cli_usage("run", "--prompt-ids: more than %s ids", "65536");
-		ids[(*n)++] = (int32_t)v;
-		s = *end ? end + 1 : end;
-	}
-	if (!*n)
+	if (!*s)
 		return cli_usage("run", "%s", "--prompt-ids: no ids");
-	return EXIT_OK;
+	for (;;) {
+		v = isdigit((unsigned char)*s) ? strtol(s, &end, 10) : -1;
+		if (v < 0 || (*end && *end != ',') || (*end == ',' && !end[1])) {
+			snprintf(msg, sizeof(msg), "--prompt-ids: '%.40s' (id %d on): not a comma-separated "
+				 "list of whole numbers", s, *n + 1);
+			return cli_usage("run", "%s", msg);
+		}
+		if (v >= vocab) {
+			snprintf(msg, sizeof(msg), "--prompt-ids: id %d is %ld, not below the vocabulary size "
+				 "%d", *n + 1, v, vocab);
+			return cli_usage("run", "%s", msg);
+		}
+		if (*n >= max) {
+			snprintf(msg, sizeof(msg), "--prompt-ids: more than %d ids", max);
+			return cli_usage("run", "%s", msg);
+		}
+		ids[(*n)++] = (int32_t)v;
+		if (!*end)
+			return EXIT_OK;
+		s = end + 1;
+	}
 }
 
 /* ---- shared by run and bench ------------------------------------------------------------------- */
@@ -501,7 +529,7 @@ static int32_t pick(const float *logits, int V, const struct run_opts *o, uint64
 			mx = logits[j];
 			best = j;
 		}
-	if (o->greedy)
+	if (!(o->temperature > 0))
 		return best;
 	for (j = 0; j < V; j++)
 		z += exp((logits[j] - mx) / o->temperature);
@@ -554,7 +582,6 @@ int cmd_run(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&pr, 0, sizeof(pr));
 	o.max_new = 32;
-	o.greedy = 1;
 	o.seed = 1;
 	o.board = "cpu";
 	r = parse_run(argc, argv, "run", 0, &o);
@@ -579,9 +606,25 @@ int cmd_run(int argc, char **argv)
 		if (r)
 			goto out_session;
 	} else {
+		if (!o.prompt && !strcmp(s.desc.tokenizer, "none")) {
+			r = cli_usage("run", "%s", "no prompt, and the model has no tokenizer to encode <s> "
+				      "with (no tokenizer.json, a vocabulary under 259): give --prompt-ids");
+			goto out_session;
+		}
+		if (!o.prompt)
+			fprintf(stderr, "mmfree: run: no --prompt or --prompt-ids: generating from <s> "
+				"alone\n");
 		r = mmf_model_encode(s.m, o.prompt ? o.prompt : "", 1, ids, MAX_PROMPT, &n);
-		if (r || n > MAX_PROMPT) {
-			r = cli_fail("run", r ? "the tokenizer refused the prompt" : "prompt too long");
+		if (r) {
+			fprintf(stderr, "mmfree: run: --prompt: %s (%s)\n", mmf_model_error(s.m),
+				mmf_error_name(r));
+			r = r == MMF_ERR_UNSUPPORTED ? EXIT_USAGE : EXIT_FAIL;
+			goto out_session;
+		}
+		if (n > MAX_PROMPT) {
+			fprintf(stderr, "mmfree: run: --prompt: %d tokens, more than the %d a run takes\n", n,
+				MAX_PROMPT);
+			r = EXIT_USAGE;
 			goto out_session;
 		}
 	}
@@ -732,7 +775,6 @@ int bench_model(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&pr, 0, sizeof(pr));
 	o.max_new = 8;
-	o.greedy = 1;
 	o.board = "cpu";
 	r = parse_run(argc, argv, "bench model", 1, &o);
 	if (r >= 0)

@@ -10,6 +10,7 @@
  * link=uart|ft245 (the FT2232H's channel B as a UART, the default, or its channel A in 245 synchronous
  * FIFO mode, for a board that wires that bus).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,16 +43,18 @@ static int parse_formats(const char *s, struct mmfi_cpu_opts *o)
 	return o->n_formats ? 0 : -1;
 }
 
-/* A whole string as an unsigned number in [lo, hi]. */
+/* A whole string as an unsigned number in [lo, hi]: decimal, or hex after 0x; no sign or space (which
+ * strtoull would skip), and a leading zero is not octal (010 is ten). */
 static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
 {
+	int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
 	char *end;
 	unsigned long long x;
 
-	if (!*s || *s == '-')
+	if (!isxdigit((unsigned char)s[hex ? 2 : 0]) || (!hex && !isdigit((unsigned char)s[0])))
 		return -1;
 	errno = 0;
-	x = strtoull(s, &end, 0);
+	x = strtoull(s + (hex ? 2 : 0), &end, hex ? 16 : 10);
 	if (errno || *end || x < lo || x > hi)
 		return -1;
 	*v = x;
@@ -73,7 +76,9 @@ static int parse_opt(struct mmfi_uri *u, char *opt, const char *uri, char *err, 
 	if (!strcmp(opt, "faults")) {
 		errno = 0;
 		u->fault.rate = strtod(val, &end);
-		if (!*val || *end || errno || !(u->fault.rate >= 0.0 && u->fault.rate <= 1.0))
+		/* a plain decimal: not " 0.1", "0x1p-3" or "nan" */
+		if (!(isdigit((unsigned char)*val) || *val == '.') || strpbrk(val, "xX") || *end || errno ||
+		    !(u->fault.rate >= 0.0 && u->fault.rate <= 1.0))
 			goto bad;
 		u->faults = 1;
 	} else if (!strcmp(opt, "seed")) {

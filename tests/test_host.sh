@@ -132,6 +132,14 @@ check cli-json-value 2 $MMFREE info --board cpu --json=no
 says cli-json-value "^mmfree: info: --json takes no value"
 check cli-bad-real 2 $MMFREE power --meter rapl --seconds 0x1p1
 says cli-bad-real "^mmfree: power: --seconds '0x1p1': a number of seconds"
+# a benchmark of nothing is refused rather than passed
+check cli-count-zero 2 $MMFREE bench engines --board cpu --count 0
+says cli-count-zero "^mmfree: bench engines: --count 0: at least 1 product per engine"
+check cli-tokens-zero 2 $MMFREE bench model --model x --tokens 0
+says cli-tokens-zero "^mmfree: bench model: --tokens 0: at least 1 token to measure"
+# power takes --opt=VALUE like every other command
+check cli-power-equals 1 $MMFREE power --meter=rapl:/nonexistent --seconds=0.1
+says cli-power-equals "meter 'rapl:/nonexistent': no RAPL zone"
 check cli-uri-twice 2 $MMFREE info --board 'cpu?seed=1&seed=2'
 says cli-uri-twice "board URI 'cpu\?seed=1&seed=2': option 'seed' given twice"
 

@@ -310,6 +310,9 @@ static int parse_opts(int argc, char **argv, const char *cmd, unsigned allowed, 
 			      val, bit == OPT_SEED ? UINT64_MAX : 1000000000u, &v);
 		if (r)
 			return r;
+		/* no products: nothing checked, and yet a pass */
+		if (bit == OPT_COUNT && !v)
+			return cli_usage(cmd, "%s", "--count 0: at least 1 product per engine");
 		if (bit == OPT_WORDS)
 			o->words = (uint32_t)v;
 		else if (bit == OPT_COUNT)

@@ -85,6 +85,7 @@ int cmd_power(int argc, char **argv)
 	uint64_t interval = 200;
 	size_t n = 0, cap = 0, i, nv = 0, na = 0;
 	unsigned failures = 0;
+	static const char *const valued[] = { "--meter", "--seconds", "--interval", "--board" };
 	mmf_meter *m = NULL;
 	uint64_t seen = 0;
 	int a, json = 0, r;
@@ -101,15 +102,24 @@ int cmd_power(int argc, char **argv)
 			json = 1;
 			continue;
 		}
-		if (strcmp(opt, "--meter") && strcmp(opt, "--seconds") && strcmp(opt, "--interval") &&
-		    strcmp(opt, "--board"))
+		/* --opt VALUE or --opt=VALUE, as every command takes them */
+		for (i = 0; i < sizeof(valued) / sizeof(valued[0]); i++) {
+			size_t len = strlen(valued[i]);
+			if (!strncmp(opt, valued[i], len) && (opt[len] == '\0' || opt[len] == '=')) {
+				val = opt[len] == '=' ? opt + len + 1 : NULL;
+				opt = valued[i];
+				break;
+			}
+		}
+		if (i == sizeof(valued) / sizeof(valued[0]))
 			return cli_usage("power", "unknown option '%s'", opt);
 		/* one bit an option, from its first letter: --meter, --seconds, --interval, --board */
 		if ((r = cli_once("power", opt, &seen, (uint64_t)2 << (opt[2] - 'a'))))
 			return r;
-		if (a + 1 >= argc)
+		if (!val && a + 1 >= argc)
 			return cli_usage("power", "%s needs a value", opt);
-		val = argv[++a];
+		if (!val)
+			val = argv[++a];
 		if (!strcmp(opt, "--meter")) {
 			uri = val;
 		} else if (!strcmp(opt, "--board")) {

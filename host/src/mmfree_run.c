@@ -209,8 +209,13 @@ static int parse_run(int argc, char **argv, const char *cmd, int bench, struct r
 			r = parse_engine(cmd, val, &o->engine);
 			o->engine_set = 1;
 		}
-		else if (!strcmp(opt, "--max-new") || !strcmp(opt, "--tokens"))
+		else if (!strcmp(opt, "--max-new") || !strcmp(opt, "--tokens")) {
 			r = cli_parse_num(cmd, opt, val, 1000000, &o->max_new);
+			/* run --max-new 0 still gives the prompt's logits; a benchmark of 0 tokens measures
+			 * nothing */
+			if (!r && bench && !o->max_new)
+				return cli_usage(cmd, "%s", "--tokens 0: at least 1 token to measure");
+		}
 		else if (!strcmp(opt, "--seed")) {
 			r = cli_parse_num(cmd, opt, val, UINT64_MAX, &o->seed);
 			o->seed_set = 1;

@@ -160,6 +160,10 @@ cp "$IB" "$T/lonely.bin"
 refused no-metadata "^mmfree: flash: $T/lonely.bin: no metadata \(looked for $T/lonely.json, $T/mmfree.json\)" "$T/lonely.bin"
 echo '{"board": ' > "$T/broken.json"; cp "$IB" "$T/broken.bin"
 refused broken-metadata "the metadata $T/broken.json is not a JSON object" "$T/broken.bin"
+# a key twice in the metadata: which one would be checked is not what a reader sees
+bitstream "$T/twice" icebreaker
+sed -i 's/^{/{"board": "upduino3", /' "$T/twice/mmfree.json"
+refused metadata-key-twice "the metadata $T/twice/mmfree.json has \"board\" twice" "$T/twice/mmfree.bin"
 refused meta-unreadable "cannot read the metadata $T/nowhere.json: No such file" "$IB" --meta "$T/nowhere.json"
 # the folder's mmfree.json speaks for a renamed copy only if it names it
 cp "$IB" "$T/icebreaker/copy.bin"

@@ -128,6 +128,8 @@ check cli-twice-power 2 $MMFREE power --meter rapl --seconds 1 --seconds 2
 says cli-twice-power "^mmfree: power: --seconds given twice"
 check cli-twice-flash 2 $MMFREE flash x.bin --sram --sram
 says cli-twice-flash "^mmfree: flash: --sram given twice"
+check cli-twice-list 2 $MMFREE list --json --json
+says cli-twice-list "^mmfree: list: --json given twice"
 check cli-json-value 2 $MMFREE info --board cpu --json=no
 says cli-json-value "^mmfree: info: --json takes no value"
 check cli-bad-real 2 $MMFREE power --meter rapl --seconds 0x1p1

@@ -159,6 +159,7 @@ fail:
 static int meta_read(struct meta *m, char *err, size_t errn)
 {
 	char *text = slurp(m->path, META_MAX);
+	const cJSON *a, *b;
 	cJSON *o;
 
 	if (!text) {
@@ -172,6 +173,15 @@ static int meta_read(struct meta *m, char *err, size_t errn)
 		snprintf(err, errn, "the metadata %s is not a JSON object", m->path);
 		return -1;
 	}
+	/* cJSON would check the first of two, a person reading the file might see the second */
+	for (a = o->child; a; a = a->next)
+		for (b = a->next; b; b = b->next)
+			if (a->string && b->string && !strcmp(a->string, b->string)) {
+				snprintf(err, errn, "the metadata %s has \"%.40s\" twice: which is meant?",
+					 m->path, a->string);
+				cJSON_Delete(o);
+				return -1;
+			}
 	json_str(o, "board", m->board, sizeof(m->board));
 	m->proto = json_num(o, "protocol_version", -1);
 	m->timing_met = json_bool(o, "timing_met");

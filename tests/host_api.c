@@ -190,6 +190,11 @@ static void test_uris(void)
 		{ "ftdi?baud=0", MMF_ERR_ARG, "a UART rate" },
 		{ "cpu?baud=9600", MMF_ERR_ARG, "baud is an option of 'ftdi' only" },
 		{ "ftdi?dead_after=3", MMF_ERR_ARG, "cpu' only" },
+		/* an option twice is refused, not last-one-wins; so is an empty one */
+		{ "cpu?seed=1&faults=0&seed=2", MMF_ERR_ARG, "option 'seed' given twice" },
+		{ "cpu?wmem=64&wmem", MMF_ERR_ARG, "option 'wmem' given twice" },
+		{ "cpu?seed=1&", MMF_ERR_ARG, "an empty option" },
+		{ "cpu?", MMF_ERR_ARG, "an empty option" },
 	};
 	mmf_board *b = (mmf_board *)&g_p;   /* must be set to NULL on failure */
 	unsigned i;

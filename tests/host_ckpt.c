@@ -734,6 +734,11 @@ static void test_config(void)
 	expect_config("bad json", "{\"hidden_size\": 8,, }", MMF_ERR_ARG, NULL,
 		      "config.json: not valid JSON (at byte", NULL);
 	expect_config("trailing", "{" BASE "} x", MMF_ERR_ARG, NULL, "something after the value", NULL);
+	/* a key twice: cJSON would take the first, Python the last; refused, naming the key */
+	expect_config("key twice", "{" BASE ", \"num_hidden_layers\": 2}", MMF_ERR_ARG, NULL,
+		      "config.json: key \"num_hidden_layers\" appears twice", NULL);
+	expect_config("optional key twice", "{" BASE ", \"rms_norm_eps\": 1e-5, \"rms_norm_eps\": 1e-6}",
+		      MMF_ERR_ARG, NULL, "key \"rms_norm_eps\" appears twice", NULL);
 	expect_config("empty", "", MMF_ERR_ARG, NULL, "not valid JSON", NULL);
 #undef BASE
 }
@@ -800,6 +805,20 @@ static void test_malformed(void)
 	expect_open("bad json", d, MMF_ERR_ARG, "model.safetensors: header: not valid JSON (at byte 26 of",
 		    NULL);
 
+	/* a key twice inside one tensor's entry: refused, naming the tensor and the key */
+	d = fresh(good, "entry-twice");
+	f = path_of(d, "model.safetensors");
+	{
+		char *text = st_text(f), *at = strstr(text, "\"dtype\":"), *two = malloc(strlen(text) + 32);
+
+		sprintf(two, "%.*s\"dtype\":\"F32\",%s", (int)(at - text), text, at);
+		st_raw(f, two);
+		expect_open("entry key twice", d, MMF_ERR_ARG, "model.safetensors: tensor \"",
+			    "key \"dtype\" appears twice", NULL);
+		free(text);
+		free(two);
+	}
+
 	d = fresh(good, "pad");
 	f = path_of(d, "model.safetensors");
 	{
@@ -864,9 +883,23 @@ static void test_malformed(void)
 	st_save(f, &s);
 	expect_open("offsets string", d, MMF_ERR_ARG, "\"model.norm.weight\": data_offsets: expected two "
 		    "non-negative integers [begin, end], found string \"0-32\"", NULL);
+	/* a number that is no offset: which one (begin or end) and why */
 	st_set_offsets(&s, "model.norm.weight", -2, e - b - 2);
 	st_save(f, &s);
-	expect_open("offsets negative", d, MMF_ERR_ARG, "data_offsets: expected two non-negative", NULL);
+	expect_open("offsets negative", d, MMF_ERR_ARG, "\"model.norm.weight\": data_offsets[0] (begin): "
+		    "-2 is negative", NULL);
+	st_set_offsets(&s, "model.norm.weight", b, e + 0.5);
+	st_save(f, &s);
+	snprintf(msg, sizeof(msg), "data_offsets[1] (end): %.1f is not a whole number", e + 0.5);
+	expect_open("offsets fraction", d, MMF_ERR_ARG, msg, NULL);
+	st_set_offsets(&s, "model.norm.weight", b, 1e300);
+	st_save(f, &s);
+	expect_open("offsets huge", d, MMF_ERR_ARG, "data_offsets[1] (end): 1e+300 is beyond 2^53", NULL);
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(s.head, "model.norm.weight"), "data_offsets",
+				  cJSON_Parse("[\"0\", 32]"));
+	st_save(f, &s);
+	expect_open("offsets string element", d, MMF_ERR_ARG, "data_offsets[0] (begin): expected a "
+		    "non-negative integer, found string \"0\"", NULL);
 	st_free(&s);
 
 	d = fresh(good, "overlap");

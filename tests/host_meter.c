@@ -137,6 +137,8 @@ static void test_uris(void)
 	refuse("sigrok", MMF_ERR_ARG, "needs a driver", NULL);
 	refuse("sigrok:demo?samples=5&time_ms=9", MMF_ERR_ARG, "exclude each other", NULL);
 	refuse("rapl?x=1", MMF_ERR_ARG, "unknown option 'x'", "none");
+	/* an option twice is refused (which was meant?), not last-one-wins */
+	refuse("rapl?zone=1&zone=2", MMF_ERR_ARG, "option 'zone' given twice", NULL);
 	refuse("board", MMF_ERR_NO_BOARD, "no board to read it through", "INA226");
 	refuse("board:shunt=0", MMF_ERR_ARG, "shunt='0' is not a resistance", NULL);
 	refuse("board?addr=0x30", MMF_ERR_ARG, "no INA226 address", NULL);

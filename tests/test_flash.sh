@@ -50,13 +50,15 @@ ran() { cat "$ARGLOG" 2>/dev/null; }             # what the stand-ins recorded s
 reset() { rm -f "$ARGLOG"; }
 fl() { reset; env PATH="$FPATH" "$M" flash "$@"; }    # mmfree flash with the stand-ins first on PATH
 
-# bitstream DIR BOARD [JQ-EDIT]: 4096 random bytes and the metadata scripts/bitstream.sh writes for
-# BOARD (its programmer fields from boards/BOARD/board.mk), edited by JQ-EDIT
+# preamble: what icepack writes first: a comment block (0xFF 0x00, text, 0x00 0xFF), then the sync word
+preamble() { printf '\xff\x00mmfree test\x00\xff\x7e\xaa\x99\x7e'; }
+# bitstream DIR BOARD [JQ-EDIT]: 4096 bytes (the preamble, then random) and the metadata
+# scripts/bitstream.sh writes for BOARD (its programmer fields from boards/BOARD/board.mk), edited by JQ-EDIT
 bitstream() {
 	local dir=$1 board=$2 edit=${3:-.} crc PROGRAMMER OFL_BOARD="" OFL_CABLE=""
 	eval "$(sed -n 's/^\(PROGRAMMER\|OFL_BOARD\|OFL_CABLE\) *:= *\(.*\)$/\1="\2"/p' "boards/$board/board.mk")"
 	mkdir -p "$dir"
-	head -c 4096 /dev/urandom > "$dir/mmfree.bin"
+	{ preamble; head -c $((4096 - 19)) /dev/urandom; } > "$dir/mmfree.bin"
 	crc=$(python3 -c 'import sys, zlib; print("%08x" % zlib.crc32(open(sys.argv[1], "rb").read()))' "$dir/mmfree.bin")
 	jq -n --arg b "$board" --argjson p "$proto" --arg crc "$crc" --arg prog "$PROGRAMMER" \
 		--arg oflb "$OFL_BOARD" --arg oflc "$OFL_CABLE" '
@@ -158,6 +160,10 @@ cp "$IB" "$T/lonely.bin"
 refused no-metadata "^mmfree: flash: $T/lonely.bin: no metadata \(looked for $T/lonely.json, $T/mmfree.json\)" "$T/lonely.bin"
 echo '{"board": ' > "$T/broken.json"; cp "$IB" "$T/broken.bin"
 refused broken-metadata "the metadata $T/broken.json is not a JSON object" "$T/broken.bin"
+# a key twice in the metadata: which one would be checked is not what a reader sees
+bitstream "$T/twice" icebreaker
+sed -i 's/^{/{"board": "upduino3", /' "$T/twice/mmfree.json"
+refused metadata-key-twice "the metadata $T/twice/mmfree.json has \"board\" twice" "$T/twice/mmfree.bin"
 refused meta-unreadable "cannot read the metadata $T/nowhere.json: No such file" "$IB" --meta "$T/nowhere.json"
 # the folder's mmfree.json speaks for a renamed copy only if it names it
 cp "$IB" "$T/icebreaker/copy.bin"
@@ -166,6 +172,25 @@ refused folder-metadata-names-another "no metadata \(looked for $T/icebreaker/co
 mkdir -p "$T/named" && cp "$IB" "$T/named/top.bin" && jq '.bitstream = "top.bin"' "$T/icebreaker/mmfree.json" > "$T/named/mmfree.json"
 status folder-metadata-named 0 "^iceprog $T/named/top.bin\$" fl "$T/named/top.bin" --dry-run
 status meta-option 0 "^iceprog $T/lonely.bin\$" fl "$T/lonely.bin" --meta "$T/icebreaker/mmfree.json" --dry-run
+
+# not an iCE40 bitstream (no sync word where icepack's preamble ends): refused with what it starts
+# with, even when the metadata matches it (size and CRC-32 of an empty file) and even with --force
+mkdir -p "$T/empty-bs" && : > "$T/empty-bs/mmfree.bin"
+jq --arg crc 00000000 '.bitstream_bytes = 0 | .bitstream_crc32 = $crc' "$T/icebreaker/mmfree.json" > "$T/empty-bs/mmfree.json"
+refused empty-bitstream "^mmfree: flash: $T/empty-bs/mmfree.bin: an empty file \(0 bytes\), not an iCE40 bitstream\$" \
+	"$T/empty-bs/mmfree.bin"
+refused empty-bitstream-force "an empty file \(0 bytes\), not an iCE40 bitstream" "$T/empty-bs/mmfree.bin" --force
+refused empty-bitstream-dry-run "an empty file" "$T/empty-bs/mmfree.bin" --dry-run
+head -c 4096 /dev/urandom | tr '\176' x > "$T/noise.bin"
+refused random-bytes-force "^mmfree: flash: $T/noise.bin: not an iCE40 bitstream: it starts [0-9a-f]{2} .* and has no sync word 7e aa 99 7e" \
+	"$T/noise.bin" --force --board icebreaker
+printf 'ff 00\n.comment\n' > "$T/text.bin"
+refused text-force "$T/text.bin: not an iCE40 bitstream: it starts 66 66 20 30 30 0a 2e 63 ..." "$T/text.bin" --force --board icebreaker
+{ printf '\xff\x00never ends'; head -c 100 /dev/zero | tr '\0' x; } > "$T/open-comment.bin"
+refused comment-without-end "not an iCE40 bitstream: it starts ff 00 6e 65" "$T/open-comment.bin" --force --board icebreaker
+# the sync word alone, or after 0xFF padding, is a bitstream (no comment block)
+{ printf '\xff\xff\x7e\xaa\x99\x7e'; head -c 100 /dev/urandom; } > "$T/padded.bin"
+status padded-sync-word 0 "^iceprog $T/padded.bin\$" fl "$T/padded.bin" --force --board icebreaker --dry-run
 
 # ---- --force: programs anyway, each overridden check a warning ----
 status force-wrong-board 0 "warning: --force: $UP: built for another board" fl "$UP" --board icebreaker --force

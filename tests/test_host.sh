@@ -116,6 +116,46 @@ says cli-bad-window "bad value '9' for window \\(commands in flight, 1 to 8\\)"
 check cli-bench-link-text 0 $MMFREE bench link --board cpu --words 1000
 says cli-bench-link-text '^efficiency +0\.9'
 
+# numbers are decimal or 0x hex, nothing else: a leading zero is not octal, a space or sign is refused
+jqcheck cli-number-leading-zero '.words == 10' $MMFREE bench link --board cpu --words 010 --json
+jqcheck cli-number-hex '.words == 16' $MMFREE bench link --board cpu --words 0x10 --json
+check cli-number-space 2 $MMFREE bench link --board cpu --words ' 5'
+says cli-number-space "^mmfree: bench link: --words ' 5': not a whole number"
+check cli-number-plus 2 $MMFREE bench engines --board cpu --count +5
+check cli-number-bare-0x 2 $MMFREE bench engines --board cpu --count 0x
+check cli-uri-number-octal 0 $MMFREE info --board 'cpu?wmem=0100' --json
+jqcheck cli-uri-number-decimal '.wmem_words == 100' $MMFREE info --board 'cpu?wmem=0100' --json
+check cli-uri-number-space 2 $MMFREE info --board 'cpu?timeout_ms= 5'
+# an option given twice is refused, whichever command (last-one-wins hides a typo)
+check cli-twice-info 2 $MMFREE info --board cpu --board 'cpu?faults=0.1'
+says cli-twice-info "^mmfree: info: --board given twice: give each option once"
+check cli-twice-bench 2 $MMFREE bench engines --board cpu --count 3 --count=4
+says cli-twice-bench "^mmfree: bench engines: --count given twice"
+check cli-twice-run 2 $MMFREE run --model x --max-new 3 --max-new=4
+says cli-twice-run "^mmfree: run: --max-new given twice"
+check cli-twice-mkmodel 2 $MMFREE mkmodel --out x --hidden 8 --hidden 16
+says cli-twice-mkmodel "^mmfree: mkmodel: --hidden given twice"
+check cli-twice-power 2 $MMFREE power --meter rapl --seconds 1 --seconds 2
+says cli-twice-power "^mmfree: power: --seconds given twice"
+check cli-twice-flash 2 $MMFREE flash x.bin --sram --sram
+says cli-twice-flash "^mmfree: flash: --sram given twice"
+check cli-twice-list 2 $MMFREE list --json --json
+says cli-twice-list "^mmfree: list: --json given twice"
+check cli-json-value 2 $MMFREE info --board cpu --json=no
+says cli-json-value "^mmfree: info: --json takes no value"
+check cli-bad-real 2 $MMFREE power --meter rapl --seconds 0x1p1
+says cli-bad-real "^mmfree: power: --seconds '0x1p1': a number of seconds"
+# a benchmark of nothing is refused rather than passed
+check cli-count-zero 2 $MMFREE bench engines --board cpu --count 0
+says cli-count-zero "^mmfree: bench engines: --count 0: at least 1 product per engine"
+check cli-tokens-zero 2 $MMFREE bench model --model x --tokens 0
+says cli-tokens-zero "^mmfree: bench model: --tokens 0: at least 1 token to measure"
+# power takes --opt=VALUE like every other command
+check cli-power-equals 1 $MMFREE power --meter=rapl:/nonexistent --seconds=0.1
+says cli-power-equals "meter 'rapl:/nonexistent': no RAPL zone"
+check cli-uri-twice 2 $MMFREE info --board 'cpu?seed=1&seed=2'
+says cli-uri-twice "board URI 'cpu\?seed=1&seed=2': option 'seed' given twice"
+
 check cli-bad-uri 2 $MMFREE info --board nonsense
 says cli-bad-uri "^mmfree: open board: board URI 'nonsense': unknown board 'nonsense' .*\(MMF_ERR_ARG\)"
 check cli-bad-option 2 $MMFREE info --board 'cpu?speed=9'

@@ -100,11 +100,50 @@ script -qc "$M bench engines --board sim --count 1" /dev/null >"$T/tty2.txt" 2>&
 grep -aq $'\033\[Kbench engines on sim' "$T/tty2.txt" && ! grep -aq '%bench engines on' "$T/tty2.txt" &&
 	ok bench-engines-progress-cleared || no bench-engines-progress-cleared "$(cat -A "$T/tty2.txt" | head -3)"
 
+# no --engine: the first of tac, tac2, lut, sac the board's INFO lists, named on stderr; the
+# iCEBreaker's SoC has lut alone, the iCE40HX8K-B-EVN's tac2 alone (as the cpu model builds them)
+$M run --model "$T/small" --board 'sim:icebreaker?timeout_ms=5' --prompt-ids 1,5 --max-new 1 --json \
+	> "$T/ib.json" 2> "$T/ib.err"
+check default-engine-icebreaker jqok "$(cat "$T/ib.json")" '.engine == "lut" and .on_board'
+grep -q "^mmfree: run: the lut engine, the first of tac, tac2, lut, sac that board icebreaker has" "$T/ib.err" \
+	&& ok default-engine-named || no default-engine-named "$(cat "$T/ib.err")"
+j=$($M run --model "$T/small" --board 'cpu?engines=tac2' --prompt-ids 1 --max-new 1 --json 2>/dev/null)
+check default-engine-tac2 jqok "$j" '.engine == "tac" and .format == "tac2"'
+j=$($M bench model --model "$T/small" --board 'cpu?engines=sac4,lut3' --tokens 1 --json 2>/dev/null)
+check default-engine-bench jqok "$j" '.engine == "lut"'
+j=$($M run --model "$T/small" --prompt-ids 1 --max-new 1 --json 2>/dev/null)
+check default-engine-host jqok "$j" '.engine == "tac" and .format == "tac5"'
+# an engine the board lacks: a usage error naming the ones it has, before the model is loaded
+refuse engine-board-lacks "--engine tac: board sim (cpu?engines=lut3,sac4) has no tac engine; it has lut, sac" \
+	$M run --model "$T/none" --board 'cpu?engines=lut3,sac4' --engine tac
+$M run --model "$T/small" --board 'cpu?engines=lut3' --engine tac2 >/dev/null 2>&1
+[ $? -eq 2 ] && ok engine-board-lacks-exit-2 || no engine-board-lacks-exit-2
+
 # bad input
 refuse no-model "model" $M run --model "$T/none" --max-new 1
 refuse bad-ids "--prompt-ids" $M run --model "$T/small" --prompt-ids 1,x
 refuse id-beyond-vocab "--prompt-ids" $M run --model "$T/small" --prompt-ids 1,300
-refuse bad-engine "--engine" $M run --model "$T/small" --engine fpu
+# contradictory or half-given sampling options are usage errors, not silently resolved
+refuse greedy-and-temperature "--greedy and --temperature contradict each other" \
+	$M run --model "$T/none" --greedy --temperature 0.8
+refuse seed-without-temperature "--seed seeds the sampling: it needs --temperature" $M run --model "$T/none" --seed 3
+# ids are strict: no space, sign, empty or trailing element; the one beyond the vocabulary is named
+refuse ids-trailing-comma "--prompt-ids: '5,' (id 2 on): not a comma-separated list" $M run --model "$T/small" --prompt-ids 1,5,
+refuse ids-space "--prompt-ids: ' 5' (id 2 on)" $M run --model "$T/small" --prompt-ids '1, 5'
+refuse ids-sign "--prompt-ids: '+5' (id 2 on)" $M run --model "$T/small" --prompt-ids 1,+5
+refuse ids-beyond-named "id 3 is 300, not below the vocabulary size 300" $M run --model "$T/small" --prompt-ids 1,2,300
+# a prompt too long names the limit; a missing prompt is said, and refused when the model has no
+# tokenizer to encode <s> with
+refuse prompt-too-long "--prompt: 70001 tokens, more than the 65536 a run takes" \
+	$M run --model "$T/small" --prompt "$(head -c 70000 /dev/zero | tr '\0' x)" --max-new 1
+$M run --model "$T/small" --max-new 1 --quiet 2> "$T/noprompt.err" >/dev/null
+grep -q "^mmfree: run: no --prompt or --prompt-ids: generating from <s> alone" "$T/noprompt.err" \
+	&& ok missing-prompt-said || no missing-prompt-said "$(cat "$T/noprompt.err")"
+$M mkmodel --out "$T/ids-only" --hidden 32 --layers 1 --vocab 100 >/dev/null
+refuse missing-prompt-no-tokenizer "no prompt, and the model has no tokenizer .*: give --prompt-ids" \
+	$M run --model "$T/ids-only" --max-new 1
+refuse prompt-no-tokenizer "--prompt: the model has no tokenizer" $M run --model "$T/ids-only" --prompt hi --max-new 1
+refuse bad-engine "--engine 'fpu': one of tac, tac2, lut, sac" $M run --model "$T/small" --engine fpu
 cp -r "$T/small" "$T/trunc"
 f=$(ls "$T/trunc"/*.safetensors | head -1)
 truncate -s -100 "$f"

@@ -216,6 +216,19 @@ struct mmf_model_stats {
 	int on_board;               /* 1: attached to a board; 0: host kernels */
 };
 
+/* The engine choices (mmf_model_opts.engine) by name, "tac", "sac", "lut", "tac2"; NULL for a number
+ * that is none. */
+MMF_API const char *mmf_model_engine_name(unsigned engine);
+/* The engine choices in the order the default takes them (rank 0 first: tac, tac2, lut, sac); -1
+ * past the last. */
+MMF_API int mmf_model_engine_rank(unsigned rank);
+/* The slot of board INFO `in` a model packed for engine runs on (>= 0), MMF_ERR_UNSUPPORTED when the
+ * board has none, MMF_ERR_ARG for an engine that is no choice. in NULL (the host kernels): 0 for
+ * every engine. */
+MMF_API int mmf_model_engine_slot(const struct mmf_info *in, unsigned engine);
+/* The default engine for a board (in NULL: the host kernels): the first by rank that it has. 0, or
+ * MMF_ERR_UNSUPPORTED when it has none of them. */
+MMF_API int mmf_model_engine_default(const struct mmf_info *in, unsigned *engine);
 /* Load dir (config.json, safetensors, tokenizer): 0 or a negative mmf_error; mmf_model_error(NULL)
  * says why ("model.safetensors: tensor model.layers.0.attn.i_proj.weight: shape [64, 48], expected
  * [64, 64] from config.json"). */

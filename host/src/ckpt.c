@@ -216,6 +216,24 @@ out:
 	return r;
 }
 
+/* Object o's keys must each appear once: cJSON keeps both of a pair and finds the first, while
+ * Python's json (which wrote or will read the file) keeps the last, so the two would disagree.
+ * where: "" or "tensor \"x\": " for the message. 0 or MMF_ERR_ARG. */
+static int json_once(const cJSON *o, const char *path, const char *where, char *err, size_t err_len)
+{
+	const cJSON *a, *b;
+	char key[SHOWN + 8];
+
+	for (a = o->child; a; a = a->next)
+		for (b = a->next; b; b = b->next)
+			if (a->string && b->string && !strcmp(a->string, b->string)) {
+				mmfi_msg(err, err_len, "%s: %skey \"%s\" appears twice (which value is meant?)",
+					 path, where, shown(a->string, key, sizeof(key)));
+				return MMF_ERR_ARG;
+			}
+	return MMF_OK;
+}
+
 /* v as a whole number in [lo, hi] (|lo|, |hi| <= 2^53); 0, or -1 if it is not one. */
 static int json_int(const cJSON *v, double lo, double hi, int64_t *out)
 {
@@ -341,7 +359,8 @@ int mmfi_config_parse(const char *text, size_t len, const char *path, struct mmf
 	r = json_object(text, len, path, "", &root, err, err_len);
 	if (r)
 		return r;
-	if ((r = cfg_str(root, path, "model_type", "hgrn_bit", "the MatMul-free LM's HGRNBit", err,
+	if ((r = json_once(root, path, "", err, err_len)) ||
+	    (r = cfg_str(root, path, "model_type", "hgrn_bit", "the MatMul-free LM's HGRNBit", err,
 			 err_len)) ||
 	    (r = cfg_int(root, path, "hidden_size", 1, MMFI_CKPT_MAX_HIDDEN, REQUIRED, REQUIRED,
 			 &cfg->hidden, err, err_len)) ||
@@ -501,13 +520,30 @@ static int name_ok(const char *name, const char *path, const char *where, char *
 	return MMF_OK;
 }
 
+/* Why JSON value v is no byte offset, into buf: "-2 is negative", "1.5 is not a whole number", ... */
+static const char *offset_why(const cJSON *v, char *buf, size_t len)
+{
+	char what[SHOWN + 32];
+	double d = v->valuedouble;
+
+	if (!cJSON_IsNumber(v))
+		snprintf(buf, len, "expected a non-negative integer, found %s", json_what(v, what, sizeof(what)));
+	else if (d < 0)
+		snprintf(buf, len, "%.10g is negative", d);
+	else if (d != floor(d))
+		snprintf(buf, len, "%.10g is not a whole number", d);
+	else
+		snprintf(buf, len, "%.10g is beyond 2^53, more bytes than any file holds", d);
+	return buf;
+}
+
 /* One header entry name -> {"dtype", "shape", "data_offsets"} into t (not t->data), checked against
  * a data area of data_len bytes. */
 static int st_entry(const cJSON *e, uint64_t data_len, const char *path, struct mmfi_tensor *t,
 		    char *err, size_t err_len)
 {
 	const cJSON *dt, *shape, *offs, *d;
-	char found[SHOWN + 32], sh[160];
+	char found[SHOWN + 64], sh[160], where[MMFI_CKPT_NAME + 16];
 	int64_t x, begin, end;
 	uint64_t numel = 1, need;
 	int i, r;
@@ -521,6 +557,10 @@ static int st_entry(const cJSON *e, uint64_t data_len, const char *path, struct 
 			 "found %s", path, t->name, json_what(e, found, sizeof(found)));
 		return MMF_ERR_ARG;
 	}
+	snprintf(where, sizeof(where), "tensor \"%s\": ", t->name);
+	r = json_once(e, path, where, err, err_len);
+	if (r)
+		return r;
 	dt = cJSON_GetObjectItemCaseSensitive(e, "dtype");
 	if (!cJSON_IsString(dt)) {
 		mmfi_msg(err, err_len, "%s: tensor \"%s\": dtype: expected a string (\"BF16\", \"F16\" or "
@@ -568,11 +608,16 @@ static int st_entry(const cJSON *e, uint64_t data_len, const char *path, struct 
 	t->numel = (int64_t)numel;
 
 	offs = cJSON_GetObjectItemCaseSensitive(e, "data_offsets");
-	if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2 ||
-	    json_int(offs->child, 0, JSON_INT_MAX, &begin) ||
-	    json_int(offs->child->next, 0, JSON_INT_MAX, &end)) {
+	if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2) {
 		mmfi_msg(err, err_len, "%s: tensor \"%s\": data_offsets: expected two non-negative integers "
 			 "[begin, end], found %s", path, t->name, json_what(offs, found, sizeof(found)));
+		return MMF_ERR_ARG;
+	}
+	for (d = offs->child, i = 0; d; d = d->next, i++) {
+		if (!json_int(d, 0, JSON_INT_MAX, i ? &end : &begin))
+			continue;
+		mmfi_msg(err, err_len, "%s: tensor \"%s\": data_offsets[%d] (%s): %s", path, t->name, i,
+			 i ? "end" : "begin", offset_why(d, found, sizeof(found)));
 		return MMF_ERR_ARG;
 	}
 	if (begin > end) {
@@ -973,6 +1018,9 @@ static int index_parse(struct mmfi_ckpt *c, const char *dir, const char *path, c
 	int r;
 
 	r = json_object(text, len, path, "", &ix->root, err, err_len);
+	if (r)
+		return r;
+	r = json_once(ix->root, path, "", err, err_len);
 	if (r)
 		return r;
 	wm = cJSON_GetObjectItemCaseSensitive(ix->root, "weight_map");

@@ -46,6 +46,7 @@ const char *mmf_meter_source(const mmf_meter *m)
 static int uri_parse(const char *uri, struct mmfi_meter_uri *u, char *err, size_t err_len)
 {
 	char *q, *colon, *opt, *next, *eq;
+	int i;
 
 	memset(u, 0, sizeof(*u));
 	u->uri = uri;
@@ -82,6 +83,11 @@ static int uri_parse(const char *uri, struct mmfi_meter_uri *u, char *err, size_
 			return MMF_ERR_ARG;
 		}
 		*eq = '\0';
+		for (i = 0; i < u->n_opt; i++)
+			if (!strcmp(u->opt[i].key, opt)) {
+				mmfi_msg(err, err_len, "meter URI '%s': option '%s' given twice", uri, opt);
+				return MMF_ERR_ARG;
+			}
 		u->opt[u->n_opt].key = opt;
 		u->opt[u->n_opt].val = eq + 1;
 		u->n_opt++;
@@ -117,7 +123,7 @@ const char *mmfi_meter_opt(const struct mmfi_meter_uri *u, const char *key)
 {
 	int i;
 
-	for (i = u->n_opt - 1; i >= 0; i--)         /* the last one given wins */
+	for (i = 0; i < u->n_opt; i++)              /* each is given once (uri_parse) */
 		if (!strcmp(u->opt[i].key, key))
 			return u->opt[i].val;
 	return NULL;

@@ -8,6 +8,7 @@
  * terminal; results go to stdout, as text or (--json) one JSON object.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -292,14 +293,39 @@ int cli_usage(const char *cmd, const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-int cli_parse_num(const char *cmd, const char *opt, const char *s, uint64_t max, uint64_t *v)
+int cli_once(const char *cmd, const char *opt, uint64_t *seen, uint64_t bit)
+{
+	if (*seen & bit)
+		return cli_usage(cmd, "%s given twice: give each option once", opt);
+	*seen |= bit;
+	return EXIT_OK;
+}
+
+int cli_parse_real(const char *s, double *v)
 {
 	char *end;
-	unsigned long long x;
 
+	if (!isdigit((unsigned char)s[0]) && !(s[0] == '.' && isdigit((unsigned char)s[1])))
+		return -1;
+	if (strpbrk(s, "xX"))
+		return -1;          /* strtod would read 0x1p3 as hex */
 	errno = 0;
-	x = strtoull(s, &end, 0);
-	if (!*s || *s == '-' || *end || errno || x > max) {
+	*v = strtod(s, &end);
+	return *end || errno ? -1 : 0;
+}
+
+int cli_parse_num(const char *cmd, const char *opt, const char *s, uint64_t max, uint64_t *v)
+{
+	char *end = (char *)s;
+	unsigned long long x = 0;
+	int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+
+	/* decimal, or hex after 0x: no sign or space (strtoull skips them), and no octal from a leading
+	 * zero (010 is ten) */
+	errno = 0;
+	if (isxdigit((unsigned char)s[hex ? 2 : 0]) && (hex || isdigit((unsigned char)s[0])))
+		x = strtoull(s + (hex ? 2 : 0), &end, hex ? 16 : 10);
+	if (end == s || *end || errno || x > max) {
 		fprintf(stderr, "mmfree: %s: %s '%s': not a whole number up to %llu (try 'mmfree %s "
 			"--help')\n", cmd, opt, s, (unsigned long long)max, cmd);
 		return EXIT_USAGE;
@@ -316,8 +342,8 @@ static int parse_opts(int argc, char **argv, const char *cmd, unsigned allowed, 
 		{ "--board", OPT_BOARD }, { "--json", OPT_JSON }, { "--words", OPT_WORDS },
 		{ "--count", OPT_COUNT }, { "--seed", OPT_SEED },
 	};
-	uint64_t v;
-	const char *val;
+	uint64_t v, seen = 0;
+	const char *val, *name = NULL;
 	size_t n;
 	unsigned i, bit;
 	int a, r;
@@ -333,12 +359,17 @@ static int parse_opts(int argc, char **argv, const char *cmd, unsigned allowed, 
 			n = strlen(opts[i].name);
 			if (!strncmp(argv[a], opts[i].name, n) && (argv[a][n] == '\0' || argv[a][n] == '=')) {
 				bit = opts[i].bit;
+				name = opts[i].name;
 				val = argv[a][n] == '=' ? argv[a] + n + 1 : NULL;
 			}
 		}
 		if (!(bit & allowed))
 			return cli_usage(cmd, "unknown option '%s'", argv[a]);
+		if ((r = cli_once(cmd, name, &seen, bit)))
+			return r;
 		if (bit == OPT_JSON) {
+			if (val)
+				return cli_usage(cmd, "--json takes no value ('%s')", argv[a]);
 			o->json = 1;
 			continue;
 		}
@@ -354,6 +385,9 @@ static int parse_opts(int argc, char **argv, const char *cmd, unsigned allowed, 
 			      val, bit == OPT_SEED ? UINT64_MAX : 1000000000u, &v);
 		if (r)
 			return r;
+		/* no products: nothing checked, and yet a pass */
+		if (bit == OPT_COUNT && !v)
+			return cli_usage(cmd, "%s", "--count 0: at least 1 product per engine");
 		if (bit == OPT_WORDS)
 			o->words = (uint32_t)v;
 		else if (bit == OPT_COUNT)

@@ -31,6 +31,12 @@ int cli_usage(const char *cmd, const char *fmt, const char *arg);
 /* A whole number in [0, max] (decimal or 0x hex) for option opt of cmd; EXIT_OK or EXIT_USAGE after
  * saying why. */
 int cli_parse_num(const char *cmd, const char *opt, const char *s, uint64_t max, uint64_t *v);
+/* Option opt of cmd, whose bit in *seen is bit, is given: EXIT_OK the first time; a second time it is
+ * a usage error (which one was meant?), said. */
+int cli_once(const char *cmd, const char *opt, uint64_t *seen, uint64_t bit);
+/* A plain decimal number (digits, one '.', an exponent; no sign, space, hex, inf or nan) into *v:
+ * 0, or -1 if s is not one. */
+int cli_parse_real(const char *s, double *v);
 /* Open --board (EXIT_OK, or the exit code after printing why not). */
 int cli_open(const struct cli_opts *o, mmf_board **b);
 /* INFO's link rate per byte on the wire: baud / 10 (UART, 8N1), SCK Hz / 8 (SPI), and the FIFO's
@@ -96,7 +102,8 @@ int parse_engine(const char *cmd, const char *s, unsigned *e);
 /* Load model (quantised for engine) and place it on board (NULL or "cpu": the host kernels), with
  * progress on a terminal; the board's counters cleared. EXIT_OK, or the exit code after saying why
  * (call session_close either way). */
-int session_open_model(const char *model, const char *board, unsigned engine, struct session *s);
+int session_open_model(const char *cmd, const char *model, const char *board, int engine,
+		       struct session *s);
 /* Add the board's counters moved since the last reading to s->c (nothing without a board). */
 int session_counters(struct session *s);
 void session_close(struct session *s);

@@ -29,6 +29,7 @@ struct eval_opts {
 	const char *text;           /* --text FILE */
 	const char *board;          /* --board URI ("cpu": the host kernels) */
 	unsigned engine;            /* --engine (mmf_model_opts.engine) */
+	int engine_set;             /* --engine given; else the board's default, as run takes it */
 	uint64_t max_bytes;         /* --max-bytes N (0: the whole file) */
 	uint64_t window;            /* --window N (0: the whole text is one sequence) */
 	int json;                   /* --json */
@@ -47,7 +48,7 @@ static void help_eval(FILE *f)
 		"  --model DIR     checkpoint folder\n"
 		"  --text FILE     the text to score (at most 256 MiB evaluated)\n"
 		"  --board URI     cpu (default: the hls_c kernels on this host), sim, ...: `mmfree --help`\n"
-		"  --engine E      tac (default), tac2, lut or sac: `mmfree run --help`\n"
+		"  --engine E      tac, tac2, lut or sac (default: the first of these the board has, as run)\n"
 		"  --max-bytes N   only the first N bytes of the file (cut back to a whole UTF-8 character)\n"
 		"  --window N      reset the recurrent state and feed <s> again every N scored tokens, as\n"
 		"                  a model trained on N-token sequences sees text (default: one sequence)\n"
@@ -97,8 +98,10 @@ static int parse_eval(int argc, char **argv, struct eval_opts *o)
 			o->text = val;
 		else if (!strcmp(opt, "--board"))
 			o->board = val;
-		else if (!strcmp(opt, "--engine"))
+		else if (!strcmp(opt, "--engine")) {
 			r = parse_engine("eval", val, &o->engine);
+			o->engine_set = 1;
+		}
 		else if (!strcmp(opt, "--max-bytes")) {
 			r = cli_parse_num("eval", opt, val, EVAL_MAX_TEXT, &o->max_bytes);
 			if (!r && !o->max_bytes)
@@ -283,7 +286,7 @@ int cmd_eval(int argc, char **argv)
 	if (r)
 		goto out;
 	session = 1;
-	r = session_open_model(o.model, o.board, o.engine, &s);
+	r = session_open_model("eval", o.model, o.board, o.engine_set ? (int)o.engine : -1, &s);
 	if (r)
 		goto out;
 	/* the tokenizer says how many ids it needs: once more with room for them if the guess is short */

@@ -34,6 +34,7 @@
 
 enum {
 	META_MAX = 1 << 16,     /* metadata is a few hundred bytes; a bigger file is not ours */
+	PREAMBLE_MAX = 1 << 16, /* a bitstream's sync word is looked for in its first bytes, this many */
 	ARGS_MAX = 10,          /* the programmer's argv, NULL included */
 };
 
@@ -158,6 +159,7 @@ fail:
 static int meta_read(struct meta *m, char *err, size_t errn)
 {
 	char *text = slurp(m->path, META_MAX);
+	const cJSON *a, *b;
 	cJSON *o;
 
 	if (!text) {
@@ -171,6 +173,15 @@ static int meta_read(struct meta *m, char *err, size_t errn)
 		snprintf(err, errn, "the metadata %s is not a JSON object", m->path);
 		return -1;
 	}
+	/* cJSON would check the first of two, a person reading the file might see the second */
+	for (a = o->child; a; a = a->next)
+		for (b = a->next; b; b = b->next)
+			if (a->string && b->string && !strcmp(a->string, b->string)) {
+				snprintf(err, errn, "the metadata %s has \"%.40s\" twice: which is meant?",
+					 m->path, a->string);
+				cJSON_Delete(o);
+				return -1;
+			}
 	json_str(o, "board", m->board, sizeof(m->board));
 	m->proto = json_num(o, "protocol_version", -1);
 	m->timing_met = json_bool(o, "timing_met");
@@ -255,6 +266,76 @@ static int file_crc(const char *path, double *bytes, uint32_t *crc)
 	return r;
 }
 
+/* ==== is it an iCE40 bitstream? =============================================================== */
+
+/* An iCE40 bitstream as icepack writes it (docs/boards.md): an optional comment block, 0xFF 0x00, the
+ * comment's bytes, 0x00 0xFF; any 0xFF padding; then the sync word the FPGA's configuration logic
+ * waits for. Anything else (an empty file, the .asc text, nextpnr's .json, a truncated download) is
+ * not one, and a programmer would write it to the flash all the same. */
+static const unsigned char ice40_sync[4] = { 0x7E, 0xAA, 0x99, 0x7E };
+
+/* The first bytes of buf (n of them) as "ff 00 3c 21 ...", into out. */
+static const char *hex_bytes(const unsigned char *buf, size_t n, char *out, size_t len)
+{
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n && i < 8 && used + 4 < len; i++)
+		used += (size_t)snprintf(out + used, len - used, "%s%02x", i ? " " : "", buf[i]);
+	if (n > 8 && used + 4 < len)
+		snprintf(out + used, len - used, " ...");
+	return out;
+}
+
+/* 0 if path starts as an iCE40 bitstream, else -1 with what was found in why (errno set when the file
+ * could not be read). */
+static int bitstream_preamble(const char *path, char *why, size_t n)
+{
+	unsigned char *buf;
+	char hex[48];
+	FILE *f = fopen(path, "rb");
+	size_t len, at = 0;
+	int r = -1;
+
+	if (!f) {
+		snprintf(why, n, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf = malloc(PREAMBLE_MAX);
+	if (!buf) {
+		snprintf(why, n, "%s: no memory to read its first %d bytes", path, PREAMBLE_MAX);
+		goto out;
+	}
+	len = fread(buf, 1, PREAMBLE_MAX, f);
+	if (ferror(f)) {
+		snprintf(why, n, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!len) {
+		snprintf(why, n, "%s: an empty file (0 bytes), not an iCE40 bitstream", path);
+		goto out;
+	}
+	if (len >= 2 && buf[0] == 0xFF && buf[1] == 0x00) {
+		/* the comment block: up to its 0x00 0xFF */
+		for (at = 2; at + 1 < len && !(buf[at] == 0x00 && buf[at + 1] == 0xFF); at++)
+			;
+		at += 2;
+	}
+	while (at < len && buf[at] == 0xFF)
+		at++;
+	if (at + 4 > len || memcmp(buf + at, ice40_sync, 4)) {
+		snprintf(why, n, "%s: not an iCE40 bitstream: it starts %s and has no sync word 7e aa 99 7e "
+			 "where the preamble ends (byte %zu); make bitstream writes one as mmfree.bin", path,
+			 hex_bytes(buf, len, hex, sizeof(hex)), at);
+		goto out;
+	}
+	r = 0;
+out:
+	free(buf);
+	fclose(f);
+	return r;
+}
+
 /* ==== the command's options =================================================================== */
 
 static void help_flash(FILE *f)
@@ -320,8 +401,9 @@ static int flash_parse(int argc, char **argv, struct flash_opts *o)
 		{ "--check", offsetof(struct flash_opts, check) },
 	};
 	char boards[256];
+	uint64_t seen = 0;
 	size_t i, n;
-	int a;
+	int a, r;
 
 	memset(o, 0, sizeof(*o));
 	for (a = 0; a < argc; a++) {
@@ -334,6 +416,8 @@ static int flash_parse(int argc, char **argv, struct flash_opts *o)
 		for (i = 0; i < sizeof(flags) / sizeof(flags[0]) && strcmp(s, flags[i].name); i++)
 			;
 		if (i < sizeof(flags) / sizeof(flags[0])) {
+			if ((r = cli_once("flash", s, &seen, (uint64_t)1 << i)))
+				return r;
 			*(int *)(void *)((char *)o + flags[i].off) = 1;
 			continue;
 		}
@@ -342,6 +426,8 @@ static int flash_parse(int argc, char **argv, struct flash_opts *o)
 			if (!strncmp(s, valued[i].name, n) && (s[n] == '\0' || s[n] == '=')) {
 				dst = (const char **)(void *)((char *)o + valued[i].off);
 				val = s[n] == '=' ? s + n + 1 : NULL;
+				if ((r = cli_once("flash", valued[i].name, &seen, (uint64_t)256 << i)))
+					return r;
 			}
 		}
 		if (dst) {
@@ -670,6 +756,9 @@ int cmd_flash(int argc, char **argv)
 			 "not a regular file" : strerror(errno));
 		return cli_fail("flash", why);
 	}
+	/* with or without metadata, --force or not: a programmer writes whatever it is given */
+	if (bitstream_preamble(o.file, why, sizeof(why)))
+		return cli_fail("flash", why);
 
 	/* the metadata, and every check against it */
 	if (o.meta) {

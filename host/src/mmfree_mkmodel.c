@@ -61,7 +61,7 @@ static const struct {
 static int mkmodel_opts(int argc, char **argv, struct mmfi_mkmodel_opts *o, const char **out, int *json)
 {
 	const char *val;
-	uint64_t v = 0;
+	uint64_t v = 0, seen = 0;
 	size_t n;
 	int a, i, d, r;
 
@@ -71,6 +71,8 @@ static int mkmodel_opts(int argc, char **argv, struct mmfi_mkmodel_opts *o, cons
 			return EXIT_OK;
 		}
 		if (!strcmp(argv[a], "--json")) {
+			if ((r = cli_once("mkmodel", "--json", &seen, (uint64_t)1 << N_OPTS)))
+				return r;
 			*json = 1;
 			continue;
 		}
@@ -81,6 +83,8 @@ static int mkmodel_opts(int argc, char **argv, struct mmfi_mkmodel_opts *o, cons
 				break;
 		if (i == N_OPTS)
 			return cli_usage("mkmodel", "unknown option '%s'", argv[a]);
+		if ((r = cli_once("mkmodel", mk_opts[i].name, &seen, (uint64_t)1 << i)))
+			return r;
 		val = argv[a][n] == '=' ? argv[a] + n + 1 : NULL;
 		if (!val && a + 1 >= argc)
 			return cli_usage("mkmodel", "%s needs a value", argv[a]);

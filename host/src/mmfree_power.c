@@ -95,8 +95,9 @@ int cmd_power(int argc, char **argv)
 	uint64_t interval = 200;
 	size_t n = 0, cap = 0, i, nv = 0, na = 0;
 	unsigned failures = 0;
+	static const char *const valued[] = { "--meter", "--seconds", "--interval", "--board" };
 	mmf_meter *m = NULL;
-	char *end;
+	uint64_t seen = 0;
 	int a, json = 0, r;
 
 	for (a = 0; a < argc; a++) {
@@ -106,22 +107,35 @@ int cmd_power(int argc, char **argv)
 			return EXIT_OK;
 		}
 		if (!strcmp(opt, "--json")) {
+			if ((r = cli_once("power", opt, &seen, 1)))
+				return r;
 			json = 1;
 			continue;
 		}
-		if (strcmp(opt, "--meter") && strcmp(opt, "--seconds") && strcmp(opt, "--interval") &&
-		    strcmp(opt, "--board"))
+		/* --opt VALUE or --opt=VALUE, as every command takes them */
+		for (i = 0; i < sizeof(valued) / sizeof(valued[0]); i++) {
+			size_t len = strlen(valued[i]);
+			if (!strncmp(opt, valued[i], len) && (opt[len] == '\0' || opt[len] == '=')) {
+				val = opt[len] == '=' ? opt + len + 1 : NULL;
+				opt = valued[i];
+				break;
+			}
+		}
+		if (i == sizeof(valued) / sizeof(valued[0]))
 			return cli_usage("power", "unknown option '%s'", opt);
-		if (a + 1 >= argc)
+		/* one bit an option, from its first letter: --meter, --seconds, --interval, --board */
+		if ((r = cli_once("power", opt, &seen, (uint64_t)2 << (opt[2] - 'a'))))
+			return r;
+		if (!val && a + 1 >= argc)
 			return cli_usage("power", "%s needs a value", opt);
-		val = argv[++a];
+		if (!val)
+			val = argv[++a];
 		if (!strcmp(opt, "--meter")) {
 			uri = val;
 		} else if (!strcmp(opt, "--board")) {
 			board_uri = val;
 		} else if (!strcmp(opt, "--seconds")) {
-			seconds = strtod(val, &end);
-			if (!*val || *end || !(seconds > 0 && seconds <= 86400))
+			if (cli_parse_real(val, &seconds) || !(seconds > 0 && seconds <= 86400))
 				return cli_usage("power", "--seconds '%s': a number of seconds above 0 (up to "
 						 "86400)", val);
 		} else if ((r = cli_parse_num("power", opt, val, 3600000, &interval))) {

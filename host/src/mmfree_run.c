@@ -3,6 +3,7 @@
  * `mmfree bench model` (the same, measured: load, placement, tokens/s, board cycles, link bytes).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,12 @@ struct run_opts {
 	const char *prompt_ids;     /* --prompt-ids 1,5,9 */
 	const char *logits;         /* --logits FILE */
 	unsigned engine;            /* --engine tac|sac|lut|tac2 (mmf_model_opts.engine) */
+	int engine_set;             /* --engine given; else the board's default (mmf_model_engine_default) */
 	uint64_t max_new;           /* --max-new N */
-	int greedy;                 /* --greedy (default) or --temperature */
+	int greedy;                 /* --greedy given (the default) */
 	double temperature;         /* --temperature T */
 	uint64_t seed;              /* --seed S */
+	int seed_set;               /* --seed given */
 	int json;                   /* --json */
 	int quiet;                  /* --quiet: no streamed text */
 	const char *meter;          /* --meter URI: measure power (mmfree_power.c) */
@@ -33,9 +36,11 @@ struct run_opts {
 };
 
 static const char engines_help[] =
-	"  --engine E      tac (ternary accumulate, tac5 weights, 40 lanes; default), tac2 (the same\n"
-	"                  with 2-bit codes, 32 lanes: the iCE40HX8K-B-EVN's), lut (table lookup, lut3,\n"
-	"                  36 lanes) or sac (shift-add: the power-of-two model variant, sac4, 16 lanes)\n"
+	"  --engine E      tac (ternary accumulate, tac5 weights, 40 lanes), tac2 (the same with\n"
+	"                  2-bit codes, 32 lanes: the iCE40HX8K-B-EVN's), lut (table lookup, lut3,\n"
+	"                  36 lanes) or sac (shift-add: the power-of-two model variant, sac4, 16 lanes);\n"
+	"                  default: the first of %s that the board has (INFO), named on\n"
+	"                  stderr; tac on the host kernels\n"
 	"  --board URI     cpu (default: the hls_c kernels on this host, no link), sim, sim?uart=1,\n"
 	"                  cpu?OPTIONS (the board's C model behind the link), ...: see `mmfree --help`\n"
 	"  --meter URI     measure power with a meter (`mmfree power --help` lists them): ~1 s idle\n"
@@ -45,8 +50,27 @@ static const char engines_help[] =
 	"  --plot FILE.svg power over time with the token boundaries (gnuplot); without a meter, the\n"
 	"                  ESTIMATED power per token from the board's counters\n";
 
+/* The engine choices, "tac, tac2, lut, sac", in the order the default takes them: those board INFO
+ * in has (in NULL: all of them); "" if none. */
+static const char *engine_list(char *buf, size_t n, const struct mmf_info *in)
+{
+	size_t len = 0;
+	unsigned r;
+	int e;
+
+	buf[0] = '\0';
+	for (r = 0; (e = mmf_model_engine_rank(r)) >= 0 && len < n; r++)
+		if (mmf_model_engine_slot(in, (unsigned)e) >= 0)
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? ", " : "",
+						mmf_model_engine_name((unsigned)e));
+	return buf;
+}
+
 static void help_run(FILE *f)
 {
+	char engines[2048], names[64];
+
+	snprintf(engines, sizeof(engines), engines_help, engine_list(names, sizeof(names), NULL));
 	fprintf(f, "usage: mmfree run --model DIR [--prompt TEXT | --prompt-ids 1,5,9] [--max-new N]\n"
 		"                  [--greedy | --temperature T --seed S] [--board URI] [--engine tac|tac2|lut|sac]\n"
 		"                  [--logits FILE] [--json] [--quiet] [--meter URI] [--plot FILE.svg]\n\n"
@@ -66,12 +90,16 @@ static void help_run(FILE *f)
 		"                  position (teacher-forced), then one per generated token\n"
 		"  --json          one JSON object on stdout: ids, text, timings, board counters\n"
 		"  --quiet         no streamed text\n\n%s\n"
-		"e.g. mmfree run --model build/demo-model --board 'sim?uart=1&timeout_ms=5' --engine lut\n"
-		"        --prompt 'Hello' --max-new 16\n", engines_help, cli_files_help);
+		"e.g. mmfree run --model build/demo-model --board 'sim:icebreaker?uart=1&timeout_ms=5'\n"
+		"        --prompt 'Hello' --max-new 16      (the lut engine: the one the iCEBreaker has)\n",
+		engines, cli_files_help);
 }
 
 static void help_bench_model(FILE *f)
 {
+	char engines[2048], names[64];
+
+	snprintf(engines, sizeof(engines), engines_help, engine_list(names, sizeof(names), NULL));
 	fprintf(f, "usage: mmfree bench model --model DIR [--board URI] [--engine tac|tac2|lut|sac]\n"
 		"                          [--tokens N] [--json] [--meter URI] [--plot FILE.svg]\n\n"
 		"Measure a model end to end: load and quantise time, peak resident memory, placement\n"
@@ -81,24 +109,24 @@ static void help_bench_model(FILE *f)
 		"  --model DIR     checkpoint folder\n"
 		"  --tokens N      tokens to run (default 8)\n"
 		"%s"
-		"  --json          one JSON object on stdout\n\n%s", engines_help, cli_files_help);
+		"  --json          one JSON object on stdout\n\n%s", engines, cli_files_help);
 }
 
 /* ---- options ----------------------------------------------------------------------------------- */
 
 int parse_engine(const char *cmd, const char *s, unsigned *e)
 {
-	if (!strcmp(s, "tac"))
-		*e = 0;
-	else if (!strcmp(s, "sac"))
-		*e = 1;
-	else if (!strcmp(s, "lut"))
-		*e = 2;
-	else if (!strcmp(s, "tac2"))
-		*e = 3;
-	else
-		return cli_usage(cmd, "--engine '%s': tac, tac2, lut or sac", s);
-	return EXIT_OK;
+	char names[64], msg[128];
+	unsigned r;
+	int x;
+
+	for (r = 0; (x = mmf_model_engine_rank(r)) >= 0; r++)
+		if (!strcmp(s, mmf_model_engine_name((unsigned)x))) {
+			*e = (unsigned)x;
+			return EXIT_OK;
+		}
+	snprintf(msg, sizeof(msg), "--engine '%.32s': one of %s", s, engine_list(names, sizeof(names), NULL));
+	return cli_usage(cmd, "%s", msg);
 }
 
 /* -1 to go on, else the exit code. bench: the options of `bench model`. */
@@ -108,8 +136,9 @@ static int parse_run(int argc, char **argv, const char *cmd, int bench, struct r
 		"--model", "--board", "--prompt", "--prompt-ids", "--logits", "--engine", "--max-new",
 		"--temperature", "--seed", "--tokens", "--meter", "--meter-interval", "--plot",
 	};
+	enum { SEEN_JSON = 1u << 20, SEEN_GREEDY = 1u << 21, SEEN_QUIET = 1u << 22 };
 	const char *opt, *val;
-	char *end;
+	uint64_t seen = 0;
 	size_t i, n;
 	int a, r;
 
@@ -121,14 +150,20 @@ static int parse_run(int argc, char **argv, const char *cmd, int bench, struct r
 			return EXIT_OK;
 		}
 		if (!strcmp(opt, "--json")) {
+			if ((r = cli_once(cmd, opt, &seen, SEEN_JSON)))
+				return r;
 			o->json = 1;
 			continue;
 		}
 		if (!bench && !strcmp(opt, "--greedy")) {
+			if ((r = cli_once(cmd, opt, &seen, SEEN_GREEDY)))
+				return r;
 			o->greedy = 1;
 			continue;
 		}
 		if (!bench && !strcmp(opt, "--quiet")) {
+			if ((r = cli_once(cmd, opt, &seen, SEEN_QUIET)))
+				return r;
 			o->quiet = 1;
 			continue;
 		}
@@ -145,6 +180,8 @@ static int parse_run(int argc, char **argv, const char *cmd, int bench, struct r
 		     strcmp(opt, "--tokens") && strncmp(opt, "--meter", 7) && strcmp(opt, "--plot")) ||
 		    (!bench && !strcmp(opt, "--tokens")))
 			return cli_usage(cmd, "unknown option '%s'", argv[a]);
+		if ((r = cli_once(cmd, opt, &seen, (uint64_t)1 << i)))
+			return r;
 		if (!val && a + 1 >= argc)
 			return cli_usage(cmd, "%s needs a value", opt);
 		if (!val)
@@ -169,17 +206,25 @@ static int parse_run(int argc, char **argv, const char *cmd, int bench, struct r
 			if (!r && !o->meter_interval)
 				return cli_usage(cmd, "%s", "--meter-interval: at least 1 ms");
 		}
-		else if (!strcmp(opt, "--engine"))
+		else if (!strcmp(opt, "--engine")) {
 			r = parse_engine(cmd, val, &o->engine);
-		else if (!strcmp(opt, "--max-new") || !strcmp(opt, "--tokens"))
+			o->engine_set = 1;
+		}
+		else if (!strcmp(opt, "--max-new") || !strcmp(opt, "--tokens")) {
 			r = cli_parse_num(cmd, opt, val, 1000000, &o->max_new);
-		else if (!strcmp(opt, "--seed"))
+			/* run --max-new 0 still gives the prompt's logits; a benchmark of 0 tokens measures
+			 * nothing */
+			if (!r && bench && !o->max_new)
+				return cli_usage(cmd, "%s", "--tokens 0: at least 1 token to measure");
+		}
+		else if (!strcmp(opt, "--seed")) {
 			r = cli_parse_num(cmd, opt, val, UINT64_MAX, &o->seed);
+			o->seed_set = 1;
+		}
 		else if (!strcmp(opt, "--temperature")) {
-			o->temperature = strtod(val, &end);
-			if (!*val || *end || !(o->temperature > 0) || o->temperature > 100)
+			if (cli_parse_real(val, &o->temperature) || !(o->temperature > 0) ||
+			    o->temperature > 100)
 				return cli_usage(cmd, "--temperature '%s': a number above 0 (up to 100)", val);
-			o->greedy = 0;
 		}
 		if (r)
 			return r;
@@ -188,31 +233,47 @@ static int parse_run(int argc, char **argv, const char *cmd, int bench, struct r
 		return cli_usage(cmd, "%s", "--model DIR is required (mmfree mkmodel writes one)");
 	if (o->prompt && o->prompt_ids)
 		return cli_usage(cmd, "%s", "give --prompt or --prompt-ids, not both");
-	if (!o->greedy && o->temperature <= 0)
-		o->greedy = 1;
+	/* greedy takes the most likely token: a temperature would be ignored, and so would a seed */
+	if (o->greedy && o->temperature > 0)
+		return cli_usage(cmd, "%s", "--greedy and --temperature contradict each other: give one");
+	if (o->seed_set && o->temperature <= 0)
+		return cli_usage(cmd, "%s", "--seed seeds the sampling: it needs --temperature (greedy "
+				 "decoding draws nothing)");
 	return -1;
 }
 
-/* "1,5,9" into ids; EXIT_OK or EXIT_USAGE. */
+/* "1,5,9" into ids: decimal ids below vocab, one comma between each two, nothing else; EXIT_OK or
+ * EXIT_USAGE. */
 static int parse_ids(const char *s, int vocab, int32_t *ids, int max, int *n)
 {
+	char msg[160];
 	char *end;
 	long v;
 
 	*n = 0;
-	while (*s) {
-		v = strtol(s, &end, 10);
-		if (end == s || v < 0 || v >= vocab || (*end && *end != ','))
-			return cli_usage("run", "--prompt-ids: '%s' is not a list of token ids below the "
-					 "vocabulary size", s);
-		if (*n >= max)
-			return cli_usage("run", "--prompt-ids: more than %s ids", "65536");
-		ids[(*n)++] = (int32_t)v;
-		s = *end ? end + 1 : end;
-	}
-	if (!*n)
+	if (!*s)
 		return cli_usage("run", "%s", "--prompt-ids: no ids");
-	return EXIT_OK;
+	for (;;) {
+		v = isdigit((unsigned char)*s) ? strtol(s, &end, 10) : -1;
+		if (v < 0 || (*end && *end != ',') || (*end == ',' && !end[1])) {
+			snprintf(msg, sizeof(msg), "--prompt-ids: '%.40s' (id %d on): not a comma-separated "
+				 "list of whole numbers", s, *n + 1);
+			return cli_usage("run", "%s", msg);
+		}
+		if (v >= vocab) {
+			snprintf(msg, sizeof(msg), "--prompt-ids: id %d is %ld, not below the vocabulary size "
+				 "%d", *n + 1, v, vocab);
+			return cli_usage("run", "%s", msg);
+		}
+		if (*n >= max) {
+			snprintf(msg, sizeof(msg), "--prompt-ids: more than %d ids", max);
+			return cli_usage("run", "%s", msg);
+		}
+		ids[(*n)++] = (int32_t)v;
+		if (!*end)
+			return EXIT_OK;
+		s = end + 1;
+	}
 }
 
 /* ---- shared by run and bench ------------------------------------------------------------------- */
@@ -222,14 +283,58 @@ static void load_progress(void *user, uint64_t done, uint64_t total)
 	cli_progress((const char *)user, done, total);
 }
 
-static int session_open(const struct run_opts *o, struct session *s)
+/* The engine: --engine's if the board has it, else the first the board has (said on stderr).
+ * EXIT_OK, or the exit status after saying why not. */
+static int session_engine(const struct run_opts *o, const char *cmd, const struct session *s,
+			  unsigned *engine)
 {
-	struct mmf_model_opts mo = { o->engine, load_progress, (void *)"quantising" };
+	const struct mmf_info *in = s->b ? &s->info : NULL;
+	char has[64], all[64];
+
+	*engine = o->engine;
+	if (o->engine_set && mmf_model_engine_slot(in, o->engine) >= 0)
+		return EXIT_OK;
+	if (o->engine_set) {
+		fprintf(stderr, "mmfree: %s: --engine %s: board %s (%s) has no %s engine; it has %s (try "
+			"'mmfree %s --help')\n", cmd, mmf_model_engine_name(o->engine),
+			mmf_board_name(s->info.board_id), o->board, mmf_model_engine_name(o->engine),
+			*engine_list(has, sizeof(has), in) ? has : "none of them", cmd);
+		return EXIT_USAGE;
+	}
+	if (mmf_model_engine_default(in, engine)) {
+		fprintf(stderr, "mmfree: %s: board %s (%s) has none of the engines a model runs on (%s): "
+			"`mmfree info --board %s` lists its slots\n", cmd, mmf_board_name(s->info.board_id),
+			o->board, engine_list(all, sizeof(all), NULL), o->board);
+		return EXIT_FAIL;
+	}
+	if (in)
+		fprintf(stderr, "mmfree: %s: the %s engine, the first of %s that board %s has "
+			"(--engine chooses)\n", cmd, mmf_model_engine_name(*engine),
+			engine_list(all, sizeof(all), NULL), mmf_board_name(s->info.board_id));
+	return EXIT_OK;
+}
+
+static int session_open(const struct run_opts *o, const char *cmd, struct session *s)
+{
+	struct mmf_model_opts mo = { 0, load_progress, (void *)"quantising" };
 	struct cli_opts co;
-	double t0 = cli_now();
+	double t0;
 	int r;
 
 	memset(s, 0, sizeof(*s));
+	/* the board first: which engines it has decides the weights' packing */
+	if (o->board && strcmp(o->board, "cpu")) {
+		memset(&co, 0, sizeof(co));
+		co.board = o->board;
+		r = cli_open(&co, &s->b);
+		if (r)
+			return r;
+		mmf_get_info(s->b, &s->info);
+	}
+	r = session_engine(o, cmd, s, &mo.engine);
+	if (r)
+		return r;
+	t0 = cli_now();
 	r = mmf_model_load(o->model, &mo, &s->m);
 	cli_progress_done();
 	if (r) {
@@ -239,15 +344,8 @@ static int session_open(const struct run_opts *o, struct session *s)
 	}
 	s->load_s = cli_now() - t0;
 	mmf_model_describe(s->m, &s->desc);
-	if (o->board && strcmp(o->board, "cpu")) {
-		memset(&co, 0, sizeof(co));
-		co.board = o->board;
-		r = cli_open(&co, &s->b);
-		if (r)
-			return r;
-		mmf_get_info(s->b, &s->info);
+	if (s->b)
 		mmf_set_progress(s->b, load_progress, (void *)"placing weights");
-	}
 	t0 = cli_now();
 	r = mmf_model_attach(s->m, s->b);
 	cli_progress_done();
@@ -268,15 +366,17 @@ static int session_open(const struct run_opts *o, struct session *s)
 	return EXIT_OK;
 }
 
-int session_open_model(const char *model, const char *board, unsigned engine, struct session *s)
+int session_open_model(const char *cmd, const char *model, const char *board, int engine,
+		       struct session *s)
 {
 	struct run_opts o;
 
 	memset(&o, 0, sizeof(o));
 	o.model = model;
 	o.board = board;
-	o.engine = engine;
-	return session_open(&o, s);
+	o.engine = engine < 0 ? 0 : (unsigned)engine;
+	o.engine_set = engine >= 0;
+	return session_open(&o, cmd, s);
 }
 
 /* Add the counters moved since the last reading (they are 32-bit on the board and wrap). */
@@ -443,7 +543,7 @@ static int32_t pick(const float *logits, int V, const struct run_opts *o, uint64
 			mx = logits[j];
 			best = j;
 		}
-	if (o->greedy)
+	if (!(o->temperature > 0))
 		return best;
 	for (j = 0; j < V; j++)
 		z += exp((logits[j] - mx) / o->temperature);
@@ -512,7 +612,6 @@ int cmd_run(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&pr, 0, sizeof(pr));
 	o.max_new = 32;
-	o.greedy = 1;
 	o.seed = 1;
 	o.board = "cpu";
 	r = parse_run(argc, argv, "run", 0, &o);
@@ -526,7 +625,7 @@ int cmd_run(int argc, char **argv)
 		r = cli_fail("run", "out of memory");
 		goto out;
 	}
-	r = session_open(&o, &s);
+	r = session_open(&o, "run", &s);
 	if (r)
 		goto out_session;
 	logits = malloc((size_t)s.desc.vocab * sizeof(float));
@@ -539,9 +638,25 @@ int cmd_run(int argc, char **argv)
 		if (r)
 			goto out_session;
 	} else {
+		if (!o.prompt && !strcmp(s.desc.tokenizer, "none")) {
+			r = cli_usage("run", "%s", "no prompt, and the model has no tokenizer to encode <s> "
+				      "with (no tokenizer.json, a vocabulary under 259): give --prompt-ids");
+			goto out_session;
+		}
+		if (!o.prompt)
+			fprintf(stderr, "mmfree: run: no --prompt or --prompt-ids: generating from <s> "
+				"alone\n");
 		r = mmf_model_encode(s.m, o.prompt ? o.prompt : "", 1, ids, MAX_PROMPT, &n);
-		if (r || n > MAX_PROMPT) {
-			r = cli_fail("run", r ? "the tokenizer refused the prompt" : "prompt too long");
+		if (r) {
+			fprintf(stderr, "mmfree: run: --prompt: %s (%s)\n", mmf_model_error(s.m),
+				mmf_error_name(r));
+			r = r == MMF_ERR_UNSUPPORTED ? EXIT_USAGE : EXIT_FAIL;
+			goto out_session;
+		}
+		if (n > MAX_PROMPT) {
+			fprintf(stderr, "mmfree: run: --prompt: %d tokens, more than the %d a run takes\n", n,
+				MAX_PROMPT);
+			r = EXIT_USAGE;
 			goto out_session;
 		}
 	}
@@ -692,14 +807,13 @@ int bench_model(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&pr, 0, sizeof(pr));
 	o.max_new = 8;
-	o.greedy = 1;
 	o.board = "cpu";
 	r = parse_run(argc, argv, "bench model", 1, &o);
 	if (r >= 0)
 		return r;
 	if ((r = outputs_check(&o, "bench model")))
 		return r;
-	r = session_open(&o, &s);
+	r = session_open(&o, "bench model", &s);
 	if (r)
 		goto out;
 	logits = malloc((size_t)s.desc.vocab * sizeof(float));

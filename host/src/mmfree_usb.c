@@ -33,6 +33,7 @@ int cmd_list(int argc, char **argv)
 {
 	struct mmfi_ftdi_dev d[LIST_MAX];
 	char err[512], uri[80];
+	uint64_t seen = 0;
 	int json = 0, n, i, denied = 0, r;
 
 	for (i = 0; i < argc; i++) {
@@ -42,6 +43,8 @@ int cmd_list(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--json"))
 			return cli_usage("list", "unknown option '%s'", argv[i]);
+		if ((r = cli_once("list", "--json", &seen, 1)))
+			return r;
 		json = 1;
 	}
 	r = mmfi_ftdi_list(d, LIST_MAX, &n, err, sizeof(err));

@@ -35,7 +35,71 @@ static const struct mmfi_engine_cfg engine_cfgs[] = {
 	{ MMF_ENGINE_TAC, MMF_FMT_TAC2, TAC_LANES_2B, (uint32_t)TAC_LANES_2B << TAC_LG_ACT },
 };
 
+/* The engine choices as the default takes them, with their names (engine_cfgs[engine]). The ternary
+ * accumulate engine first (tac5, or tac2 on a board built so): a whole row up to K 10240 in one
+ * product; then lut (K up to 1152 a product: longer rows in tiles); sac last, as it quantises the
+ * checkpoint differently (power-of-two codes: the model variant it is made for). */
+static const struct {
+	uint8_t engine;             /* index in engine_cfgs */
+	const char *name;           /* on the command line (--engine) */
+} engine_rank[] = {
+	{ 0, "tac" }, { 3, "tac2" }, { 2, "lut" }, { 1, "sac" },
+};
+
 static char load_err[MMFI_MODEL_ERR]; /* why the last mmf_model_load failed */
+
+/* ---- engine choices ---------------------------------------------------------------------------- */
+
+const char *mmf_model_engine_name(unsigned engine)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(engine_rank) / sizeof(engine_rank[0]); i++)
+		if (engine_rank[i].engine == engine)
+			return engine_rank[i].name;
+	return NULL;
+}
+
+int mmf_model_engine_rank(unsigned rank)
+{
+	return rank < sizeof(engine_rank) / sizeof(engine_rank[0]) ? engine_rank[rank].engine : -1;
+}
+
+int mmfi_engine_slot(const struct mmfi_engine_cfg *c, const struct mmf_info *in)
+{
+	int s;
+
+	for (s = 0; s < in->n_engines; s++)
+		if (in->engine[s].id == c->id && in->engine[s].format == c->format &&
+		    in->engine[s].lanes == c->lanes && in->engine[s].max_cols >= c->max_cols)
+			return s;
+	return -1;
+}
+
+int mmf_model_engine_slot(const struct mmf_info *in, unsigned engine)
+{
+	int s;
+
+	if (engine >= sizeof(engine_cfgs) / sizeof(engine_cfgs[0]))
+		return MMF_ERR_ARG;
+	if (!in)
+		return 0;
+	s = mmfi_engine_slot(&engine_cfgs[engine], in);
+	return s >= 0 ? s : MMF_ERR_UNSUPPORTED;
+}
+
+int mmf_model_engine_default(const struct mmf_info *in, unsigned *engine)
+{
+	int e;
+	unsigned r;
+
+	for (r = 0; (e = mmf_model_engine_rank(r)) >= 0; r++)
+		if (mmf_model_engine_slot(in, (unsigned)e) >= 0) {
+			*engine = (unsigned)e;
+			return MMF_OK;
+		}
+	return MMF_ERR_UNSUPPORTED;
+}
 
 /* ---- small helpers ----------------------------------------------------------------------------- */
 

@@ -105,6 +105,8 @@ uint8_t mmfi_quant_sac(float w, double alpha, double *wq);
 /* int8 codes q[n] of a normalised activation vector y[n]; returns its scale
  * s_x = 127 / max(max|y|, 1e-5), with q = clamp(round(y * s_x), -128, 127). */
 float mmfi_quant_act(const float *y, uint32_t n, int8_t *q);
+/* model.c: the slot of board INFO in with an engine of configuration c, or -1 */
+int mmfi_engine_slot(const struct mmfi_engine_cfg *c, const struct mmf_info *in);
 
 /* model_run.c */
 int mmfi_model_alloc_run(mmf_model *m);

@@ -381,11 +381,8 @@ int mmf_model_attach(mmf_model *m, mmf_board *b)
 		return MMF_OK;
 	}
 	mmf_get_info(b, &in);
-	for (s = 0; s < in.n_engines; s++)
-		if (in.engine[s].id == m->eng.id && in.engine[s].format == m->eng.format &&
-		    in.engine[s].lanes == m->eng.lanes && in.engine[s].max_cols >= m->eng.max_cols)
-			break;
-	if (s == in.n_engines) {
+	s = mmfi_engine_slot(&m->eng, &in);
+	if (s < 0) {
 		mmfi_msg(m->err, sizeof(m->err), "the board (%s) has no %s engine with format %s, %u lanes and "
 			 "K up to %u: the model is packed for that", mmf_board_name(in.board_id),
 			 mmf_engine_name(m->eng.id), mmf_format_name(m->eng.format), m->eng.lanes,

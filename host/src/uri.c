@@ -10,6 +10,7 @@
  * link=uart|ft245 (the FT2232H's channel B as a UART, the default, or its channel A in 245 synchronous
  * FIFO mode, for a board that wires that bus).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,16 +43,18 @@ static int parse_formats(const char *s, struct mmfi_cpu_opts *o)
 	return o->n_formats ? 0 : -1;
 }
 
-/* A whole string as an unsigned number in [lo, hi]. */
+/* A whole string as an unsigned number in [lo, hi]: decimal, or hex after 0x; no sign or space (which
+ * strtoull would skip), and a leading zero is not octal (010 is ten). */
 static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
 {
+	int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
 	char *end;
 	unsigned long long x;
 
-	if (!*s || *s == '-')
+	if (!isxdigit((unsigned char)s[hex ? 2 : 0]) || (!hex && !isdigit((unsigned char)s[0])))
 		return -1;
 	errno = 0;
-	x = strtoull(s, &end, 0);
+	x = strtoull(s + (hex ? 2 : 0), &end, hex ? 16 : 10);
 	if (errno || *end || x < lo || x > hi)
 		return -1;
 	*v = x;
@@ -73,7 +76,9 @@ static int parse_opt(struct mmfi_uri *u, char *opt, const char *uri, char *err, 
 	if (!strcmp(opt, "faults")) {
 		errno = 0;
 		u->fault.rate = strtod(val, &end);
-		if (!*val || *end || errno || !(u->fault.rate >= 0.0 && u->fault.rate <= 1.0))
+		/* a plain decimal: not " 0.1", "0x1p-3" or "nan" */
+		if (!(isdigit((unsigned char)*val) || *val == '.') || strpbrk(val, "xX") || *end || errno ||
+		    !(u->fault.rate >= 0.0 && u->fault.rate <= 1.0))
 			goto bad;
 		u->faults = 1;
 	} else if (!strcmp(opt, "seed")) {
@@ -150,6 +155,24 @@ bad:
 	return MMF_ERR_ARG;
 }
 
+/* An option given twice is a mistake either way (which was meant?), not a last-one-wins: refused. */
+static int uri_twice(const char *uri, char *err, size_t err_len)
+{
+	const char *a = strchr(uri, '?'), *b;
+	size_t n;
+
+	for (a = a ? a + 1 : NULL; a && *a; a = strchr(a, '&') ? strchr(a, '&') + 1 : NULL) {
+		n = strcspn(a, "=&");
+		for (b = strchr(a, '&'); b; b = strchr(b + 1, '&'))
+			if (strcspn(b + 1, "=&") == n && !strncmp(a, b + 1, n)) {
+				mmfi_msg(err, err_len, "board URI '%s': option '%.*s' given twice", uri,
+					 (int)n, a);
+				return MMF_ERR_ARG;
+			}
+	}
+	return MMF_OK;
+}
+
 int mmfi_uri_parse(const char *uri, struct mmfi_uri *u, char *err, size_t err_len)
 {
 	char buf[MMFI_URI_MAX], *opts, *colon, *opt, *next;
@@ -169,6 +192,9 @@ int mmfi_uri_parse(const char *uri, struct mmfi_uri *u, char *err, size_t err_le
 			 sizeof(buf) - 1);
 		return MMF_ERR_ARG;
 	}
+	r = uri_twice(uri, err, err_len);
+	if (r)
+		return r;
 	strcpy(buf, uri);
 	opts = strchr(buf, '?');
 	if (opts)
@@ -188,10 +214,15 @@ int mmfi_uri_parse(const char *uri, struct mmfi_uri *u, char *err, size_t err_le
 	 * real board's on a loaded machine, while the host waits on the wall clock: its waits are longer */
 	if (!strcmp(u->kind, "socket"))
 		u->timeout_ms = MMFI_SOCKET_TIMEOUT_MS;
-	for (opt = opts; opt && *opt; opt = next) {
+	for (opt = opts; opt; opt = next) {
 		next = strchr(opt, '&');
 		if (next)
 			*next++ = '\0';
+		if (!*opt) {
+			mmfi_msg(err, err_len, "board URI '%s': an empty option (a '?' or '&' with nothing "
+				 "after it)", uri);
+			return MMF_ERR_ARG;
+		}
 		r = parse_opt(u, opt, uri, err, err_len);
 		if (r)
 			return r;

@@ -99,7 +99,7 @@ interrupt() {
 echo earlier > "$T/long.f32"
 for sig in INT TERM; do
 	want=$([ $sig = INT ] && echo 130 || echo 143)
-	interrupt $sig "$T/long.f32.*.part" $M run --model "$T/m" --quiet --logits "$T/long.f32" --max-new 100000
+	interrupt $sig "$T/long.f32.*.part" $M run --model "$T/m" --prompt a --quiet --logits "$T/long.f32" --max-new 100000
 	err=$(cat "$T/int.err")
 	if [ $st -eq "$want" ] && [ "$(wc -l < "$T/int.err")" -eq 1 ] &&
 		grep -q "^mmfree: run: interrupted (SIG$sig); removed partial .*long.f32\..*\.part$" <<<"$err" &&
@@ -120,5 +120,17 @@ for f in config.json model.safetensors tokenizer.json; do
 	if [ $st -eq 1 ] && grep -q "$f: a FIFO, not a regular file" <<<"$out"; then ok "fifo-$f-refused"
 	else no "fifo-$f-refused" "exit $st (124: it hung); $out"; fi
 done
+
+# mmfree flash: a FIFO as the bitstream or as its metadata (mmfree.json beside it) is refused at once
+mkdir "$T/fl"
+printf '\xff\x00mmfree test\x00\xff\x7e\xaa\x99\x7e' > "$T/fl/mmfree.bin"
+mkfifo "$T/fl/mmfree.json"
+if out=$(timeout 10 $M flash "$T/fl/mmfree.bin" --meta "$T/fl/mmfree.json" --board icebreaker --dry-run 2>&1); then st=0; else st=$?; fi
+if [ $st -eq 1 ] && grep -q "mmfree.json: a FIFO, not a regular file" <<<"$out"; then ok fifo-flash-metadata-refused
+else no fifo-flash-metadata-refused "exit $st (124: it hung); $out"; fi
+mkfifo "$T/fl/fifo.bin"
+if out=$(timeout 10 $M flash "$T/fl/fifo.bin" --board icebreaker --dry-run --force 2>&1); then st=0; else st=$?; fi
+if [ $st -ne 0 ] && [ $st -ne 124 ] && grep -q "fifo.bin.*not a regular file" <<<"$out"; then ok fifo-flash-bitstream-refused
+else no fifo-flash-bitstream-refused "exit $st (124: it hung); $out"; fi
 
 finish outputs

@@ -27,6 +27,7 @@
 
 #include "mmf_dev.h"
 #include "mmfree_cli.h"
+#include "outfile.h"
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
@@ -129,10 +130,23 @@ static int json_bool(const cJSON *o, const char *key)
 	return cJSON_IsBool(v) ? cJSON_IsTrue(v) : -1;
 }
 
+/* The last refusal of open_in, for messages that would otherwise say only strerror(EINVAL). */
+static char in_err[512];
+
+/* path opened for reading as a stream, refusing what is not a regular file without waiting on it
+ * (a FIFO named as the bitstream would hang the read); NULL with errno set and in_err said. */
+static FILE *open_in(const char *path)
+{
+	FILE *f;
+
+	mmfi_in_fopen(path, NULL, &f, in_err, sizeof(in_err));
+	return f;
+}
+
 /* The whole of a small file, NUL-terminated; NULL with errno set (EFBIG: over max bytes). */
 static char *slurp(const char *path, size_t max)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = open_in(path);
 	char *buf;
 	size_t n;
 
@@ -163,7 +177,10 @@ static int meta_read(struct meta *m, char *err, size_t errn)
 	cJSON *o;
 
 	if (!text) {
-		snprintf(err, errn, "cannot read the metadata %s: %s", m->path, strerror(errno));
+		if (errno == EINVAL)
+			snprintf(err, errn, "cannot read the metadata %s", in_err);
+		else
+			snprintf(err, errn, "cannot read the metadata %s: %s", m->path, strerror(errno));
 		return -1;
 	}
 	o = cJSON_Parse(text);
@@ -245,7 +262,7 @@ static int meta_find(const char *file, struct meta *m, char *looked, size_t n)
 static int file_crc(const char *path, double *bytes, uint32_t *crc)
 {
 	unsigned char buf[65536];
-	FILE *f = fopen(path, "rb");
+	FILE *f = open_in(path);
 	size_t n;
 	uLong c = crc32(0L, Z_NULL, 0);
 	int r = 0;
@@ -293,12 +310,12 @@ static int bitstream_preamble(const char *path, char *why, size_t n)
 {
 	unsigned char *buf;
 	char hex[48];
-	FILE *f = fopen(path, "rb");
+	FILE *f = open_in(path);
 	size_t len, at = 0;
 	int r = -1;
 
 	if (!f) {
-		snprintf(why, n, "%s: %s", path, strerror(errno));
+		snprintf(why, n, "%s", in_err);
 		return -1;
 	}
 	buf = malloc(PREAMBLE_MAX);

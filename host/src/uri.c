@@ -17,6 +17,9 @@
 
 #include "board.h"
 
+/* The board kinds a URI may name, for messages. */
+#define BOARD_KINDS "cpu, sim, sim:BOARD, socket:PATH, ftdi[:SERIAL]"
+
 static const char known_opts[] = "faults, seed, timeout_ms, window, dead_after, dead_for, wmem, engines, "
 	"uart, baud, link, ina226, ina_shunt_uv, ina_bus_mv";
 
@@ -205,8 +208,7 @@ int mmfi_uri_parse(const char *uri, struct mmfi_uri *u, char *err, size_t err_le
 		strcpy(u->arg, colon + 1);
 	}
 	if (strlen(buf) >= sizeof(u->kind)) {
-		mmfi_msg(err, err_len, "board URI '%s': unknown board '%s' (boards: cpu, sim, socket:PATH, "
-			 "ftdi[:SERIAL])", uri, buf);
+		mmfi_msg(err, err_len, "board URI '%s': unknown board '%s' (boards: %s)", uri, buf, BOARD_KINDS);
 		return MMF_ERR_ARG;
 	}
 	strcpy(u->kind, buf);
@@ -306,8 +308,8 @@ int mmfi_uri_transport(const struct mmfi_uri *u, const char *uri, mmfi_transport
 		if (r)
 			return r;
 	} else {
-		mmfi_msg(err, err_len, "board URI '%s': unknown board '%s' (boards: cpu, sim, "
-			 "socket:PATH, ftdi[:SERIAL])", uri, u->kind);
+		mmfi_msg(err, err_len, "board URI '%s': unknown board '%s' (boards: %s)", uri, u->kind,
+			 BOARD_KINDS);
 		return MMF_ERR_ARG;
 	}
 	if (u->faults) {

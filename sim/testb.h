@@ -71,21 +71,23 @@ static inline TbOpt tb_string(const char *name, const char *value, const char **
 	return t;
 }
 
-// s as a whole number (decimal, or hex after 0x): false for an empty string, a sign, spaces, trailing
-// characters or a value past 2^64 - 1.
-static inline bool tb_number_of(const char *s, uint64_t *v)
+// s as a whole number (decimal, or hex after 0x) into *v: null, or why not (an empty string, a sign,
+// spaces, trailing characters; a value past 2^64 - 1).
+static inline const char *tb_number_of(const char *s, uint64_t *v)
 {
 	char *end;
 	const bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
 	const char *digits = hex ? s + 2 : s;
 	if (!isxdigit((unsigned char)digits[0]) || (!hex && !isdigit((unsigned char)digits[0])))
-		return false;
+		return "not a whole number";
 	errno = 0;
 	unsigned long long x = strtoull(digits, &end, hex ? 16 : 10);   // 010 is ten, not octal eight
-	if (errno || *end)
-		return false;
+	if (*end)
+		return "not a whole number";
+	if (errno)
+		return "larger than 18446744073709551615";
 	*v = x;
-	return true;
+	return nullptr;
 }
 
 // Parse argv into o and the testbench's own options. --help prints usage (built from the option table,
@@ -148,8 +150,8 @@ static inline bool tb_parse(int argc, char **argv, TbOptions &o, const std::stri
 			continue;
 		}
 		uint64_t n;
-		if (!tb_number_of(v, &n)) {
-			fprintf(stderr, "%s: %s '%s': not a whole number\n", prog, a, v);
+		if (const char *why = tb_number_of(v, &n)) {
+			fprintf(stderr, "%s: %s '%s': %s\n", prog, a, v, why);
 			return false;
 		}
 		if (n < t->min || n > t->max) {

@@ -15,6 +15,7 @@
  * as `--board ftdi`.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -191,8 +192,10 @@ static int parse(int argc, char **argv, struct vb_opts *o)
 			/* decimal, or hex after 0x; no sign, no spaces, nothing after it */
 			int hex = val[0] == '0' && (val[1] == 'x' || val[1] == 'X');
 			unsigned long long v = strtoull(hex ? val + 2 : val, &end, hex ? 16 : 10);
-			if (!(val[0] >= '0' && val[0] <= '9') || (hex && !val[2]) || *end || errno)
+			if (!(val[0] >= '0' && val[0] <= '9') || (hex && !isxdigit((unsigned char)val[2])) || *end)
 				return usage2(opt, val, "not a whole number");
+			if (errno)
+				return usage2(opt, val, "larger than 18446744073709551615");
 			if (!strcmp(opt, "--seed"))
 				o->seed = v;
 			else if (!strcmp(opt, "--unplug-after-bytes"))

@@ -52,7 +52,7 @@ for n in "${progs[@]}"; do
 	refuse "$n-count-abc" "$c 'abc'" "$b" $c abc
 	refuse "$n-count-negative" "$c '-1'" "$b" $c -1
 	refuse "$n-count-trailing" "$c '12abc'" "$b" $c 12abc
-	refuse "$n-count-overflow" "$c '18446744073709551616'" "$b" $c 18446744073709551616
+	refuse "$n-count-overflow" "$c '18446744073709551616': larger than" "$b" $c 18446744073709551616
 	refuse "$n-count-zero" "$c 0: out of range" "$b" $c 0
 	refuse "$n-count-missing" "$c needs a value" "$b" $c
 	refuse "$n-seed-x" "--seed 'x'" "$b" --seed x

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_args.sh: the command line of every program in build/bin but the mmfree CLI (tests/test_host.sh
-# and others check that one) and the libFuzzer targets (whose command line is libFuzzer's).
+# and others check that one); the libFuzzer targets' --help and two-dash options (tests/fuzz_args.h).
 #
 # Proves: each program prints its usage for --help and exits 0, and refuses an unknown option with a
 # message naming it; every Verilator harness (tb_*, bench_*) refuses, before simulating, a count or
@@ -33,7 +33,7 @@ helps() {
 progs=()
 for p in "$BIN"/*; do
 	n=${p##*/}
-	case $n in mmfree|fuzz_*) continue ;; esac
+	case $n in mmfree) continue ;; esac
 	[ -x "$p" ] && [ -f "$p" ] && progs+=("$n")
 done
 [ ${#progs[@]} -gt 20 ] || { echo "only ${#progs[@]} programs in $BIN: run make programs first"; exit 1; }

@@ -3,7 +3,8 @@
 // activation vector, streams the matrix and checks every row against hls_c; counts the cycles from
 // the first weight word to the last result. Prints one JSON object (see docs/datapaths.md).
 //
-// Usage: bench_<cfg> [--seed S] [--matrices N] [--coverage FILE] [--help]. Exit 1 on any mismatch.
+// Usage: bench_<cfg> [--seed S] [--matrices N] [--coverage FILE] [--trace FILE.fst --trace-from C
+// --trace-to C] [--help]. Exit 1 on any mismatch.
 // --coverage (builds with Verilator's --coverage-toggle only, see scripts/power_crosscheck.sh) writes
 // the toggle counts of the first matrix's stream, from its first weight word to its last result.
 #include <chrono>
@@ -22,27 +23,24 @@
 
 int main(int argc, char **argv)
 {
-	uint64_t seed = 1;
-	int matrices = 3;
+	TbOptions o;
+	o.count = 3;
+	o.count_opt = "--matrices";
+	o.count_help = "full-memory matrices to stream";
+	o.count_max = 1000000;
 	const char *coverage = nullptr;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: %s [--seed S] [--matrices N]\n"
-			       "Streams N full-memory matrices through the %s engine (LANES %d) from SPRAM,\n"
-			       "checks every row against hls_c and prints the measured MACs per cycle as JSON.\n",
-			       argv[0], TB_CFG, TB_LANES);
-			return 0;
-		} else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
-			seed = strtoull(argv[++i], nullptr, 0);
-		} else if (!strcmp(argv[i], "--matrices") && i + 1 < argc) {
-			matrices = atoi(argv[++i]);
-		} else if (!strcmp(argv[i], "--coverage") && i + 1 < argc && VM_COVERAGE) {
-			coverage = argv[++i];
-		} else {
-			fprintf(stderr, "%s: unknown option '%s' (see --help)\n", argv[0], argv[i]);
-			return 2;
-		}
-	}
+	std::vector<TbOpt> own;
+	if (VM_COVERAGE)
+		own.push_back(tb_string("--coverage", "FILE", &coverage, "the first matrix's toggle counts"));
+	char what[256];
+	snprintf(what, sizeof what,
+		 "Streams N full-memory matrices through the %s engine (LANES %d) from SPRAM,\n"
+		 "checks every row against hls_c and prints the measured MACs per cycle as JSON.",
+		 TB_CFG, TB_LANES);
+	if (!tb_parse(argc, argv, o, what, own))
+		return 2;
+	const uint64_t seed = o.seed;
+	const int matrices = (int)o.count;
 
 	EngineModel model;
 	if (model.init() != 0) {
@@ -50,7 +48,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	std::mt19937_64 rng(seed);
-	Testb<Vmmf_bench_top> tb(argc, argv);
+	Testb<Vmmf_bench_top> tb(argc, argv, o);
 	auto *top = tb.top.get();
 	top->i_mem_we = 0;
 	top->i_cmd_valid = 0;

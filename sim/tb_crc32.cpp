@@ -53,15 +53,11 @@ int main(int argc, char **argv)
 {
 	TbOptions o;
 	o.count = 10000;
-	std::string usage = std::string("usage: ") + argv[0] +
-		" [--seed S] [--count N] [--trace FILE.fst --trace-from C --trace-to C]\n"
-		"Checks mmf_crc32 against zlib on N random messages of 0.." + std::to_string(MAX_LEN) +
-		" bytes.\n";
-	if (!tb_parse(argc, argv, o, usage))
+	o.count_help = "random messages after the check value";
+	if (!tb_parse(argc, argv, o, "Checks mmf_crc32 against zlib on N random messages of 0.." +
+		      std::to_string(MAX_LEN) + " bytes."))
 		return 2;
-	Testb<Vmmf_crc32> tb(argc, argv);
-	if (o.trace)
-		tb.trace_window(o.trace, o.trace_from, o.trace_to);
+	Testb<Vmmf_crc32> tb(argc, argv, o);
 	std::mt19937_64 rng(o.seed);
 	tb.top->i_clr = 0;
 	tb.top->i_en = 0;

@@ -126,13 +126,13 @@ int main(int argc, char **argv)
 {
 	TbOptions o;
 	o.count = 100000;
-	char usage[512];
-	snprintf(usage, sizeof usage,
-		 "usage: %s [--seed S] [--count N] [--trace FILE.fst --trace-from C --trace-to C]\n"
+	o.count_help = "random matrix-vector products after the corner cases";
+	char what[512];
+	snprintf(what, sizeof what,
 		 "Checks the %s engine (FMT %d, LANES %d) against hls_c on N random matrix-vector products\n"
-		 "after the corner cases, with random back-pressure. Exit 0 when every row matches.\n",
-		 argv[0], TB_NAME, TB_FMT, TB_LANES);
-	if (!tb_parse(argc, argv, o, usage))
+		 "after the corner cases, with random back-pressure. Exit 0 when every row matches.",
+		 TB_NAME, TB_FMT, TB_LANES);
+	if (!tb_parse(argc, argv, o, what))
 		return 2;
 
 	EngineModel model;
@@ -143,9 +143,7 @@ int main(int argc, char **argv)
 	Source src(model, o.seed, o.count);
 	std::mt19937_64 bp(o.seed ^ 0x9e3779b97f4a7c15ull);   // back-pressure, separate from the data
 
-	Testb<VTOP> tb(argc, argv);
-	if (o.trace)
-		tb.trace_window(o.trace, o.trace_from, o.trace_to);
+	Testb<VTOP> tb(argc, argv, o);
 	auto *top = tb.top.get();
 	top->i_act_valid = 0;
 	top->i_w_valid = 0;

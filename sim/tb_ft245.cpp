@@ -188,12 +188,11 @@ int main(int argc, char **argv)
 {
 	TbOptions o;
 	o.count = 200000;
-	if (!tb_parse(argc, argv, o, "usage: tb_ft245 [--seed S] [--count N] [--trace FILE.fst --trace-from C "
-		      "--trace-to C]\nN random bytes each way at each of three clock ratios through rtl/mmf_ft245_sync.v.\n"))
+	o.count_help = "random bytes each way at each clock ratio";
+	if (!tb_parse(argc, argv, o, "N random bytes each way at each of three clock ratios through "
+		      "rtl/mmf_ft245_sync.v."))
 		return 2;
-	Testb<Top> tb(argc, argv);
-	if (o.trace)
-		tb.trace_window(o.trace, o.trace_from, o.trace_to);
+	Testb<Top> tb(argc, argv, o);
 	auto *t = tb.top.get();
 	t->i_ft_clk = 0;
 	t->i_rxf_n = 1;

@@ -4,7 +4,7 @@
 // after the inter-byte timeout), a length beyond the maximum, garbage between packets, and a packet
 // that starts inside a rejected header (found by the replay) all behave as docs/protocol.md says.
 //
-// Usage: tb_pkt_rx [--seed S] [--count N]
+// Usage: tb_pkt_rx [--seed S] [--count N] [--trace FILE.fst --trace-from C --trace-to C]
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -26,19 +26,15 @@ static std::vector<uint8_t> encode(const Pkt &p) { return pkt_ref_encode(p.type,
 
 int main(int argc, char **argv)
 {
-	uint64_t seed = 1, count = 20000;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--seed") && i + 1 < argc)
-			seed = strtoull(argv[++i], nullptr, 0);
-		else if (!strcmp(argv[i], "--count") && i + 1 < argc)
-			count = strtoull(argv[++i], nullptr, 0);
-		else if (!strcmp(argv[i], "--help")) {
-			printf("usage: %s [--seed S] [--count N]\n", argv[0]);
-			return 0;
-		}
-	}
+	TbOptions o;
+	o.count = 20000;
+	o.count_help = "packets, intact and damaged";
+	if (!tb_parse(argc, argv, o, "Sends N packets, intact and damaged on purpose, to rtl/mmf_pkt_rx.v and checks what it\n"
+		      "delivers against packets built with zlib."))
+		return 2;
+	const uint64_t seed = o.seed, count = o.count;
 	std::mt19937_64 rng(seed);
-	Testb<Vmmf_pkt_rx> tb(argc, argv);
+	Testb<Vmmf_pkt_rx> tb(argc, argv, o);
 	auto *top = tb.top.get();
 	top->i_valid = 0;
 	tb.reset();

@@ -2,7 +2,7 @@
 // against packets built here with zlib's crc32()), under random back-pressure from the link and
 // random gaps in the payload, and rtl/mmf_pkt_rx.v receives every one of them intact.
 //
-// Usage: tb_pkt_tx [--seed S] [--count N]
+// Usage: tb_pkt_tx [--seed S] [--count N] [--trace FILE.fst --trace-from C --trace-to C]
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -16,19 +16,15 @@
 
 int main(int argc, char **argv)
 {
-	uint64_t seed = 1, count = 5000;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--seed") && i + 1 < argc)
-			seed = strtoull(argv[++i], nullptr, 0);
-		else if (!strcmp(argv[i], "--count") && i + 1 < argc)
-			count = strtoull(argv[++i], nullptr, 0);
-		else if (!strcmp(argv[i], "--help")) {
-			printf("usage: %s [--seed S] [--count N]\n", argv[0]);
-			return 0;
-		}
-	}
+	TbOptions o;
+	o.count = 5000;
+	o.count_help = "packets";
+	if (!tb_parse(argc, argv, o, "Frames N random packets with rtl/mmf_pkt_tx.v, byte-exact against zlib, and receives them\n"
+		      "back intact through rtl/mmf_pkt_rx.v."))
+		return 2;
+	const uint64_t seed = o.seed, count = o.count;
 	std::mt19937_64 rng(seed);
-	Testb<Vtb_pkt_loop> tb(argc, argv);
+	Testb<Vtb_pkt_loop> tb(argc, argv, o);
 	auto *top = tb.top.get();
 	top->i_start_valid = 0;
 	top->i_pl_valid = 0;

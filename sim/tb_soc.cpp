@@ -14,7 +14,7 @@
 // pointer-and-read, reads, addresses nobody answers); every answer must be identical (for
 // READ_COUNTERS, all but the cycle and busy counters, which count real cycles in the RTL).
 //
-// Usage: tb_soc [--seed S] [--count N]
+// Usage: tb_soc [--seed S] [--count N] [--verbose] [--trace FILE.fst --trace-from C --trace-to C]
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -68,22 +68,15 @@ static void put16(std::vector<uint8_t> &v, uint32_t x)
 
 int main(int argc, char **argv)
 {
-	uint64_t seed = 1, count = 3000;
+	TbOptions o;
+	o.count = 3000;
+	o.count_help = "random commands";
 	bool verbose = false;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--verbose")) {
-			verbose = true;
-			continue;
-		}
-		if (!strcmp(argv[i], "--seed") && i + 1 < argc)
-			seed = strtoull(argv[++i], nullptr, 0);
-		else if (!strcmp(argv[i], "--count") && i + 1 < argc)
-			count = strtoull(argv[++i], nullptr, 0);
-		else if (!strcmp(argv[i], "--help")) {
-			printf("usage: %s [--seed S] [--count N] [--verbose]\n", argv[0]);
-			return 0;
-		}
-	}
+	if (!tb_parse(argc, argv, o, "N random commands to the SoC (" TB_MODE " mode) and to hls_c/mmf_dev.c, stop-and-wait; every\n"
+		      "answer must be identical.",
+		      {tb_flag("--verbose", &verbose, "one line per command: type, length, the sizes of both answers")}))
+		return 2;
+	const uint64_t seed = o.seed, count = o.count;
 	mmf_dev_cfg_t cfg = {};
 	cfg.i2c = 1;                                        // the I2C master (not on the UPduino: below)
 	cfg.board_id = MMF_BOARD_SIM;
@@ -134,7 +127,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tb_soc: the C model refused the configuration\n");
 		return 2;
 	}
-	Testb<Top> tb(argc, argv);
+	Testb<Top> tb(argc, argv, o);
 	auto *top = tb.top.get();
 	// the INA226 on the I2C lines, its readings the same random values on both sides
 	std::mt19937_64 vrng(seed ^ 0x1226);

@@ -252,12 +252,10 @@ int main(int argc, char **argv)
 {
 	TbOptions o;
 	o.count = 20000;
-	if (!tb_parse(argc, argv, o, "usage: tb_spi [--seed S] [--count N] [--trace FILE.fst --trace-from C "
-		      "--trace-to C]\nN transactions of random kinds against rtl/mmf_spi_slave.v.\n"))
+	o.count_help = "transactions of random kinds";
+	if (!tb_parse(argc, argv, o, "N transactions of random kinds against rtl/mmf_spi_slave.v."))
 		return 2;
-	Testb<Vmmf_spi_slave> tb(argc, argv);
-	if (o.trace)
-		tb.trace_window(o.trace, o.trace_from, o.trace_to);
+	Testb<Vmmf_spi_slave> tb(argc, argv, o);
 	auto *t = tb.top.get();
 	t->i_spi_sck = 0;
 	t->i_spi_cs_n = 1;

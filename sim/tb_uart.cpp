@@ -314,16 +314,14 @@ int main(int argc, char **argv)
 {
 	TbOptions o;
 	o.count = 20000;
-	std::string usage = std::string("usage: ") + argv[0] +
-		" [--seed S] [--count N] [--no-scan] [--trace FILE.fst --trace-from C --trace-to C]\n"
-		"Checks the UART transmitter and receiver (N loopback bytes per divisor). Exit 0 when all "
-		"arrive as expected.\n";
-	if (!tb_parse(argc, argv, o, usage, "--no-scan"))
+	o.count_help = "loopback bytes per divisor";
+	bool no_scan = false;
+	if (!tb_parse(argc, argv, o, "Checks the UART transmitter and receiver (N loopback bytes per divisor). "
+		      "Exit 0 when all\narrive as expected.",
+		      {tb_flag("--no-scan", &no_scan, "skip the receiver's tolerance scan")}))
 		return 2;
-	const bool scan = !o.flag;
-	Testb<Vtb_uart_top> tb(argc, argv);
-	if (o.trace)
-		tb.trace_window(o.trace, o.trace_from, o.trace_to);
+	const bool scan = !no_scan;
+	Testb<Vtb_uart_top> tb(argc, argv, o);
 	Bench b(tb, o.seed);
 
 	for (unsigned div : DIVS)

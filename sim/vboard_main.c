@@ -15,6 +15,7 @@
  * as `--board ftdi`.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -121,6 +122,13 @@ static int usage(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
+/* The same for an option and its value: "--seed 'x': not a whole number". */
+static int usage2(const char *opt, const char *val, const char *why)
+{
+	fprintf(stderr, "mmfree-vboard: %s '%s': %s (try 'mmfree-vboard --help')\n", opt, val, why);
+	return EXIT_USAGE;
+}
+
 static int parse(int argc, char **argv, struct vb_opts *o)
 {
 	char *end;
@@ -179,11 +187,15 @@ static int parse(int argc, char **argv, struct vb_opts *o)
 		} else if (!strcmp(opt, "--inject-errors")) {
 			o->errors = strtod(val, &end);
 			if (!*val || *end || !(o->errors >= 0) || o->errors > 1)
-				return usage("--inject-errors '%s': a probability, 0 to 1", val);
+				return usage2(opt, val, "a probability, 0 to 1");
 		} else {
-			unsigned long long v = strtoull(val, &end, 0);
-			if (!*val || *val == '-' || *end || errno)
-				return usage("'%s': not a whole number", val);
+			/* decimal, or hex after 0x; no sign, no spaces, nothing after it */
+			int hex = val[0] == '0' && (val[1] == 'x' || val[1] == 'X');
+			unsigned long long v = strtoull(hex ? val + 2 : val, &end, hex ? 16 : 10);
+			if (!(val[0] >= '0' && val[0] <= '9') || (hex && !isxdigit((unsigned char)val[2])) || *end)
+				return usage2(opt, val, "not a whole number");
+			if (errno)
+				return usage2(opt, val, "larger than 18446744073709551615");
 			if (!strcmp(opt, "--seed"))
 				o->seed = v;
 			else if (!strcmp(opt, "--unplug-after-bytes"))
@@ -210,8 +222,18 @@ static int parse(int argc, char **argv, struct vb_opts *o)
 		return usage("%s", "--listen PATH is required (or --usb BOARDS -- PROGRAM)");
 	if (o->uart && strcmp(o->board, "sim"))
 		return usage("--uart is for --board sim (board '%s' has its own link)", o->board);
+	if (!o->trace && (o->trace_from || o->trace_to))
+		return usage("%s", "--trace-from and --trace-to go with --trace FILE");
 	if (o->trace && o->trace_to <= o->trace_from)
 		return usage("%s", "--trace needs --trace-to above --trace-from (a window of cycles)");
+	if (o->trace) {
+		/* refused now, not once the window opens: the file is written when it does */
+		FILE *f = fopen(o->trace, "w");
+		if (!f)
+			return usage2("--trace", o->trace, strerror(errno));
+		fclose(f);
+		remove(o->trace);
+	}
 	return -1;
 }
 

@@ -22,7 +22,7 @@ FUZZ_BINS    := $(addprefix $(BIN)/fuzz_,$(FUZZ_TARGETS))
 
 # $(1) = target name
 define FUZZ_RULE
-$(BIN)/fuzz_$(1): tests/fuzz_$(1).c $(FUZZ_SRC_$(1)) $(wildcard host/src/*.h) host/include/mmfree.h
+$(BIN)/fuzz_$(1): tests/fuzz_$(1).c tests/fuzz_args.h $(FUZZ_SRC_$(1)) $(wildcard host/src/*.h) host/include/mmfree.h
 	@mkdir -p $$(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $$< $(FUZZ_SRC_$(1)) -lcjson -lm -o $$@
 endef

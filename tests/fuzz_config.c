@@ -12,6 +12,7 @@
 
 #include "ckpt.h"
 #include "mmfree.h"
+#include "fuzz_args.h"
 
 #define MUST(cond)                                                                        \
 	do {                                                                              \

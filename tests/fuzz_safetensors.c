@@ -13,6 +13,7 @@
 
 #include "ckpt.h"
 #include "mmfree.h"
+#include "fuzz_args.h"
 
 #define MUST(cond)                                                                            \
 	do {                                                                                  \

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mmfree.h"
+#include "fuzz_args.h"
 #include "tok.h"
 
 enum { TEXT_MAX = 2048 };

@@ -222,8 +222,11 @@ int main(int argc, char **argv)
 	struct mmf_info in;
 	struct mmf_link_stats s;
 	mmf_board *b;
-	int r = mmf_open(uri, &b);
+	int r;
 
+	check_args(argc, argv, 1, NULL, "[URI]", "Every call of libmmfree on the board at URI (default cpu), each "
+		   "result checked\nagainst hls_c (tests/host_api.c).");
+	r = mmf_open(uri, &b);
 	if (r) {
 		fprintf(stderr, "open %s: %s (%s)\n", uri, mmf_board_error(NULL), mmf_error_name(r));
 		return 1;

@@ -1154,7 +1154,9 @@ int main(int argc, char **argv)
 {
 	const char *tmp = getenv("TMPDIR");
 
-	g_verbose = argc > 1 && !strcmp(argv[1], "-v");
+	check_args(argc, argv, 1, "-v", "[-v]", "Checkpoints (host/src/ckpt.c, mkmodel.c; tests/host_ckpt.c); -v "
+		   "prints each loader message.");
+	g_verbose = argc > 1;
 	snprintf(g_root, sizeof(g_root), "%s/host_ckpt.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(g_root)) {
 		fprintf(stderr, "host_ckpt: mkdtemp %s: %s\n", g_root, strerror(errno));

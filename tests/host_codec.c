@@ -188,8 +188,10 @@ static void test_truncated(void)
 	       "%u times\n", total, ok);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	check_args(argc, argv, 0, NULL, "",
+		   "The host's packet codec (host/src/proto.c) on its own (tests/host_codec.c).");
 	test_round_trip();
 	test_corruption(0);
 	test_corruption(64);

@@ -159,8 +159,10 @@ static void test_cut_mid_vector(void)
 	mmf_close(b);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	check_args(argc, argv, 0, NULL, "",
+		   "A board that stops answering, and links that never let a wait end (tests/host_dead.c).");
 	test_cut();
 	test_wall(0);
 	test_wall(1);

@@ -354,6 +354,8 @@ int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "boards/energy.json";
 
+	check_args(argc, argv, 1, NULL, "[ENERGY_JSON]", "The energy estimate with the coefficients of ENERGY_JSON "
+		   "(default\nboards/energy.json; tests/host_energy.c).");
 	test_data(path);
 	test_linear();
 	test_params_and_refusals();

@@ -24,7 +24,7 @@ static uint64_t g_back[REGION];
 int main(int argc, char **argv)
 {
 	const char *uri = argc > 2 ? argv[2] : "cpu?faults=1e-3&seed=1";
-	uint32_t count = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 10000;
+	uint32_t count;
 	uint32_t i, e, k, wpr, rows, wrong = 0, errors = 0, done = 0, tries;
 	int written[3] = { 0, 0, 0 };
 	struct mmf_link_stats s;
@@ -35,6 +35,9 @@ int main(int argc, char **argv)
 	clock_t t0 = clock();
 	int r;
 
+	check_args(argc, argv, 2, NULL, "[COUNT [URI]]", "COUNT (default 10000) matrix-vector products over URI "
+		   "(default 'cpu?faults=1e-3&seed=1'),\nevery one checked against hls_c (tests/host_faults.c).");
+	count = argc > 1 ? (uint32_t)check_number("host_faults", "COUNT", argv[1], 1, UINT32_MAX) : 10000;
 	r = mmf_open(uri, &b);
 	if (r) {
 		fprintf(stderr, "open %s: %s (%s)\n", uri, mmf_board_error(NULL), mmf_error_name(r));

@@ -109,8 +109,10 @@ static void test_kind(void)
 	CHECK(!strcmp(mmfi_ftdi_kind(0x6001, ""), "?"), "FT232R is no board of ours");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	check_args(argc, argv, 0, NULL, "",
+		   "The FTDI transport's pure parts, no USB needed (tests/host_ftdi.c).");
 	test_baud();
 	test_messages();
 	test_kind();

@@ -795,6 +795,8 @@ int main(int argc, char **argv)
 {
 	const char *tmp = getenv("TMPDIR");
 
+	check_args(argc, argv, 1, "--serve-um", "[--serve-um]", "The power meters against their fakes "
+		   "(tests/host_meter.c); --serve-um is the UM25C\nemulator alone, on stdin and stdout.");
 	if (argc > 1 && !strcmp(argv[1], "--serve-um"))
 		return serve_um();
 	snprintf(g_dir, sizeof(g_dir), "%s/host_meter.XXXXXX", tmp && *tmp ? tmp : "/tmp");

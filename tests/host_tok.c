@@ -1034,13 +1034,14 @@ static void test_bytes(void)
 	mmfi_tok_free(t);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	uint64_t rng = 0x9e3779b97f4a7c15ull;
 	cJSON *full_json;
 	mmfi_tok *t, *full;
 	int r;
 
+	check_args(argc, argv, 0, NULL, "", "The tokenizers of host/src/tok.c (tests/host_tok.c).");
 	if (N_MERGES != N_MERGES_LIT || N_MAIN != N_MAIN_LIT) {
 		fprintf(stderr, "test bug: N_MERGES_LIT is %d, there are %d merges\n", N_MERGES_LIT, N_MERGES);
 		return 2;

@@ -255,11 +255,13 @@ static void test_uri(void)
 	CHECK(mmf_open("cpu?window=9", &b) == MMF_ERR_ARG, "window=9 accepted");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	uint64_t rng = 7;
 	uint32_t i;
 
+	check_args(argc, argv, 0, NULL, "",
+		   "A window of WRITE_MEMs in flight against the board's C model (tests/host_window.c).");
 	for (i = 0; i < UPLOAD; i++)
 		g_w[i] = hrand(&rng);
 	test_clean();

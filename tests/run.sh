@@ -58,6 +58,9 @@ run hls-subset-rejects tests/test_subset_rejects.sh
 run hls-models build/bin/test_hls
 # the board's link side in C (docs/protocol.md): every command, damaged packets, repeats, faults
 run device-model build/bin/test_dev
+# the command line of every program but the CLI: --help, unknown options, bad numbers, counts of 0,
+# trace windows and unwritable trace files refused with a message naming the option; tiny valid runs
+run args tests/test_args.sh
 
 # host library and CLI over the C model of the board: codec, API, faults, dead boards, install
 run host tests/test_host.sh

@@ -1068,8 +1068,10 @@ static void test_i2c(void)
 	CHECK(cmd(MMF_CMD_I2C, id, 1, &r) == MMF_ST_BAD_LENGTH, "1 byte");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	check_args(argc, argv, 0, NULL, "",
+		   "Checks the device model (hls_c/mmf_dev.c) through its link, as a host sees it (tests/test_dev.c).");
 	test_crc();
 	test_cfg();
 	test_info();

@@ -183,8 +183,10 @@ static void test_invalid(void)
 	      "tac_load beyond the buffer");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	check_args(argc, argv, 0, NULL, "", "Checks the hls_c models against independent references "
+		   "(tests/test_hls.c).");
 	test_decode();
 	test_ternary();
 	test_sac();

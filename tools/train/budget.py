@@ -48,6 +48,7 @@ def main():
     ap.add_argument("--format", default="lut3", choices=sorted(LANES))
     ap.add_argument("--embedding-bytes", type=int, default=1, choices=(1, 2))
     ap.add_argument("--sweep", action="store_true", help="list shapes that leave at least 10%% free")
+    ap.add_argument("--total", action="store_true", help="one line: total words and the share free")
     a = ap.parse_args()
     if a.sweep:
         fits = []
@@ -63,9 +64,12 @@ def main():
     if not (a.hidden and a.layers and a.intermediate):
         ap.error("give --hidden, --layers and --intermediate (or --sweep)")
     rows = budget(a.hidden, a.layers, a.intermediate, a.format, a.embedding_bytes)
+    tot = rows[-1][1]
+    if a.total:
+        print("%d words, %.1f%% free" % (tot, 100 - 100 * tot / WORDS))
+        return 0 if tot <= WORDS else 1
     for name, w in rows:
         print("%-48s %6d words %7d bytes" % (name, w, 8 * w))
-    tot = rows[-1][1]
     print("%-48s %6d words (%.1f%% free)" % ("UP5K weight memory", WORDS, 100 - 100 * tot / WORDS))
     return 0 if tot <= WORDS else 1
 

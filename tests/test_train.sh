@@ -8,7 +8,9 @@
 # - PyTorch's quantised forward (written from docs/model.md, not from host/) and `mmfree run --board
 #   cpu --logits` agree on the same ids within docs/reference.md's tolerance (tests/ref/compare.py),
 #   for both ternary engines; and the comparison can fail: the float forward (no quantisation) on
-#   the same ids is refused.
+#   the same ids is refused;
+# - the shipped model (models/kjv-ternary) loads, and on a KJV prompt mmfree's logits and PyTorch's agree
+#   the same way.
 # Needs `bash scripts/deps.sh train` (python3-torch, bible-kjv) and build/bin/mmfree. ~1 minute.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -67,4 +69,17 @@ done
 # the comparison can tell: PyTorch's float forward (latent weights, no quantisation) is refused
 $PY $T logits --model "$OUT/tiny" --ids "$ids" --out "$OUT/float.f32" --float
 refuse "float forward refused" "rel" $PY tests/ref/compare.py --vocab 259 --layers 2 "$OUT/run-lut.f32" "$OUT/float.f32"
+
+# the shipped model: loads, agrees with PyTorch on a KJV prompt (the lut engine the demo uses)
+K=models/kjv-ternary
+if $M run --model $K --board cpu --engine lut --prompt "And God said, Let there be" --max-new 16 --greedy \
+	--logits "$OUT/kjv-run.f32" --json > "$OUT/kjv-run.json" 2> "$OUT/kjv-run.err"; then
+	ok "shipped model loads" "$(jq -r '.text' "$OUT/kjv-run.json" | tr '\n' ' ')"
+	ids=$(jq -r '(.prompt_ids + .generated_ids) | map(tostring) | join(",")' "$OUT/kjv-run.json")
+	$PY $T logits --model $K --ids "$ids" --out "$OUT/kjv-torch.f32"
+	check "shipped model: logits agree" $PY tests/ref/compare.py --vocab 259 --layers "$(jq .num_hidden_layers $K/config.json)" \
+		"$OUT/kjv-run.f32" "$OUT/kjv-torch.f32"
+else
+	no "shipped model loads" "$(cat "$OUT/kjv-run.err")"
+fi
 finish train

@@ -9,7 +9,8 @@
 # so the text reads like the KJV. DEMO_MODEL=random writes a random model of the same kind to
 # build/demo-model with `mmfree mkmodel` instead (the arithmetic alone, no meaningful text). Override
 # with DEMO_MODEL=DIR (any checkpoint in the Hugging Face layout), DEMO_TOKENS=N, DEMO_PROMPT=TEXT,
-# DEMO_BOARD=URI, DEMO_ENGINE=tac|lut|sac.
+# DEMO_BOARD=URI, DEMO_ENGINE=tac|lut|sac, DEMO_TEMPERATURE=T (default 0.5, seed 1: greedy text from
+# this small model soon repeats "the LORD the LORD"; 0 means greedy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 M=build/bin/mmfree
@@ -18,6 +19,9 @@ TOKENS=${DEMO_TOKENS:-64}
 PROMPT=${DEMO_PROMPT:-In the beginning}
 BOARD=${DEMO_BOARD:-sim:icebreaker?timeout_ms=5}
 ENGINE=${DEMO_ENGINE:-lut}
+TEMP=${DEMO_TEMPERATURE:-0.5}
+SAMPLE=(--temperature "$TEMP" --seed 1)
+[ "$TEMP" = 0 ] && SAMPLE=(--greedy)
 
 if [ "$MODEL" = random ]; then
 	MODEL=build/demo-model
@@ -27,6 +31,6 @@ elif [ ! -f "$MODEL/config.json" ]; then
 	echo "demo: $MODEL has no config.json (DEMO_MODEL=DIR names a checkpoint folder; DEMO_MODEL=random writes one)" >&2
 	exit 1
 fi
-echo "demo: mmfree run --model $MODEL --board '$BOARD' --engine $ENGINE --max-new $TOKENS"
+echo "demo: mmfree run --model $MODEL --board '$BOARD' --engine $ENGINE --max-new $TOKENS ${SAMPLE[*]}"
 echo "----"
-$M run --model "$MODEL" --board "$BOARD" --engine "$ENGINE" --prompt "$PROMPT" --max-new "$TOKENS"
+$M run --model "$MODEL" --board "$BOARD" --engine "$ENGINE" --prompt "$PROMPT" --max-new "$TOKENS" "${SAMPLE[@]}"

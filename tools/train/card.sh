@@ -46,6 +46,8 @@ tbytes=$(wc -c < "$DATA/train.txt")
 greedy_pt=$($PY $T sample --model "$OUT" --prompt "In the beginning" --max-new 300)
 greedy_run=$(build/bin/mmfree run --model "$OUT" --board cpu --engine lut --prompt "In the beginning" \
 	--max-new 300 --greedy 2> /dev/null)
+sampled=$(build/bin/mmfree run --model "$OUT" --board cpu --engine lut --prompt "In the beginning" \
+	--max-new 300 --temperature 0.5 --seed 1 2> /dev/null)
 words=$($PY - "$DATA/train.txt" "$greedy_run" <<'PYEOF'
 import re, sys
 vocab = set(re.findall(rb"[A-Za-z]+", open(sys.argv[1], "rb").read()))
@@ -115,9 +117,11 @@ zero), with straight-through gradients. AdamW (β 0.9, 0.95; weight decay 0.01 o
 
 \`$head\`
 
-**$steps steps in $mins minutes** ($sps s per step) on the 2-core build machine while other
-builds and simulations ran on it (load average about 12): the run got a small share of the CPU.$budget_note
-The number of steps a budget buys depends on the machine's load, so \`make model\` on another
+**$steps steps in $mins minutes** of wall time ($sps s per step) on the 2-core build machine while other
+builds and simulations ran on it (load average 3.5 to 12, nice 10, one thread): a step took 0.5 s
+when the machine was quieter and over 2 s when it was busiest.$budget_note The schedule's position is
+the larger of step/--steps and elapsed/--minutes, so while the machine was busiest the decay
+followed the clock, later the steps. The number of steps a budget buys depends on the machine's load, so \`make model\` on another
 machine reproduces the recipe (seed, shape, schedule, budget), not these exact weights.
 
 ![loss](loss.svg)
@@ -131,7 +135,8 @@ machine reproduces the recipe (seed, shape, schedule, budget), not these exact w
 
 (\`/usr/bin/python3 tools/train/train.py eval --model models/kjv-ternary --text build/kjv/heldout.txt\`
 after \`train.py prep --out build/kjv\`.) The float row is the same weights run without quantisation,
-not a model trained in float.
+not a model trained in float: the latent weights of quantisation-aware training are not a good float
+model. A float-trained model of this shape was not trained here (the issue's float baseline is still to do).
 
 ## Greedy text from "In the beginning"
 
@@ -143,7 +148,11 @@ PyTorch's quantised forward, greedy, same prompt:
 
 > $(tr '\n' ' ' <<<"$greedy_pt")
 
-Words (letters only) of mmfree's text found in the training text: $words.
+Words (letters only) of mmfree's greedy text found in the training text: $words. Greedy decoding of
+this small model soon repeats itself; sampled at temperature 0.5 (\`--temperature 0.5 --seed 1\`, what
+\`make demo\` does on the simulated iCEBreaker, with the same logits as the cpu board):
+
+> $(tr '\n' ' ' <<<"$sampled")
 
 ## Not here
 

@@ -93,7 +93,7 @@ def train(a):
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd}, {"params": other, "weight_decay": 0.0}],
                             lr=a.lr, betas=(0.9, 0.95))
     os.makedirs(a.out, exist_ok=True)
-    log = open(a.log or os.path.join(a.out, "train.log"), "a")
+    log = open(a.log or os.path.join(a.out, "train.log"), "w")  # one run per log: card.sh reads it whole
     say = lambda s: (print(s, flush=True), log.write(s + "\n"), log.flush())
     quant = not a.float
     say("train: d %d L %d I %d params %d, batch %d x %d, lr %g, wd %g, steps %d, minutes %g, seed %d, %s, "

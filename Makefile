@@ -12,12 +12,13 @@ CC      ?= gcc
 CFLAGS  := -std=c99 -O2 -g -Wall -Wextra -Werror
 JOBS    ?= 2
 
-.PHONY: all deps test demo bench-engines lint formal synth bitstream prog clean help
+.PHONY: all deps deps-train model test demo bench-engines lint formal synth bitstream prog clean help
 all: programs
 
 help:
 	@echo "make demo           install what is missing, build, run a MatMul-free LM on the simulated iCEBreaker"
 	@echo "make test           install what is missing, build and run every test"
+	@echo "make model          train the shipped ternary model again (tools/train/, ~45 min): $(MODEL_OUT)"
 	@echo "make bench-engines  simulate and place-and-route every engine, write $(BUILD)/reports/engines.json"
 	@echo "make bitstream      the SoC for BOARD=$(BOARD): build/$(BOARD)/mmfree.bin and mmfree.json"
 	@echo "make prog           program BOARD=$(BOARD) with it ($(PROGRAMMER)): its flash; SRAM=1 the configuration"
@@ -31,6 +32,9 @@ help:
 
 deps:
 	@bash scripts/deps.sh
+
+deps-train:
+	@bash scripts/deps.sh train
 
 # ---- hls_c: the specification, as a library and as the generator of the shared Verilog includes ----
 HLS_SRC := $(filter-out hls_c/gen_vh.c,$(wildcard hls_c/*.c))
@@ -221,7 +225,7 @@ lint: $(GEN_VH)
 formal: $(GEN_VH)
 	@bash tests/test_formal.sh
 
-test: deps
+test: deps deps-train
 	@$(MAKE) --no-print-directory programs
 	@bash tests/run.sh
 
@@ -248,6 +252,16 @@ prog: $(BITSTREAM)
 	@b=$$(cat $(BUILD)/vsim/board.name 2>/dev/null || echo $(BOARD)); \
 		$(MAKE) --no-print-directory -s BOARD=$$b $(BIN)/mmfree
 	$(BIN)/mmfree flash $(BITSTREAM) --board $(BOARD) --programmer $(PROGRAMMER)$(if $(filter 1 yes,$(SRAM)), --sram) $(PROG_FLAGS)
+
+# the shipped model (models/kjv-ternary/README.md): the KJV split, then quantisation-aware training
+# with the shipped run's seed, shape and budget; MODEL_OUT=DIR writes elsewhere (the default
+# overwrites the committed model; `git diff --stat models/` shows whether it came out the same)
+MODEL_OUT ?= models/kjv-ternary
+model: deps-train
+	/usr/bin/python3 tools/train/train.py prep --out $(BUILD)/kjv
+	OMP_NUM_THREADS=1 /usr/bin/python3 tools/train/train.py train --data $(BUILD)/kjv --out $(BUILD)/kjv-ternary \
+		--hidden 104 --layers 3 --intermediate 208 --steps 3000 --minutes 44 --batch 16 --seq 256 --lr 3e-3 --seed 1
+	bash tools/train/card.sh $(BUILD)/kjv-ternary $(BUILD)/kjv $(MODEL_OUT)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)/mmfree $(BIN)/mmfree-vboard

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # deps.sh: install, with apt-get, whatever mmfree's build and tests need and this machine lacks.
 #
+#   bash scripts/deps.sh          the build, the demo and the simulators
+#   bash scripts/deps.sh train    also the trainer's (tools/train/): `make model` and `make test`
+#
 # Installs only missing packages, runs `apt-get update` at most once and only when something is
 # missing. When not root it prints the exact apt-get line and stops. Every dependency is explained
 # in docs/dependencies.md.
@@ -25,6 +28,18 @@ PKGS=(
   sigrok-cli           # power meters sigrok drives (sigrok: meters), its demo driver in tests
   gnuplot-nox          # --plot: power over time as SVG (no X11 needed)
 )
+# the trainer (tools/train/, docs/dependencies.md): only `make model` and `make test` ask for these
+TRAIN_PKGS=(
+  python3-torch        # PyTorch (CPU) for quantisation-aware training, run with /usr/bin/python3
+  libopenblas0-openmp  # the BLAS torch's libblas.so.3 resolves to: ~10x the reference BLAS's speed
+  bible-kjv            # the `bible` program that prints the training text
+  bible-kjv-text       # the King James Bible it reads (public domain)
+)
+case "${1:-}" in
+  "") ;;
+  train) PKGS+=("${TRAIN_PKGS[@]}") ;;
+  *) echo "deps.sh: unknown group '$1' (give nothing, or 'train')" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PKGS[@]}"; do

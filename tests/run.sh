@@ -86,6 +86,9 @@ run power tests/test_power.sh
 # then the runtime's logits against it on 8 checkpoints (shapes, dtypes, shards; cpu and sim, tac and lut)
 run model-ref-self tests/ref/test_ref.sh
 run model-ref tests/test_model_ref.sh
+# the trainer (tools/train/): the KJV split, the chunked scan, a tiny model whose loss falls, its export
+# loaded by mmfree, PyTorch's quantised forward against mmfree's logits (and the float forward refused)
+run train tests/test_train.sh
 # parsers of untrusted files under libFuzzer: crashers replayed, then FUZZ_SECONDS (20) per target
 run fuzz tests/test_fuzz.sh
 # the virtual board as a server (mmfree-vboard) behind socket:PATH: commands, faults, a killed board

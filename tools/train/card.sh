@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# card.sh TRAINED DATA OUT: ship a trained model. Copies config.json and model.safetensors from
+# TRAINED (train.py's --out) to OUT, draws the loss curve from TRAINED/train.log (gnuplot, SVG),
+# measures held-out bits per byte in PyTorch (float and quantised, DATA/heldout.txt), takes greedy
+# text from "In the beginning" (PyTorch and `mmfree run --board cpu`), counts how many of its words
+# the training text has, and writes the model card OUT/README.md with those figures.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+TR=$1 DATA=$2 OUT=$3
+PY=/usr/bin/python3
+T=tools/train/train.py
+export OMP_NUM_THREADS=1
+mkdir -p "$OUT"
+cp "$TR/config.json" "$TR/model.safetensors" "$OUT/"
+cp "$TR/train.log" "$OUT/train.log"
+
+# the loss curve: training loss per logged step and the held-out evaluations, both in bits per byte
+awk '$1 == "step" { print $2, $6 }' "$TR/train.log" > "$TR/loss.dat"
+awk '$1 == "eval" { print $2, $4 }' "$TR/train.log" > "$TR/eval.dat"
+gnuplot <<GP
+set terminal svg size 720,420 font "sans,12" background "white"
+set output "$OUT/loss.svg"
+set xlabel "step (batch 16 x 256 bytes)"
+set ylabel "bits per byte"
+set yrange [1:5]
+set grid
+set key top right
+plot "$TR/loss.dat" using 1:2 with lines lw 1 lc rgb "#4477aa" title "training batch (quantised)", \
+     "$TR/eval.dat" using 1:2 with linespoints pt 7 lc rgb "#cc3311" title "held-out, first 16 KiB (quantised)"
+GP
+
+cfg() { jq -r ".$1" "$OUT/config.json"; }
+d=$(cfg hidden_size) L=$(cfg num_hidden_layers) I=$(cfg intermediate_size)
+head=$(grep -m1 '^train: d' "$TR/train.log")
+tail=$(grep '^train: .* steps in' "$TR/train.log" | tail -n 1)
+stopped=$(grep -c '^train: stopped at the time budget' "$TR/train.log" || true)
+steps=$(sed -E 's/^train: ([0-9]+) steps in ([0-9.]+) s \(([0-9.]+) s\/step\).*/\1/' <<<"$tail")
+secs=$(sed -E 's/^train: ([0-9]+) steps in ([0-9.]+) s \(([0-9.]+) s\/step\).*/\2/' <<<"$tail")
+sps=$(sed -E 's/^train: ([0-9]+) steps in ([0-9.]+) s \(([0-9.]+) s\/step\).*/\3/' <<<"$tail")
+mins=$(awk -v s="$secs" 'BEGIN { printf "%.1f", s / 60 }')
+evals=$($PY $T eval --model "$OUT" --text "$DATA/heldout.txt")
+bpb_f=$(awk '/^float:/ { print $2 }' <<<"$evals")
+bpb_q=$(awk '/^quantised:/ { print $2 }' <<<"$evals")
+hbytes=$(wc -c < "$DATA/heldout.txt")
+tbytes=$(wc -c < "$DATA/train.txt")
+greedy_pt=$($PY $T sample --model "$OUT" --prompt "In the beginning" --max-new 300)
+greedy_run=$(build/bin/mmfree run --model "$OUT" --board cpu --engine lut --prompt "In the beginning" \
+	--max-new 300 --greedy 2> /dev/null)
+sampled=$(build/bin/mmfree run --model "$OUT" --board cpu --engine lut --prompt "In the beginning" \
+	--max-new 300 --temperature 0.5 --seed 1 2> /dev/null)
+words=$($PY - "$DATA/train.txt" "$greedy_run" <<'PYEOF'
+import re, sys
+vocab = set(re.findall(rb"[A-Za-z]+", open(sys.argv[1], "rb").read()))
+w = re.findall(rb"[A-Za-z]+", sys.argv[2].encode())
+print("%d of %d (%.0f%%)" % (sum(x in vocab for x in w), len(w), 100.0 * sum(x in vocab for x in w) / max(1, len(w))))
+PYEOF
+)
+budget=$($PY tools/train/budget.py --hidden "$d" --layers "$L" --intermediate "$I")
+budget_tac5=$($PY tools/train/budget.py --hidden "$d" --layers "$L" --intermediate "$I" --format tac5 --total)
+budget_e16=$($PY tools/train/budget.py --hidden "$d" --layers "$L" --intermediate "$I" --embedding-bytes 2 --total || true)
+size=$(stat -c %s "$OUT/model.safetensors")
+idef=$($PY -c 'import math, sys; d = int(sys.argv[1]); print(256 * math.ceil(int(d * 8 / 3) / 256))' "$d")
+params=$($PY -c 'import json, struct, sys; f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]
+h = json.loads(f.read(n)); import math
+print(sum(math.prod(v["shape"]) for k, v in h.items() if k != "__metadata__"))' "$OUT/model.safetensors")
+budget_note=""
+[ "$stopped" != 0 ] && budget_note=" The run ended at its wall-clock budget, before --steps: the learning rate followed the clock."
+
+cat > "$OUT/README.md" <<MD
+# kjv-ternary: a MatMul-free LM trained on the King James Bible
+
+A small HGRNBit model (the MatMul-free LM of [docs/model.md](../../docs/model.md)) with ternary weights
+and int8 activations, trained quantisation-aware from scratch by [tools/train/](../../tools/train/)
+on this project's machine, sized to sit whole in the iCE40 UP5K's 128 KiB of weight memory. The files
+are the Hugging Face layout of the hub checkpoints (config.json with \`model_type\` hgrn_bit,
+model.safetensors with the hub's tensor names, bf16 latent weights, $size bytes); mmfree loads them
+with the byte tokenizer (no tokenizer.json: ids 0-2 \`<unk> <s> </s>\`, byte b is id 3 + b).
+
+\`\`\`sh
+build/bin/mmfree run --model models/kjv-ternary --prompt "In the beginning" --max-new 200 --greedy
+DEMO_MODEL=models/kjv-ternary make demo          # the default: on the simulated iCEBreaker, lut engine
+make model                                       # train it again (about 45 minutes; see below)
+\`\`\`
+
+## Data and split
+
+\`bible -f "Gen1:1-Rev22:21"\` (Debian's \`bible-kjv\` and \`bible-kjv-text\`, public domain): one verse per
+line, the verse reference (\`Ge1:1 \`) stripped, so the model writes running text, not references. Chapters are
+numbered 0 to 1188 in canon order; every 20th (number mod 20 = 19: Genesis 20, 40, Exodus 10, ...) is
+the **held-out split**, 59 chapters, $hbytes bytes, never trained on; the other 1130 chapters,
+$tbytes bytes, are the training text (\`train.py prep\`; tests/test_train.sh checks the split).
+
+## Shape and budget
+
+d = $d, $L layers, intermediate $I (set in config.json; the hub's default formula would give $idef),
+vocabulary 259, $params parameters.
+The largest shape that leaves at least 10% of the UP5K's weight memory free for the packed weights
+**and** what an on-chip forward pass needs beside them (\`tools/train/budget.py --sweep\` lists the
+candidates; this one has the most weights among them, and is deeper than the d 144, 2-layer one):
+
+\`\`\`
+$budget
+\`\`\`
+
+The iCEBreaker's lut engine packs lut3 (36 weights per 64-bit word, rows on word boundaries); tac5
+(40 per word) needs the same words at d = $d: $budget_tac5. An int16 embedding table would not fit
+($budget_e16): the table is int8.
+
+## Training
+
+Quantisation-aware from the first step, as the MatMul-free LM paper trains: latent float weights;
+in the forward pass every BitLinear uses ternary weights (absmean scale over the whole tensor,
+round half to even, clamp to ±1) and int8 activations (per-token absmax, round half away from
+zero), with straight-through gradients. AdamW (β 0.9, 0.95; weight decay 0.01 on matrices), lr 3e-3,
+100 warm-up steps, cosine decay to 3e-4, gradient clipping at 1.0, batch 16 sequences of \`<s>\` +
+256 bytes starting at random verses, seed 1, one thread (\`OMP_NUM_THREADS=1\`).
+
+\`$head\`
+
+**$steps steps in $mins minutes** of wall time ($sps s per step) on the 2-core build machine while other
+builds and simulations ran on it (load average 3.5 to 12, nice 10, one thread): a step took 0.5 s
+when the machine was quieter and over 2 s when it was busiest.$budget_note The schedule's position is
+the larger of step/--steps and elapsed/--minutes, so while the machine was busiest the decay
+followed the clock, later the steps. The number of steps a budget buys depends on the machine's load, so \`make model\` on another
+machine reproduces the recipe (seed, shape, schedule, budget), not these exact weights.
+
+![loss](loss.svg)
+
+## Bits per byte on the held-out split (PyTorch, teacher-forced, \`<s>\` then the whole split, state carried)
+
+| forward | bits per byte |
+|---|---|
+| float (latent weights, no quantisation) | $bpb_f |
+| quantised (ternary weights, int8 activations: what mmfree computes) | $bpb_q |
+
+(\`/usr/bin/python3 tools/train/train.py eval --model models/kjv-ternary --text build/kjv/heldout.txt\`
+after \`train.py prep --out build/kjv\`.) The float row is the same weights run without quantisation,
+not a model trained in float: the latent weights of quantisation-aware training are not a good float
+model. A float-trained model of this shape was not trained here (the issue's float baseline is still to do).
+
+## Greedy text from "In the beginning"
+
+\`mmfree run --board cpu --engine lut --greedy --max-new 300\`:
+
+> $(tr '\n' ' ' <<<"$greedy_run")
+
+PyTorch's quantised forward, greedy, same prompt:
+
+> $(tr '\n' ' ' <<<"$greedy_pt")
+
+Words (letters only) of mmfree's greedy text found in the training text: $words. Greedy decoding of
+this small model soon repeats itself; sampled at temperature 0.5 (\`--temperature 0.5 --seed 1\`, what
+\`make demo\` does on the simulated iCEBreaker, with the same logits as the cpu board):
+
+> $(tr '\n' ' ' <<<"$sampled")
+
+## Not here
+
+The power-of-two (sac) model of the same shape, trained with a straight-through estimator for the
+±2^-p quantiser, is not trained yet.
+MD
+echo "card: $OUT (steps $steps, $mins min, held-out bpb float $bpb_f quantised $bpb_q, words $words)"

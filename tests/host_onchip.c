@@ -1,0 +1,290 @@
+/*
+ * host_onchip.c: the on-chip fixed-point forward pass (hls_c/mmf_onchip.c) against libm and the float
+ * runtime. Usage: host_onchip [MODEL_DIR TOKENS]...   (tests/test_onchip.sh passes mkmodel's models)
+ *
+ * Proves, each with the bound docs/onchip.md states:
+ *   - every ROM entry: sigmoid within half an LSB of Q0.16, rsqrt within half an LSB of Q2.14;
+ *   - sigmoid and SiLU at every table entry, between entries and beyond the table's range, against
+ *     libm (|err| <= SIG_BOUND, and SILU_BOUND * max(1, |z|));
+ *   - the reciprocal square root for every 16-bit mantissa, and as a bf over 2^-60..2^60
+ *     (relative error <= RSQ_BOUND); the divider's ceil(2^32 / d) for every d, exactly;
+ *   - the int8 quantiser: exact ties round away from zero, codes within one of the float runtime's
+ *     (mmfi_quant_act) on random vectors and equal on all but a few (MISS_RATE);
+ *   - corner inputs: the zero vector (norm and BitLinear give zeros), the largest int32 values
+ *     (vec16, RMSNorm of +-2^31), saturating residual adds, SiLU and sigmoid at the int32 extremes;
+ *   - RMSNorm against float64 on random vectors of several magnitudes;
+ *   - on each model given: the fixed-point logits of a teacher-forced sequence against the float
+ *     runtime's (mmf_model_step), max |diff| <= LOGIT_TOL * max |logit| at every position, and the
+ *     greedy argmax agreement reported (and at least ARGMAX_MIN where the float's top two are apart).
+ */
+#include <math.h>
+
+#include "host_common.h"
+#include "model.h"
+#include "onchip_pack.h"
+
+#define SIG_BOUND 6e-5      /* sigmoid: interpolation (4.7e-5) + entry and output rounding */
+#define SILU_BOUND 8e-5     /* SiLU, per unit of max(1, |z|) */
+#define RSQ_BOUND 1.2e-4    /* 1/sqrt, relative: Newton residue + Q2.14 rounding */
+#define LOGIT_TOL 0.03      /* fixed-point logits vs float, relative to max |float logit| */
+#define ARGMAX_MIN 0.97     /* greedy agreement where the float's top two differ by > LOGIT_TOL */
+
+static double sigm(double z)
+{
+	return 1.0 / (1.0 + exp(-z));
+}
+
+/* every ROM entry against libm */
+static void test_tables(void)
+{
+	int k;
+	double want, worst = 0;
+
+	for (k = 0; k < MMF_ONCHIP_SIG_N; k++) {
+		want = sigm(-16.0 + k / 16.0) * 65536.0;
+		if (want > MMF_ONCHIP_ONE)
+			want = MMF_ONCHIP_ONE;
+		CHECK(fabs(mmf_onchip_sig_tab[k] - want) <= 0.5, "sig_tab[%d] = %u, want %.3f", k,
+		      mmf_onchip_sig_tab[k], want);
+	}
+	for (k = 0; k < MMF_ONCHIP_RSQ_N; k++) {
+		want = 16384.0 / sqrt((k + MMF_ONCHIP_RSQ_LO + 0.5) / 256.0);
+		CHECK(fabs(mmf_onchip_rsq_tab[k] - want) <= 0.5, "rsq_tab[%d] = %u, want %.3f", k,
+		      mmf_onchip_rsq_tab[k], want);
+		worst = fmax(worst, fabs(mmf_onchip_rsq_tab[k] - want));
+	}
+}
+
+/* sigmoid and SiLU at each entry, a quarter, half and three quarters between, and past the ends */
+static void test_sigmoid_silu(void)
+{
+	double worst_s = 0, worst_u = 0, z, es, eu;
+	int32_t zq;
+	int k, f;
+
+	for (k = -16 * 3; k < (MMF_ONCHIP_SIG_N + 48) * 4; k++) {
+		for (f = 0; f < 1; f++) {
+			z = -19.0 + k / 64.0;
+			zq = (int32_t)lround(ldexp(z, 16));
+			z = ldexp(zq, -16);
+			es = fabs(mmf_onchip_sigmoid(zq) / 65536.0 - sigm(z));
+			eu = fabs(ldexp(mmf_onchip_silu(zq), -16) - z * sigm(z)) / fmax(1.0, fabs(z));
+			worst_s = fmax(worst_s, es);
+			worst_u = fmax(worst_u, eu);
+			CHECK(es <= SIG_BOUND, "sigmoid(%.6f) = %u / 65536, want %.8f", z, mmf_onchip_sigmoid(zq),
+			      sigm(z));
+			CHECK(eu <= SILU_BOUND, "silu(%.6f) = %d / 65536, want %.8f", z, mmf_onchip_silu(zq),
+			      z * sigm(z));
+		}
+	}
+	printf("sigmoid: worst |err| %.2e (bound %.0e); silu: worst |err| / max(1,|z|) %.2e (bound %.0e)\n",
+	       worst_s, SIG_BOUND, worst_u, SILU_BOUND);
+	/* the int32 extremes */
+	CHECK(mmf_onchip_sigmoid(INT32_MIN) == 0 && mmf_onchip_sigmoid(INT32_MAX) == MMF_ONCHIP_ONE,
+	      "sigmoid at the int32 ends: %u %u", mmf_onchip_sigmoid(INT32_MIN), mmf_onchip_sigmoid(INT32_MAX));
+	CHECK(mmf_onchip_silu(INT32_MIN) == 0 && mmf_onchip_silu(INT32_MAX) == INT32_MAX,
+	      "silu at the int32 ends: %d %d", mmf_onchip_silu(INT32_MIN), mmf_onchip_silu(INT32_MAX));
+	CHECK(mmf_onchip_silu(0) == 0 && mmf_onchip_sigmoid(0) == 32768, "silu(0) %d sigmoid(0) %u",
+	      mmf_onchip_silu(0), mmf_onchip_sigmoid(0));
+}
+
+static void test_rsqrt_recip(void)
+{
+	double worst = 0, e, want;
+	uint32_t mn, dv, want_q;
+	int ex;
+
+	for (mn = 1u << 14; mn < 1u << 16; mn++) {
+		e = fabs(mmf_onchip_rsqrt16((uint16_t)mn) / 16384.0 * sqrt(mn / 65536.0) - 1.0);
+		worst = fmax(worst, e);
+		if (e > RSQ_BOUND)
+			CHECK(0, "rsqrt16(%u) = %u, relative error %.2e", mn, mmf_onchip_rsqrt16((uint16_t)mn), e);
+	}
+	printf("rsqrt16: worst relative error %.2e over every mantissa (bound %.1e)\n", worst, RSQ_BOUND);
+	for (ex = -60; ex <= 60; ex += 7)
+		for (mn = 1u << 15; mn < 1u << 16; mn += 997) {
+			mmf_onchip_bf_t a = { (uint16_t)mn, (int16_t)ex }, r = mmf_onchip_bf_rsqrt(a);
+			want = 1.0 / sqrt(ldexp(mn, ex));
+			e = fabs(ldexp(r.m, r.e) / want - 1.0);
+			CHECK(e <= RSQ_BOUND && r.m >= 1u << 15, "bf_rsqrt(%u * 2^%d) = %u * 2^%d, rel err %.2e",
+			      mn, ex, r.m, r.e, e);
+		}
+	for (dv = 1u << 15; dv < 1u << 16; dv++) {
+		want_q = (uint32_t)((((uint64_t)1 << 32) + dv - 1) / dv);
+		if (mmf_onchip_recip17((uint16_t)dv) != want_q)
+			CHECK(0, "recip17(%u) = %u, want %u", dv, mmf_onchip_recip17((uint16_t)dv), want_q);
+	}
+}
+
+/* the quantiser: ties, and agreement with the float runtime's on random vectors */
+static void test_quant(void)
+{
+	/* 127 * 1 / 254 = 0.5 and 127 * 3 / 254 = 1.5 exactly: away from zero gives 1, 2, -1, -2 */
+	static const int32_t tie[] = { 254, 1, 3, -1, -3, 0, -254 };
+	static const int8_t want[] = { 127, 1, 2, -1, -2, 0, -127 };
+	int32_t p[MMF_ONCHIP_K_MAX];
+	float y[MMF_ONCHIP_K_MAX];
+	int8_t q[MMF_ONCHIP_K_MAX], qf[MMF_ONCHIP_K_MAX];
+	uint64_t rng = 77;
+	long miss = 0, total = 0;
+	unsigned i, j, n, far = 0;
+
+	mmf_onchip_quant(tie, 7, q);
+	for (i = 0; i < 7; i++)
+		CHECK(q[i] == want[i], "tie %d/254: code %d, want %d", tie[i], q[i], want[i]);
+	/* the zero vector: all codes 0 */
+	for (i = 0; i < 16; i++)
+		p[i] = 0;
+	CHECK(mmf_onchip_quant(p, 16, q) == 0 && q[0] == 0 && q[15] == 0, "zero vector quantised");
+	for (i = 0; i < 2000; i++) {
+		n = 1 + (unsigned)(hrand(&rng) % MMF_ONCHIP_K_MAX);
+		for (j = 0; j < n; j++) {
+			p[j] = (int32_t)(hrand(&rng) % (1u << 30)) - (1 << 29);
+			p[j] >>= (unsigned)(hrand(&rng) % 20);
+			y[j] = (float)p[j];
+		}
+		mmf_onchip_quant(p, n, q);
+		mmfi_quant_act(y, n, qf);
+		for (j = 0; j < n; j++) {
+			total++;
+			miss += q[j] != qf[j];
+			far += abs(q[j] - qf[j]) > 1;
+		}
+	}
+	printf("quant: %ld of %ld codes differ from the float runtime's by one (%.4f%%), none by more\n",
+	       miss, total, 100.0 * miss / total);
+	CHECK(far == 0, "%u codes differ by more than one", far);
+	CHECK(miss <= total / 200, "%ld of %ld codes differ", miss, total);
+}
+
+/* RMSNorm against float64, the zero vector and the largest values; vec16 and the residual adds */
+static void test_norm_corners(void)
+{
+	static mmf_onchip_nw_t w;
+	float wf[MMF_ONCHIP_K_MAX];
+	int32_t v[MMF_ONCHIP_K_MAX], p[MMF_ONCHIP_K_MAX];
+	int16_t vm[MMF_ONCHIP_K_MAX], om[MMF_ONCHIP_K_MAX];
+	mmf_onchip_bf_t eps = mmfi_onchip_bf(1e-6 * 64);
+	uint64_t rng = 5;
+	double ss, worst = 0, want, mx;
+	int32_t e, ve;
+	int i, j, mag;
+
+	for (j = 0; j < 64; j++)
+		wf[j] = (float)(0.5 + (hrand(&rng) % 1000) / 1000.0);
+	mmfi_onchip_nw(wf, 64, sqrt(64.0), &w);
+	for (i = 0; i < 300; i++) {
+		mag = (int)(hrand(&rng) % 31);
+		for (j = 0, ss = 0; j < 64; j++) {
+			v[j] = (int32_t)((int64_t)(hrand(&rng) % (1u << 31)) - (1 << 30)) >> mag;
+			ss += ldexp(v[j], -16) * ldexp(v[j], -16);
+		}
+		ve = mmf_onchip_vec16(v, 64, -16, vm);
+		e = mmf_onchip_rmsnorm(vm, ve, 64, &w, eps, p, om);
+		for (j = 0, mx = 0; j < 64; j++)
+			mx = fmax(mx, fabs(ldexp(v[j], -16) * wf[j] / sqrt(ss / 64 + 1e-6)));
+		for (j = 0; j < 64; j++) {
+			want = ldexp(v[j], -16) * wf[j] / sqrt(ss / 64 + 1e-6);
+			worst = fmax(worst, fabs(ldexp(om[j], e) - want) / mx);
+		}
+	}
+	printf("rmsnorm: worst |err| %.2e of the largest output over magnitudes 2^-16..2^14\n", worst);
+	CHECK(worst <= 2e-4, "rmsnorm error %.2e", worst);
+	/* the zero vector: exponent 0, zeros out, no division by zero */
+	for (j = 0; j < 64; j++)
+		v[j] = 0;
+	ve = mmf_onchip_vec16(v, 64, -16, vm);
+	e = mmf_onchip_rmsnorm(vm, ve, 64, &w, eps, p, om);
+	CHECK(ve == 0 && om[0] == 0 && om[63] == 0, "zero vector: exponent %d, out %d %d", ve, om[0], om[63]);
+	/* the largest values: +-2^31 normalise to +-2^14 with exponent 17 - 16, RMSNorm gives w */
+	for (j = 0; j < 64; j++)
+		v[j] = j & 1 ? INT32_MIN : INT32_MAX;
+	ve = mmf_onchip_vec16(v, 64, -16, vm);
+	CHECK(vm[0] == 16384 && vm[1] == -16384 && ve == 1, "vec16 of int32 ends: %d %d 2^%d", vm[0], vm[1], ve);
+	e = mmf_onchip_rmsnorm(vm, ve, 64, &w, eps, p, om);
+	for (j = 0; j < 64; j++) {
+		want = (j & 1 ? -1 : 1) * wf[j];
+		CHECK(fabs(ldexp(om[j], e) - want) <= 2e-4 * 1.5, "rmsnorm of the int32 ends [%d] = %g, want %g", j,
+		      ldexp(om[j], e), want);
+	}
+	CHECK(mmf_onchip_sat_add(INT32_MAX, 1) == INT32_MAX && mmf_onchip_sat_add(INT32_MIN, -5) == INT32_MIN &&
+	      mmf_onchip_sat_add(-3, 5) == 2, "residual adds saturate");
+}
+
+/* The fixed-point pass against the float runtime on one model, teacher-forced. */
+static void test_model(const char *dir, int tokens)
+{
+	static mmf_onchip_t s;
+	struct mmf_model_opts o = {0};
+	mmf_model *m = NULL;
+	float *lf = NULL;
+	int16_t l16[MMF_ONCHIP_V_MAX];
+	char err[256];
+	uint64_t rng = 1234;
+	double worst = 0, sum_rel = 0, mx, d, gap;
+	int t, v, tok = 1, fbest, f2, agree = 0, clear = 0, clear_agree = 0, cbest, r;
+
+	r = mmf_model_load(dir, &o, &m);
+	CHECK(r == 0, "load %s: %s", dir, m ? mmf_model_error(m) : mmf_error_name(r));
+	if (r)
+		return;
+	memset(&s, 0, sizeof(s));
+	r = mmfi_onchip_pack(m, &s, err, sizeof(err));
+	CHECK(r == 0, "pack %s: %s", dir, err);
+	lf = malloc((size_t)m->V * sizeof(float));
+	if (r || !lf)
+		goto out;
+	mmf_model_reset(m);
+	for (t = 0; t < tokens; t++) {
+		if (mmf_model_step(m, tok, lf)) {
+			CHECK(0, "float step %d: %s", t, mmf_model_error(m));
+			break;
+		}
+		cbest = mmf_onchip_step(&s, (uint32_t)tok, l16);
+		CHECK(cbest >= 0 && cbest < m->V, "on-chip step %d gave %d", t, cbest);
+		for (v = 0, mx = 0, d = 0, fbest = 0; v < m->V; v++) {
+			mx = fmax(mx, fabs(lf[v]));
+			d = fmax(d, fabs(ldexp(s.logit[v], -16) - lf[v]));
+			CHECK(fabs(ldexp(l16[v], -8) - ldexp(s.logit[v], -16)) <= ldexp(1, -9) ||
+			      abs(l16[v]) >= 32767, "int16 logit %d", v);
+			if (lf[v] > lf[fbest])
+				fbest = v;
+		}
+		for (v = 0, f2 = fbest ? 0 : 1; v < m->V; v++)
+			if (v != fbest && lf[v] > lf[f2])
+				f2 = v;
+		gap = lf[fbest] - lf[f2];
+		worst = fmax(worst, d / mx);
+		sum_rel += d / mx;
+		agree += cbest == fbest;
+		if (gap > LOGIT_TOL * mx) {
+			clear++;
+			clear_agree += cbest == fbest;
+		}
+		CHECK(d <= LOGIT_TOL * mx, "%s position %d: max |fixed - float| %.4g, max |logit| %.4g", dir, t, d, mx);
+		tok = (int)(hrand(&rng) % (uint64_t)m->V);     /* teacher forcing: the next input is given */
+	}
+	printf("model %s (d %d, L %d, I %d, V %d, %u weight words): %d positions, logits max |diff| / max |logit| "
+	       "worst %.4f mean %.4f (tolerance %.2f); greedy argmax agrees on %d (%.1f%%), on %d of %d where "
+	       "the float's top two are more than the tolerance apart\n", dir, m->d, m->L, m->I, m->V, s.n_words,
+	       tokens, worst, sum_rel / tokens, LOGIT_TOL, agree, 100.0 * agree / tokens, clear_agree, clear);
+	CHECK(clear == 0 || clear_agree >= ARGMAX_MIN * clear, "argmax agreement %d of %d", clear_agree, clear);
+out:
+	free(lf);
+	mmf_model_free(m);
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
+	test_tables();
+	test_sigmoid_silu();
+	test_rsqrt_recip();
+	test_quant();
+	test_norm_corners();
+	for (i = 1; i + 1 < argc; i += 2)
+		test_model(argv[i], atoi(argv[i + 1]));
+	printf("host_onchip: %d checks, %d failed\n", g_checks, g_fail);
+	return g_fail ? 1 : 0;
+}

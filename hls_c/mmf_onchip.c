@@ -4,8 +4,8 @@
  *
  * Every loop runs to a compile-time bound and leaves early at the model's size, as the hardware's
  * counters do. Element-wise products are at most 16 x 17 bits (one SB_MAC16 plus an add) except the
- * ones named where they occur: the recurrence (17 x 25), SiLU (21 x 16) and the BitLinear output
- * scale (32 x 16), each two MAC16 passes.
+ * ones named where they occur: the recurrence (17 x 25), SiLU (21 x 16), the quantiser's exact check
+ * (8 x 31) and the BitLinear output scale (18 x 16), each two MAC16 passes.
  */
 #include "mmf_onchip.h"
 
@@ -269,6 +269,7 @@ uint32_t mmf_onchip_quant(const int32_t *p, uint32_t n, int8_t *q)
 {
 	uint32_t j, M = 0, a, R, code;
 	int32_t sm;
+	int64_t D;
 
 	for (j = 0; j < MMF_ONCHIP_K_MAX; j++) {
 		if (j >= n)
@@ -289,8 +290,17 @@ uint32_t mmf_onchip_quant(const int32_t *p, uint32_t n, int8_t *q)
 			break;
 		a = p[j] < 0 ? (uint32_t)0 - (uint32_t)p[j] : (uint32_t)p[j];
 		a = sm >= 0 ? a >> sm : a << -sm;
-		/* 16 x 17 product, times 127 by shift and subtract, half away from zero on the magnitude */
+		/* the estimate: a 16 x 17 product, times 127 by shift and subtract; within 0.004 of the
+		 * exact 127 |p| / M, so it is the right code or one off, and only near a half */
 		code = (uint32_t)(((uint64_t)a * R * MMF_ONCHIP_ACT_MAX + ((uint64_t)1 << 31)) >> 32);
+		/* the exact check on the full-width values: code c is right when
+		 * (2c - 1) M <= 254 |p| < (2c + 1) M (a tie goes up: half away from zero); an 8 x 31 product */
+		a = p[j] < 0 ? (uint32_t)0 - (uint32_t)p[j] : (uint32_t)p[j];
+		D = (int64_t)a * (2 * MMF_ONCHIP_ACT_MAX) - ((int64_t)2 * code - 1) * M;
+		if (D < 0)
+			code--;
+		else if (D >= (int64_t)2 * M)
+			code++;
 		code = code > MMF_ONCHIP_ACT_MAX ? MMF_ONCHIP_ACT_MAX : code;
 		q[j] = (int8_t)(p[j] < 0 ? -(int32_t)code : (int32_t)code);
 	}

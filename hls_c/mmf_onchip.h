@@ -128,8 +128,8 @@ int32_t mmf_onchip_vec16(const int32_t *v, uint32_t n, int32_t e, int16_t *m);
  * exponent. */
 int32_t mmf_onchip_rmsnorm(const int16_t *vm, int32_t ve, uint32_t n, const mmf_onchip_nw_t *w,
 			   mmf_onchip_bf_t eps, int32_t *p, int16_t *om);
-/* The int8 codes of a BitLinear: q[j] = round(127 p[j] / max|p|), half away from zero; returns
- * max|p| (0: all codes 0). */
+/* The int8 codes of a BitLinear: q[j] = round(127 p[j] / max|p|), half away from zero, exactly (a
+ * reciprocal estimate, then one exact check); returns max|p| (0: all codes 0). */
 uint32_t mmf_onchip_quant(const int32_t *p, uint32_t n, int8_t *q);
 /* out[rows] = BitLinear P of the vec16 (vm, ve), Q15.16 saturated to int32; 0, or -1 when the engine
  * refuses the shape. */

@@ -11,13 +11,14 @@
  *   - the int8 quantiser: every code is the exact rounding (ties away from zero) of 127 p / max|p|,
  *     checked in integers on random vectors and on ties; within one of the float32 runtime's
  *     (mmfi_quant_act) and equal on all but 0.1%;
- *   - corner inputs: the zero vector (norm and BitLinear give zeros), the largest int32 values
- *     (vec16, RMSNorm of +-2^31), saturating residual adds, SiLU and sigmoid at the int32 extremes;
+ *   - corner inputs: the zero vector (norm and quantiser give zeros), the largest int32 values
+ *     (vec16, RMSNorm of +-2^31), saturating residual adds alone and through a whole token from an
+ *     embedding beyond Q15.16's range, SiLU and sigmoid at the int32 extremes;
  *   - RMSNorm against float64 on random vectors of several magnitudes;
  *   - on each model given: the fixed-point logits of a teacher-forced sequence against the float
- *     runtime's (mmf_model_step), max |diff| <= LOGIT_TOL * sqrt(L) * max |logit| at every position, the
- *     greedy argmax agreement reported (and at least ARGMAX_MIN where the float's top two are apart),
- *     beside the float runtime's own drift when its norm weights move by the on-chip resolution;
+ *     runtime's (mmf_model_step) within the reference's tolerance at every position, their mean drift
+ *     within DRIFT_MAX of the float runtime's own when its norm weights move by the on-chip resolution,
+ *     the greedy argmax agreement reported (and at least ARGMAX_MIN where the float's top two are apart);
  *   - a model packed for another engine, or too big for the weight memory, is refused by name.
  */
 #include <math.h>
@@ -29,8 +30,15 @@
 #define SIG_BOUND 6.2e-5    /* sigmoid: interpolation (4.7e-5) + entry and output rounding (2 x 7.6e-6) */
 #define SILU_BOUND 7e-5     /* SiLU, per unit of max(1, |z|): |z| SIG_BOUND + output rounding */
 #define RSQ_BOUND 1.2e-4    /* 1/sqrt, relative: Newton residue + Q2.14 rounding */
-#define LOGIT_TOL 0.05      /* times sqrt(L): fixed-point logits vs float, relative to max |logit| */
-#define ARGMAX_MIN 0.97     /* greedy agreement where the float's top two differ by > LOGIT_TOL */
+/* Logits: at every position max |fixed - float| <= 1e-4 + LOGIT_TOL sqrt(L) max |float|, the tolerance
+ * docs/reference.md derives for two valid int8 realisations of the model (float32 against float64);
+ * the mean over positions of max |diff| / max |logit| at most DRIFT_MAX times the float runtime's own
+ * drift when its norm weights move by the on-chip resolution; the greedy argmax equal on ARGMAX_MIN of
+ * the positions where the float's top two are more than CLEAR_GAP sqrt(L) max |logit| apart. */
+#define LOGIT_TOL 0.1
+#define DRIFT_MAX 2.0
+#define CLEAR_GAP 0.05
+#define ARGMAX_MIN 0.97
 
 static double sigm(double z)
 {
@@ -297,7 +305,7 @@ static void test_model(const char *dir, int tokens)
 	int16_t l16[MMF_ONCHIP_V_MAX];
 	char err[256];
 	uint64_t rng = 1234;
-	double mx, gap, tol;
+	double mx, gap, tol, clear_gap;
 	int t, v, tok = 1, fbest, f2, agree = 0, clear = 0, clear_agree = 0, cbest, r;
 
 	r = mmf_model_load(dir, &o, &m);
@@ -308,6 +316,7 @@ static void test_model(const char *dir, int tokens)
 	r = mmfi_onchip_pack(m, &s, err, sizeof(err));
 	CHECK(r == 0, "pack %s: %s", dir, err);
 	tol = LOGIT_TOL * sqrt((double)m->L);
+	clear_gap = CLEAR_GAP * sqrt((double)m->L);
 	lf = malloc((size_t)m->V * sizeof(float));
 	lc = malloc((size_t)m->V * sizeof(double));
 	if (r || !lf || !lc)
@@ -333,27 +342,61 @@ static void test_model(const char *dir, int tokens)
 			if (v != fbest && lf[v] > lf[f2])
 				f2 = v;
 		gap = lf[fbest] - lf[f2];
+		for (v = 0; v < m->V; v++)
+			if (fabs(lc[v] - lf[v]) > 1e-4 + tol * mx)
+				break;
+		CHECK(v == m->V, "%s position %d logit %d: fixed %.5g, float %.5g, max |logit| %.4g", dir, t, v,
+		      v < m->V ? lc[v] : 0.0, v < m->V ? lf[v] : 0.0, mx);
 		drift_add(&dr, lf, lc, m->V);
 		agree += cbest == fbest;
-		if (gap > tol * mx) {
+		if (gap > clear_gap * mx) {
 			clear++;
 			clear_agree += cbest == fbest;
 		}
-		CHECK(dr.worst <= tol, "%s position %d: max |fixed - float| / max |logit| %.4f > %.4f", dir, t,
-		      dr.worst, tol);
 		tok = (int)(hrand(&rng) % (uint64_t)m->V);     /* teacher forcing: the next input is given */
 	}
 	fd = float_drift(dir, tokens);
 	printf("model %s (d %d, L %d, I %d, V %d, %u weight words), %d positions:\n"
 	       "  fixed vs float logits, max |diff| / max |logit|: worst %.4f mean %.4f (tolerance %.3f)\n"
 	       "  float vs float with norm weights moved by 2^-15:  worst %.4f mean %.4f\n"
-	       "  greedy argmax agrees on %d (%.1f%%); on %d of %d where the float's top two are more than the "
-	       "tolerance apart\n", dir, m->d, m->L, m->I, m->V, s.n_words, tokens, dr.worst, dr.sum / dr.n,
-	       tol, fd.worst, fd.n ? fd.sum / fd.n : 0.0, agree, 100.0 * agree / tokens, clear_agree, clear);
+	       "  greedy argmax agrees on %d (%.1f%%); on %d of %d where the float's top two are more than "
+	       "%.3f max |logit| apart\n", dir, m->d, m->L, m->I, m->V, s.n_words, tokens, dr.worst,
+	       dr.sum / dr.n, tol, fd.worst, fd.n ? fd.sum / fd.n : 0.0, agree, 100.0 * agree / tokens,
+	       clear_agree, clear, clear_gap);
+	CHECK(fd.n == tokens && dr.sum / dr.n <= DRIFT_MAX * fd.sum / fd.n,
+	      "%s: mean drift %.4f against the float runtime's own %.4f", dir, dr.sum / dr.n, fd.sum / fd.n);
 	CHECK(clear == 0 || clear_agree >= ARGMAX_MIN * clear, "argmax agreement %d of %d", clear_agree, clear);
 out:
 	free(lf);
 	free(lc);
+	mmf_model_free(m);
+}
+
+/* The largest inputs through a whole token: an embedding at the int32 ceiling of Q15.16 (both signs)
+ * saturates the residual stream and stays saturated through every residual add (a wrapping add
+ * would flip signs); the norms, the quantiser and the argmax still give a token in range. */
+static void test_saturation(const char *dir)
+{
+	static mmf_onchip_t s;
+	struct mmf_model_opts o = {0};
+	mmf_model *m = NULL;
+	char err[256];
+	int32_t best;
+	uint32_t j, wrong = 0;
+
+	if (mmf_model_load(dir, &o, &m) || mmfi_onchip_pack(m, &s, err, sizeof(err))) {
+		CHECK(0, "load or pack %s", dir);
+		mmf_model_free(m);
+		return;
+	}
+	s.emb_e = 16;       /* 2^14 * 2^16 * 2^16: far beyond Q15.16 */
+	for (j = 0; j < s.d; j++)
+		s.emb[0][j] = (int16_t)(j & 1 ? -32767 : 32767);
+	best = mmf_onchip_step(&s, 0, NULL);
+	for (j = 0; j < s.d; j++)
+		wrong += (j & 1) ? s.x[j] > -(1 << 30) : s.x[j] < (1 << 30);
+	CHECK(wrong == 0, "saturated residual stream: %u of %u values lost their sign or saturation", wrong, s.d);
+	CHECK(best >= 0 && best < (int32_t)s.V, "saturated step gave token %d", best);
 	mmf_model_free(m);
 }
 
@@ -393,8 +436,10 @@ int main(int argc, char **argv)
 			continue;
 		}
 		test_model(argv[i], atoi(argv[i + 1]));
-		if (i == 1)     /* the lut engine's packing is not the on-chip one */
+		if (i == 1) {   /* the lut engine's packing is not the on-chip one */
 			test_refuse(argv[i], 2, "tac engine");
+			test_saturation(argv[i]);
+		}
 	}
 	printf("host_onchip: %d checks, %d failed\n", g_checks, g_fail);
 	return g_fail ? 1 : 0;

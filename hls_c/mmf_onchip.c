@@ -203,7 +203,7 @@ int32_t mmf_onchip_vec16(const int32_t *v, uint32_t n, int32_t e, int16_t *m)
 	uint32_t j, amax = 0, a;
 	int32_t sh;
 
-	for (j = 0; j < MMF_ONCHIP_ROWS_MAX; j++) {
+	for (j = 0; j < MMF_ONCHIP_K_MAX; j++) {
 		if (j >= n)
 			break;
 		a = v[j] < 0 ? (uint32_t)0 - (uint32_t)v[j] : (uint32_t)v[j];
@@ -212,7 +212,7 @@ int32_t mmf_onchip_vec16(const int32_t *v, uint32_t n, int32_t e, int16_t *m)
 	sh = bitlen(amax) - 15;     /* the largest gets 15 bits: [2^14, 2^15) */
 	if (!amax)
 		sh = -e;            /* all zero: exponent 0 */
-	for (j = 0; j < MMF_ONCHIP_ROWS_MAX; j++) {
+	for (j = 0; j < MMF_ONCHIP_K_MAX; j++) {
 		if (j >= n)
 			break;
 		m[j] = (int16_t)clamp32(shift_round(v[j], sh), 32767);

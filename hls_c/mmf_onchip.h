@@ -72,7 +72,9 @@ typedef struct {
 	mmf_onchip_nw_t mlp_norm;   /* mlp_norm.weight * sqrt(d) */
 	uint16_t lb[MMF_ONCHIP_D_MAX];   /* lower bound, Q0.16 (layer 0: unused) */
 	uint16_t omlb[MMF_ONCHIP_D_MAX]; /* 1 - lower bound, Q0.16 */
-	mmf_onchip_lin_t i_proj, f_proj, g_proj, o_proj, gate_proj, down_proj;
+	mmf_onchip_lin_t i_proj, f_proj, g_proj, o_proj; /* [d, d] each */
+	mmf_onchip_lin_t gate_proj; /* [2I, d]: a is its first I rows, b its last I */
+	mmf_onchip_lin_t down_proj; /* [d, I] */
 } mmf_onchip_layer_t;
 
 /* The whole model as the board holds it, the recurrent state, and the work vectors. */
@@ -122,7 +124,7 @@ mmf_onchip_bf_t mmf_onchip_bf(uint64_t v, int32_t e);
 mmf_onchip_bf_t mmf_onchip_bf_rsqrt(mmf_onchip_bf_t a);
 /* a + b, saturating at the int32 range. */
 int32_t mmf_onchip_sat_add(int32_t a, int32_t b);
-/* v[n] * 2^e as a vec16: m[n] and the returned exponent (0 for an all-zero v). */
+/* v[n] * 2^e as a vec16 (n <= MMF_ONCHIP_K_MAX): m[n] and the returned exponent (0 for an all-zero v). */
 int32_t mmf_onchip_vec16(const int32_t *v, uint32_t n, int32_t e, int16_t *m);
 /* RMSNorm of the vec16 (vm, ve) with weight w (sqrt(n) folded in) and eps * n: out om, returns its
  * exponent. */

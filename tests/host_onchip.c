@@ -14,7 +14,8 @@
  *   - corner inputs: the zero vector (norm and quantiser give zeros), the largest int32 values
  *     (vec16, RMSNorm of +-2^31), saturating residual adds alone and through a whole token from an
  *     embedding beyond Q15.16's range, SiLU and sigmoid at the int32 extremes;
- *   - RMSNorm against float64 on random vectors of several magnitudes;
+ *   - RMSNorm against float64 on random vectors of several magnitudes; one BitLinear's output scale
+ *     against float64 on the same codes, and the zero vector through it;
  *   - on each model given: the fixed-point logits of a teacher-forced sequence against the float
  *     runtime's (mmf_model_step) within the reference's tolerance at every position, their mean drift
  *     within DRIFT_MAX of the float runtime's own when its norm weights move by the on-chip resolution,
@@ -231,6 +232,72 @@ static void test_norm_corners(void)
 	      mmf_onchip_sat_add(-3, 5) == 2, "residual adds saturate");
 }
 
+/* One BitLinear alone against float64 on the same codes: the output scale path (norm weight, 1/rms
+ * with eps, gamma sqrt(K) / 127, max|p|, the 18 x 16 output product) within BL_BOUND of the largest
+ * output, over random shapes, magnitudes and weights, the zero vector giving zeros. */
+static void test_bitlinear(void)
+{
+	static mmf_onchip_t s;
+	static mmf_onchip_lin_t P;
+	static int8_t w[256 * MMF_ONCHIP_K_MAX];
+	float nf[MMF_ONCHIP_K_MAX];
+	int32_t v[MMF_ONCHIP_K_MAX], out[256];
+	int16_t vm[MMF_ONCHIP_K_MAX];
+	uint64_t rng = 31;
+	double gamma, ss, mx, mo, acc, worst = 0, want, x, d;
+	int32_t ve, words;
+	uint32_t it, j, r, K, rows, mag;
+
+	CHECK(tac_init(&s.eng, TAC_FMT_5T, TAC_LANES_5T) == 0, "tac_init");
+	for (it = 0; it < 200; it++) {
+		K = 1 + (uint32_t)(hrand(&rng) % MMF_ONCHIP_K_MAX);
+		rows = 1 + (uint32_t)(hrand(&rng) % 256);
+		for (j = 0; j < rows * K; j++)
+			w[j] = (int8_t)((int)(hrand(&rng) % 3) - 1);
+		words = tac_pack(TAC_FMT_5T, TAC_LANES_5T, w, rows, K, s.w, MMF_WMEM_WORDS);
+		CHECK(words > 0, "tac_pack %u x %u", rows, K);
+		gamma = 0.01 + (hrand(&rng) % 1000) * 1e-4;
+		for (j = 0; j < K; j++)
+			nf[j] = (float)(0.2 + (hrand(&rng) % 1000) * 2e-3);
+		P.rows = rows;
+		P.cols = K;
+		P.base = 0;
+		P.scale = mmfi_onchip_bf(gamma * sqrt((double)K) / 127.0);
+		P.eps = mmfi_onchip_bf(1e-6 * K);
+		mmfi_onchip_nw(nf, K, 1.0, &P.norm);
+		mag = (uint32_t)(hrand(&rng) % 24);
+		for (j = 0; j < K; j++)
+			v[j] = (int32_t)((int64_t)(hrand(&rng) % (1u << 31)) - (1 << 30)) >> mag;
+		ve = mmf_onchip_vec16(v, K, -16, vm);
+		CHECK(mmf_onchip_bitlinear(&s, &P, vm, ve, out) == 0, "bitlinear %u x %u", rows, K);
+		/* float64 from the same vec16 input, the same int16 norm weights and the same codes */
+		for (j = 0, ss = 0, mx = 0; j < K; j++) {
+			x = ldexp(vm[j], ve);
+			ss += x * x;
+			mx = fmax(mx, fabs(x * ldexp(P.norm.m[j], P.norm.e)));
+		}
+		mx /= sqrt(ss / K + 1e-6);      /* max |y| */
+		for (r = 0, mo = 0, d = 0; r < rows; r++) {
+			for (j = 0, acc = 0; j < K; j++)
+				acc += w[r * K + j] * s.q[j];
+			want = acc * gamma * mx / 127.0;
+			mo = fmax(mo, fabs(want));
+			d = fmax(d, fabs(ldexp(out[r], -16) - want));
+		}
+		if (mo > 0)
+			worst = fmax(worst, d / mo);
+	}
+	printf("bitlinear: worst |err| %.2e of the largest output (on the same codes)\n", worst);
+	CHECK(worst <= 2.5e-4, "bitlinear output error %.2e", worst);
+	for (j = 0; j < 16; j++)
+		vm[j] = 0;
+	P.cols = 16;
+	P.rows = 4;
+	out[0] = out[3] = 1;
+	CHECK(mmf_onchip_bitlinear(&s, &P, vm, 0, out) == 0 && out[0] == 0 && out[3] == 0,
+	      "zero vector through a BitLinear: %d %d", out[0], out[3]);
+}
+
 /* The worst and mean over positions of max|a - b| / max|a| between two logit runs. */
 struct drift {
 	double worst, sum;          /* worst and summed relative drift */
@@ -434,6 +501,7 @@ int main(int argc, char **argv)
 	test_rsqrt_recip();
 	test_quant();
 	test_norm_corners();
+	test_bitlinear();
 	for (i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--too-big")) {
 			test_refuse(argv[i + 1], 0, "do not fit");

@@ -72,6 +72,9 @@ run sim-board tests/test_sim_board.sh
 run ckpt tests/test_ckpt.sh
 run tokenizer build/bin/host_tok
 run model tests/test_model.sh
+# the on-chip forward pass in fixed point: tables and element-wise unit against libm, logits against
+# the float runtime, the subset checker on it
+run onchip tests/test_onchip.sh
 # mmfree eval: bits per byte against the cross-entropy of run --logits, cpu = sim, bad texts refused
 run eval tests/test_eval.sh
 # files written and read: devices, FIFOs and symlinks as outputs, read-only files refused, SIGINT and

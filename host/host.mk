@@ -186,6 +186,11 @@ $(BIN)/mmfree-vboard: sim/vboard_main.c sim/usb_emu.c sim/usb_emu.h sim/mpsse_em
 		$(BUILD)/host/ft245_chip.o $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o \
 		$(FT245_VSIM)/Vvboard_ft245__ALL.a $(VSIM_TLIB) -lz -lcjson $(USB_LIBS) $(UMOCK_LIBS) -lm -o $@
 
+# the SPI flash model of the emulated boards (sim/spiflash_emu.c) on its own, run by tests/test_flashers.sh
+$(BIN)/spiflash_emu_test: tests/spiflash_emu_test.c tests/check.h sim/spiflash_emu.c sim/spiflash_emu.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Isim tests/spiflash_emu_test.c sim/spiflash_emu.c -o $@
+
 # host tests: tests/host_<name>.c; they may use the internals (host/src/*.h) of the static library
 HOST_TESTS := $(patsubst tests/%.c,$(BIN)/%,$(wildcard tests/host_*.c))
 $(BIN)/host_%: tests/host_%.c tests/host_common.h tests/check.h $(HOST_HDR) $(BUILD)/lib/libmmfree.a
@@ -200,7 +205,8 @@ $(BIN)/host_api_sim: tests/host_api.c tests/host_common.h tests/check.h $(HOST_H
 	$(CXX) $(BUILD)/host/host_api_sim.o $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim.o $(VSIM_LIB) \
 		-lz -lcjson $(USB_LIBS) -lm -pthread -o $@
 
-PROGRAMS += $(HOST_LIBS) $(BIN)/mmfree $(BIN)/mmfree-vboard $(HOST_TESTS) $(BIN)/host_api_sim
+PROGRAMS += $(HOST_LIBS) $(BIN)/mmfree $(BIN)/mmfree-vboard $(HOST_TESTS) $(BIN)/host_api_sim \
+	$(BIN)/spiflash_emu_test
 
 .PHONY: install
 install: $(HOST_LIBS) $(BIN)/mmfree

@@ -175,14 +175,18 @@ $(BUILD)/host/ft245_chip.o: sim/ft245_chip.c sim/ft245_chip.h
 
 # the virtual board as a server: sim/vboard_main.c on libmmfree's `sim` (traced models); with --usb,
 # the emulated FTDI chip of sim/usb_emu.c under umockdev
-$(BIN)/mmfree-vboard: sim/vboard_main.c sim/usb_emu.c sim/usb_emu.h sim/mpsse_emu.c sim/mpsse_emu.h sim/usb_ft245.h $(HOST_HDR) \
+$(BIN)/mmfree-vboard: sim/vboard_main.c sim/usb_emu.c sim/usb_emu.h sim/mpsse_emu.c sim/mpsse_emu.h sim/usb_ft245.h \
+		sim/ice40_cfg.c sim/ice40_cfg.h sim/spiflash_emu.c sim/spiflash_emu.h $(HOST_HDR) \
 		$(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o $(VSIM_TLIB) $(BUILD)/host/usb_ft245.o \
 		$(BUILD)/host/ft245_chip.o $(FT245_VSIM)/Vvboard_ft245__ALL.a
 	@mkdir -p $(@D) $(BUILD)/host$(need_pkgs)
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c -c $< -o $(BUILD)/host/vboard_main.o
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c $(UMOCK_CFLAGS) -c sim/usb_emu.c -o $(BUILD)/host/usb_emu.o
 	$(CC) $(CFLAGS) -c sim/mpsse_emu.c -o $(BUILD)/host/mpsse_emu.o
+	$(CC) $(CFLAGS) -c sim/ice40_cfg.c -o $(BUILD)/host/ice40_cfg.o
+	$(CC) $(CFLAGS) -c sim/spiflash_emu.c -o $(BUILD)/host/spiflash_emu.o
 	$(CXX) $(BUILD)/host/vboard_main.o $(BUILD)/host/usb_emu.o $(BUILD)/host/mpsse_emu.o $(BUILD)/host/usb_ft245.o \
+		$(BUILD)/host/ice40_cfg.o $(BUILD)/host/spiflash_emu.o \
 		$(BUILD)/host/ft245_chip.o $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o \
 		$(FT245_VSIM)/Vvboard_ft245__ALL.a $(VSIM_TLIB) -lz -lcjson $(USB_LIBS) $(UMOCK_LIBS) -lm -o $@
 

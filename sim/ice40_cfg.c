@@ -52,6 +52,8 @@ static long slurp(const char *path, uint8_t **buf, size_t max)
 	return n;
 }
 
+static void boot_from_flash(struct ice40_cfg *c);
+
 int ice40_cfg_open(struct ice40_cfg *c, const struct ice40_cfg_opts *o, char *err, size_t len)
 {
 	struct stat st;
@@ -99,9 +101,9 @@ int ice40_cfg_open(struct ice40_cfg *c, const struct ice40_cfg_opts *o, char *er
 		n = slurp(o->bitstream, &c->ref, o->flash_bytes);
 		if (n > 0 && ice40_has_preamble(c->ref, (size_t)n)) {
 			c->ref_len = (size_t)n;
-			c->ref_path = o->bitstream;
+			c->ref_path = realpath(o->bitstream, NULL);
 			c->cfg = malloc(c->ref_len);
-			if (!c->cfg) {
+			if (!c->cfg || !c->ref_path) {
 				snprintf(err, len, "out of memory");
 				goto fail;
 			}
@@ -113,12 +115,17 @@ int ice40_cfg_open(struct ice40_cfg *c, const struct ice40_cfg_opts *o, char *er
 	spiflash_init(&c->flash, c->mem, o->flash_bytes, o->id);
 	c->flash.sr[0] = o->sr1 & (uint8_t)~(SF_SR1_BUSY | SF_SR1_WEL);
 	c->t0 = mono_ns();
+	/* power-up: CRESET_B pulled high, the iCE40 boots from the flash as the board comes on */
+	boot_from_flash(c);
 	return 0;
 fail:
 	if (fd >= 0)
 		close(fd);
 	free(c->mem);
 	free(c->path);
+	free(c->ref);
+	free(c->ref_path);
+	free(c->cfg);
 	memset(c, 0, sizeof(*c));
 	return -1;
 }
@@ -256,6 +263,7 @@ out:
 	free(c->mem);
 	free(c->path);
 	free(c->ref);
+	free(c->ref_path);
 	free(c->cfg);
 	memset(c, 0, sizeof(*c));
 	return ret;

@@ -40,7 +40,7 @@ struct ice40_cfg {
 	unsigned mode;              /* the file's permission bits, kept when it is rewritten */
 	uint8_t *ref;               /* the reference bitstream */
 	size_t ref_len;
-	const char *ref_path;
+	char *ref_path;             /* its path, resolved */
 	uint64_t t0;                /* CLOCK_MONOTONIC at open, ns: the flash's time runs from here */
 	int creset_b;               /* CRESET_B at the last call */
 	int cdone;                  /* CDONE */

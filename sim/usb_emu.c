@@ -452,8 +452,12 @@ static void unplug(struct chip *c)
 		finish(c, &c->fa->out_q, c->fa->out_q.head, -ENODEV);
 	c->gone = 1;
 	e.unplug = 1;
-	note(1, "unplugged %s after %llu bytes to the board and %llu to the host", c->devnode,
-	     (unsigned long long)c->to_board, (unsigned long long)c->to_host);
+	if (c->fa)
+		note(1, "unplugged %s after %llu bytes on channel A (the flash's MPSSE)", c->devnode,
+		     (unsigned long long)c->fa->to_chip);
+	else
+		note(1, "unplugged %s after %llu bytes to the board and %llu to the host", c->devnode,
+		     (unsigned long long)c->to_board, (unsigned long long)c->to_host);
 	pthread_cond_broadcast(&e.wake);
 }
 

@@ -600,7 +600,7 @@ static void fa_pump(struct chip *c)
 			break;
 		if (a->bitmode != 0x02) {
 			if (!a->not_mpsse)
-				note(1, "%s: %zu bytes sent on channel A in bit mode 0x%02x, not MPSSE (0x02): "
+				note(0, "%s: %zu bytes sent on channel A in bit mode 0x%02x, not MPSSE (0x02): "
 				     "dropped (the flash is reached through MPSSE)", c->devnode, a->tx_len,
 				     a->bitmode);
 			a->not_mpsse = 1;

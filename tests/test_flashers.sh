@@ -14,7 +14,12 @@
 #  - a write-protected flash (status 1 BP2..0 set): iceprog's own "Found difference" and exit 3, the
 #    flash unchanged, the refusals said by the emulator; a foreign JEDEC ID reaches iceprog as is
 #    (iceprog prints it and does not check it);
+#  - openFPGALoader -b ice40_generic (the iCEBreaker's entry): the flash as above, -m (SRAM) with CDONE
+#    for our bitstream only and the flash unchanged, a protected flash (its "Wait for CDONE FAIL", the
+#    flash unchanged), a foreign ID detected as that part, --dump-flash reading the file's bytes;
 #  - unplugged in the middle of programming: iceprog's write error (exit 2); flashing again recovers;
+#  - `make prog ... PROG_FLAGS='--check ftdi'`: mmfree flash runs the real iceprog (its progress passed
+#    through), then asks the board INFO over channel B: board and revision as expected;
 #  - --flash refuses a symlink, a directory and a file of the wrong size, leaving them as they were,
 #    and needs the icebreaker chip.
 # Uses build/icebreaker/mmfree.bin when there is one (make bitstream; test_bitstream.sh builds it too);
@@ -30,11 +35,11 @@ command -v iceprog >/dev/null || { echo "no iceprog: apt-get install fpga-icesto
 SIZE=16777216
 
 # fl FILE [VBOARD OPTIONS...] -- PROGRAM...: run PROGRAM with FILE as the flash; stdout + stderr in
-# $out (carriage returns as newlines), exit status in $rc
+# $out (carriage returns as newlines, NULs dropped: openFPGALoader prints some), exit status in $rc
 fl() {
 	local f=$1; shift
 	timeout 300 $V --usb icebreaker --flash "$f" "$@" > "$T/out" 2>&1; rc=$?
-	out=$(tr '\r' '\n' < "$T/out")
+	out=$(tr -d '\000' < "$T/out" | tr '\r' '\n')
 }
 # want NAME RC PATTERN: the last run exited RC and its output holds PATTERN (grep -E)
 want() {
@@ -126,6 +131,52 @@ want unplug-said 2 'unplugged .* after [0-9]+ bytes on channel A'
 fl "$T/unplug.bin" -- iceprog "$BIT"
 want reflash-after-unplug 0 'VERIFY OK'
 cmp -s -n "$N" "$T/unplug.bin" "$BIT" && ok reflash-holds-bitstream || no reflash-holds-bitstream "differs"
+
+# ---- openFPGALoader (as board.mk's OFL_BOARD names the iCEBreaker): flash, SRAM, protection, ID ----
+if command -v openFPGALoader >/dev/null; then
+	cp "$T/before.bin" "$T/ofl.bin"
+	fl "$T/ofl.bin" -- openFPGALoader -b ice40_generic "$BIT"
+	want ofl-flash 0 'Detected: Winbond W25Q128'
+	cmp -s -n "$N" "$T/ofl.bin" "$BIT" && ok ofl-flash-holds-bitstream || no ofl-flash-holds-bitstream "differs"
+	# openFPGALoader erases what it writes, in 64, 32 and 4 KiB pieces: nothing past the last 64 KiB block
+	if cmp -s <(tail -c +$((END + 1)) "$T/ofl.bin") <(tail -c +$((END + 1)) "$T/before.bin"); then
+		ok ofl-nothing-else-changed
+	else no ofl-nothing-else-changed "bytes past $END changed"; fi
+	[ "$ours" = 1 ] && want ofl-cdone 0 'Wait for CDONE DONE'
+	cp "$T/before.bin" "$T/oflsram.bin"
+	fl "$T/oflsram.bin" -- openFPGALoader -b ice40_generic -m "$BIT"
+	[ "$ours" = 1 ] && want ofl-sram-cdone 0 'Wait for CDONE DONE'
+	fl "$T/oflsram.bin" -- openFPGALoader -b ice40_generic -m "$T/foreign.bin"
+	want ofl-sram-foreign-cdone-fail 0 'Wait for CDONE FAIL'
+	same ofl-sram-leaves-flash "$T/oflsram.bin" "$T/before.bin"
+	# openFPGALoader 0.10 reads the protection, writes anyway and exits 0: CDONE FAIL is its error
+	cp "$T/before.bin" "$T/oflwp.bin"
+	fl "$T/oflwp.bin" --flash-sr1 0x1C -- openFPGALoader -b ice40_generic "$BIT"
+	want ofl-write-protected 0 'Wait for CDONE FAIL'
+	want ofl-write-protected-said 0 'refused [0-9]+ program, erase or status writes .*write-protected'
+	same ofl-write-protected-unchanged "$T/oflwp.bin" "$T/before.bin"
+	# a foreign ID: detected as that part; its first 4 KiB read back (--dump-flash) as the file holds them
+	fl "$T/before.bin" --flash-id 20BA16 -- openFPGALoader -b ice40_generic --dump-flash --file-size 4096 "$T/dump.bin"
+	want ofl-foreign-id 0 'Detected: micron N25Q32'
+	cmp -s -n 4096 "$T/dump.bin" "$T/before.bin" && ok ofl-dump-flash || no ofl-dump-flash "the 4 KiB read differ"
+else
+	no openfpgaloader "not installed: bash scripts/deps.sh (Debian package openfpgaloader)"
+fi
+
+# ---- make prog and mmfree flash --check ftdi end to end: iceprog on channel A, INFO on channel B ----
+# The Verilator SoC behind channel B carries no revision (bitstream.sh writes it into a block RAM of
+# the placed design: the simulation has 00000000), so the bitstream's metadata is given that revision;
+# its bytes, and so CDONE, stay ours.
+if [ "$ours" = 1 ] && [ -f build/icebreaker/mmfree.json ]; then
+	mkdir -p "$T/prog"
+	cp "$BIT" "$T/prog/mmfree.bin"
+	jq '.git_rev = "00000000" | .local_changes = false' build/icebreaker/mmfree.json > "$T/prog/mmfree.json"
+	cp "$T/erased.bin" "$T/prog.bin"
+	fl "$T/prog.bin" -- make -s prog BOARD=icebreaker BITSTREAM="$T/prog/mmfree.bin" PROG_FLAGS='--check ftdi'
+	want make-prog-check 0 'board icebreaker, protocol version [0-9]+, RTL revision 00000000: as expected'
+	want make-prog-progress-passed 0 'VERIFY OK'
+	cmp -s -n "$N" "$T/prog.bin" "$BIT" && ok make-prog-flash-holds-bitstream || no make-prog-flash-holds-bitstream "differs"
+fi
 
 # ---- what --flash refuses ----
 ln -s "$T/before.bin" "$T/link.bin"

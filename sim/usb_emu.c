@@ -193,6 +193,7 @@ struct chip {
 				     * a SIWU# strobe */
 	uint64_t to_board, to_host; /* bytes moved */
 	uint64_t garbled, overrun;  /* bytes garbled; UART bytes lost to a full RX buffer */
+	uint64_t dark;              /* channel B bytes lost while the iCE40 was unconfigured (--flash) */
 	uint64_t urbs;              /* URBs submitted */
 };
 
@@ -1287,7 +1288,7 @@ static void *sim_main(void *arg)
 	uint8_t in[CHUNK], out[4096];
 	size_t n, got, i;
 	uint64_t t0;
-	int r;
+	int r, dark;
 
 	(void)arg;
 	pthread_mutex_lock(&e.lock);
@@ -1327,9 +1328,12 @@ static void *sim_main(void *arg)
 			c->tx_len--;
 		}
 		t0 = e.now;
+		/* with --flash the SoC is there only while the iCE40 is configured (CDONE high): otherwise
+		 * its UART pins float, the host's bytes reach nothing and nothing answers */
+		dark = c->fa && !c->fa->cfg.cdone;
 		pthread_mutex_unlock(&e.lock);
 		/* the UART takes the bytes at its line rate: send() runs the SoC until it has */
-		if (n)
+		if (n && !dark)
 			r = e.link->ops->send(e.link, in, n);
 		else
 			r = (mmfi_sim_step(e.sim, SLICE), 0);
@@ -1346,6 +1350,10 @@ static void *sim_main(void *arg)
 		/* the SoC's clock in microseconds of simulated time, as cycles of the 48 MHz core */
 		e.now = mmfi_transport_now(e.sim) * (CLOCK_HZ / 1000000);
 		e.budget = e.budget > e.now - t0 ? e.budget - (e.now - t0) : 0;
+		if (dark) {
+			c->dark += n + got;
+			n = got = 0;
+		}
 		c->to_board += n;
 		for (i = 0; i < got; i++) {
 			if (c->rx_len == RX_FIFO) {
@@ -1656,6 +1664,9 @@ int usb_emu_run(const struct usb_emu_opts *o, char **argv)
 				note(1, "the FPGA broke the 245 FIFO bus rule '%s' %llu times",
 				     mmf_ft245_rule_name(i), (unsigned long long)fc->violations[i]);
 	}
+	if (e.bc && e.bc->dark)
+		note(1, "%llu bytes on channel B went nowhere: the iCE40 was not configured (CDONE low: program "
+		     "the flash, or load it with iceprog -S)", (unsigned long long)e.bc->dark);
 	if (e.bc && e.bc->garbled)
 		note(1, "%llu bytes were garbled by a UART setting the board does not have",
 		     (unsigned long long)e.bc->garbled);

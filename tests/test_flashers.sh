@@ -18,6 +18,8 @@
 #    for our bitstream only and the flash unchanged, a protected flash (its "Wait for CDONE FAIL", the
 #    flash unchanged), a foreign ID detected as that part, --dump-flash reading the file's bytes;
 #  - unplugged in the middle of programming: iceprog's write error (exit 2); flashing again recovers;
+#  - with an erased flash the SoC on channel B stays silent (mmfree info: no answer; the emulator says
+#    why); after iceprog -S in the same run it answers INFO;
 #  - `make prog ... PROG_FLAGS='--check ftdi'`: mmfree flash runs the real iceprog (its progress passed
 #    through), then asks the board INFO over channel B: board and revision as expected;
 #  - --flash refuses a symlink, a directory and a file of the wrong size, leaving them as they were,
@@ -161,6 +163,17 @@ if command -v openFPGALoader >/dev/null; then
 	cmp -s -n 4096 "$T/dump.bin" "$T/before.bin" && ok ofl-dump-flash || no ofl-dump-flash "the 4 KiB read differ"
 else
 	no openfpgaloader "not installed: bash scripts/deps.sh (Debian package openfpgaloader)"
+fi
+
+# ---- an unconfigured board answers nothing on channel B; loaded over SRAM, it answers INFO ----
+M=build/bin/mmfree
+cp "$T/erased.bin" "$T/dark.bin"
+fl "$T/dark.bin" -- $M info --board ftdi
+want unconfigured-no-answer 1 'SYNC seq 0: no answer'
+want unconfigured-said 1 'went nowhere: the iCE40 was not configured \(CDONE low'
+if [ "$ours" = 1 ]; then
+	fl "$T/dark.bin" -- bash -c "iceprog -S '$BIT' && $M info --board ftdi"
+	want sram-then-info 0 'board +icebreaker \(ftdi\)'
 fi
 
 # ---- make prog and mmfree flash --check ftdi end to end: iceprog on channel A, INFO on channel B ----

@@ -175,16 +175,25 @@ $(BUILD)/host/ft245_chip.o: sim/ft245_chip.c sim/ft245_chip.h
 
 # the virtual board as a server: sim/vboard_main.c on libmmfree's `sim` (traced models); with --usb,
 # the emulated FTDI chip of sim/usb_emu.c under umockdev
-$(BIN)/mmfree-vboard: sim/vboard_main.c sim/usb_emu.c sim/usb_emu.h sim/mpsse_emu.c sim/mpsse_emu.h sim/usb_ft245.h $(HOST_HDR) \
+$(BIN)/mmfree-vboard: sim/vboard_main.c sim/usb_emu.c sim/usb_emu.h sim/mpsse_emu.c sim/mpsse_emu.h sim/usb_ft245.h \
+		sim/ice40_cfg.c sim/ice40_cfg.h sim/spiflash_emu.c sim/spiflash_emu.h $(HOST_HDR) \
 		$(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o $(VSIM_TLIB) $(BUILD)/host/usb_ft245.o \
 		$(BUILD)/host/ft245_chip.o $(FT245_VSIM)/Vvboard_ft245__ALL.a
 	@mkdir -p $(@D) $(BUILD)/host$(need_pkgs)
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c -c $< -o $(BUILD)/host/vboard_main.o
 	$(CC) $(CFLAGS) -Ihost/include -Ihost/src -Ihls_c $(UMOCK_CFLAGS) -c sim/usb_emu.c -o $(BUILD)/host/usb_emu.o
 	$(CC) $(CFLAGS) -c sim/mpsse_emu.c -o $(BUILD)/host/mpsse_emu.o
+	$(CC) $(CFLAGS) -c sim/ice40_cfg.c -o $(BUILD)/host/ice40_cfg.o
+	$(CC) $(CFLAGS) -c sim/spiflash_emu.c -o $(BUILD)/host/spiflash_emu.o
 	$(CXX) $(BUILD)/host/vboard_main.o $(BUILD)/host/usb_emu.o $(BUILD)/host/mpsse_emu.o $(BUILD)/host/usb_ft245.o \
+		$(BUILD)/host/ice40_cfg.o $(BUILD)/host/spiflash_emu.o \
 		$(BUILD)/host/ft245_chip.o $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim_trace.o \
 		$(FT245_VSIM)/Vvboard_ft245__ALL.a $(VSIM_TLIB) -lz -lcjson $(USB_LIBS) $(UMOCK_LIBS) -lm -o $@
+
+# the SPI flash model of the emulated boards (sim/spiflash_emu.c) on its own, run by tests/test_flashers.sh
+$(BIN)/spiflash_emu_test: tests/spiflash_emu_test.c tests/check.h sim/spiflash_emu.c sim/spiflash_emu.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Isim tests/spiflash_emu_test.c sim/spiflash_emu.c -o $@
 
 # host tests: tests/host_<name>.c; they may use the internals (host/src/*.h) of the static library
 HOST_TESTS := $(patsubst tests/%.c,$(BIN)/%,$(wildcard tests/host_*.c))
@@ -200,7 +209,8 @@ $(BIN)/host_api_sim: tests/host_api.c tests/host_common.h tests/check.h $(HOST_H
 	$(CXX) $(BUILD)/host/host_api_sim.o $(BUILD)/lib/libmmfree.a $(BUILD)/host/transport_sim.o $(VSIM_LIB) \
 		-lz -lcjson $(USB_LIBS) -lm -pthread -o $@
 
-PROGRAMS += $(HOST_LIBS) $(BIN)/mmfree $(BIN)/mmfree-vboard $(HOST_TESTS) $(BIN)/host_api_sim
+PROGRAMS += $(HOST_LIBS) $(BIN)/mmfree $(BIN)/mmfree-vboard $(HOST_TESTS) $(BIN)/host_api_sim \
+	$(BIN)/spiflash_emu_test
 
 .PHONY: install
 install: $(HOST_LIBS) $(BIN)/mmfree

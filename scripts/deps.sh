@@ -16,6 +16,7 @@ PKGS=(
   yosys                # synthesis and formal proof of handshake assertions
   nextpnr-ice40        # place and route for the iCE40 UP5K / HX8K
   fpga-icestorm        # icepack, icetime, iceprog
+  openfpgaloader       # the other flasher, run against the emulated iCEBreaker (tests/test_flashers.sh)
   libusb-1.0-0-dev     # the USB transport (host/)
   umockdev             # emulated USB devices in tests
   libumockdev-dev

@@ -11,8 +11,12 @@
  *         the falling edge, bit 2 = DI sampled on the falling edge, bit 3 = LSB first; then the
  *         length - 1 (two bytes, low first) and, when writing, the bytes: 0x11 writes, 0x20 reads,
  *         0x31 both, in SPI mode 0 (DO out on the falling edge, DI in on the rising one)
- *   anything else: answered 0xFA and the command byte, as the chip answers a bad command (the bit-mode
- *         and TMS commands too: not modelled, noted)
+ *   0x12..0x3F with bit 1 set: the same in bit mode: the length - 1 in bits (one byte), then the
+ *         data byte when writing; a read gives one byte, the bits shifted in from the right
+ *   0x8E n / 0x8F lo hi   clock n + 1 bits / (n + 1) x 8 bits with no data (SCK only: iceprog's
+ *         dummy clocks after an SRAM bitstream)
+ *   anything else: answered 0xFA and the command byte, as the chip answers a bad command (the TMS
+ *         commands too: not modelled, noted)
  *
  * SCK = master / (2 (1 + divisor)), the master clock being 60 MHz, or 12 MHz with divide-by-5 on; the
  * half periods are counted in the board's core cycles, the fraction carried over, so 10 MHz SCK at
@@ -20,7 +24,9 @@
  * that clocks nothing takes half an SCK period of board time (an assumption: AN_108 gives no figure).
  * SCK idles low; DO keeps its last level between bytes.
  *
- * What a board would not like is noted once: the flash's select (ADBUS4) low while the FPGA is
+ * With a `port` callback (a configuration port: the FT2232H's channel A on a flash, CRESET_B and CDONE)
+ * every ADBUS level goes to the board and the board's levels come back: DI and the inputs 0x81 reads.
+ * On the link (the `xfer` callback), what a board would not like is noted once: the flash's select (ADBUS4) low while the FPGA is
  * clocked (the flash would answer too: its bytes are mixed into DI), SCK set to idle high, CRESET
  * (ADBUS7) driven low (the FPGA is held in reset: nothing reaches it), SCK faster than a quarter of
  * the board's clock, the wrong edges for mode 0, 3-phase or adaptive clocking, LSB first.
@@ -84,11 +90,21 @@ static int in_reset(const struct mpsse *m)
 	return (m->lo_dir & PIN_CRESET) && !(m->lo_val & PIN_CRESET);
 }
 
+/* Every ADBUS level with SCK and DO as given: outputs as driven, inputs pulled up. */
+static uint8_t adbus(const struct mpsse *m, int sck, int mosi)
+{
+	uint8_t v = (uint8_t)((m->lo_val & ~(PIN_SCK | PIN_DO)) | (sck ? PIN_SCK : 0) | (mosi ? PIN_DO : 0));
+
+	return (uint8_t)((v & m->lo_dir) | ~m->lo_dir);
+}
+
 /* Drive the pins for `cycles`; MISO as it was when they changed. */
 static int pins(struct mpsse *m, const struct mpsse_pins *p, int sck, int mosi, uint32_t cycles)
 {
 	int miso;
 
+	if (p->port)
+		return !!(p->port(p->ctx, adbus(m, sck, mosi), cycles) & PIN_DI);
 	if (!p->xfer)
 		return 1;
 	if (in_reset(m))        /* the FPGA is held in reset: its pins float, nothing is clocked */
@@ -97,15 +113,30 @@ static int pins(struct mpsse *m, const struct mpsse_pins *p, int sck, int mosi, 
 	return miso;
 }
 
-/* Clock one byte (mode 0 as SCK idles low): returns the byte read from DI. */
-static uint8_t clock_byte(struct mpsse *m, const struct mpsse_pins *p, uint8_t op, uint8_t out,
-			  uint32_t *lfsr)
+/* Clock `nbits` bits of a byte (8 for a byte command; mode 0 as SCK idles low): returns what was read
+ * from DI (a byte command's byte; in bit mode the bits shifted in from the right). */
+static uint8_t clock_bits(struct mpsse *m, const struct mpsse_pins *p, uint8_t op, uint8_t out,
+			  int nbits, uint32_t *lfsr)
 {
 	int do_out = !!(op & OP_OUT), out_neg = !!(op & OP_OUT_NEG), in_neg = !!(op & OP_IN_NEG);
-	int lsb = !!(op & OP_LSB), flash = (m->lo_dir & PIN_FLASH_CS) && !(m->lo_val & PIN_FLASH_CS);
+	int lsb = !!(op & OP_LSB), flash = !p->port && (m->lo_dir & PIN_FLASH_CS) && !(m->lo_val & PIN_FLASH_CS);
 	uint8_t in = 0;
 	int k, rise, fall = 1, prev_rise = 1;
 
+	if (nbits < 8) {
+		/* bit mode: the bits one by one, MSB first, each read shifted in from the right */
+		for (k = 0; k < nbits; k++) {
+			int bit = lsb ? (out >> k) & 1 : (out >> (7 - k)) & 1;
+			if (do_out)
+				m->mosi = bit;
+			pins(m, p, 0, m->mosi, half(m, p));
+			rise = pins(m, p, 1, m->mosi, half(m, p));
+			fall = pins(m, p, 0, m->mosi, 0);
+			in = (uint8_t)(in << 1 | (in_neg ? fall : rise));
+		}
+		m->clocked++;
+		return in;
+	}
 	for (k = 0; k < 8; k++) {
 		int bit = lsb ? (out >> k) & 1 : (out >> (7 - k)) & 1;
 		/* low half: DO changes here when it changes on the falling edge; the call's return is the
@@ -144,8 +175,8 @@ static void check_clocking(struct mpsse *m, const struct mpsse_pins *p, uint8_t 
 	uint64_t master = m->div5 ? 12000000u : 60000000u;
 	uint64_t sck = master / (2u * (m->div + 1u));
 
-	if (!p->xfer)
-		return;
+	if (!p->xfer || p->port)
+		goto edges;
 	if ((m->lo_dir & PIN_FLASH_CS) && !(m->lo_val & PIN_FLASH_CS))
 		say(m, N_FLASH, note, "MPSSE: the flash's select (ADBUS4) is low while bytes are clocked: "
 		    "the flash takes them as commands and drives DI too (keep ADBUS4 high)");
@@ -164,6 +195,9 @@ static void check_clocking(struct mpsse *m, const struct mpsse_pins *p, uint8_t 
 			 (unsigned long long)sck, m->div, m->div5 ? ", divide-by-5" : "", p->clock_hz);
 		say(m, N_FAST, note, msg);
 	}
+edges:
+	if (!p->xfer && !p->port)
+		return;
 	if (((op & OP_OUT) && !(op & OP_OUT_NEG)) || ((op & OP_IN) && (op & OP_IN_NEG))) {
 		snprintf(msg, sizeof(msg), "MPSSE: command 0x%02x clocks %s; the board is SPI mode 0 (DO out "
 			 "on the falling edge, DI in on the rising one: 0x11, 0x20, 0x31)", op,
@@ -172,7 +206,7 @@ static void check_clocking(struct mpsse *m, const struct mpsse_pins *p, uint8_t 
 		say(m, N_EDGES, note, msg);
 	}
 	if (op & OP_LSB)
-		say(m, N_LSB, note, "MPSSE: LSB first; the board's link is MSB first");
+		say(m, N_LSB, note, "MPSSE: LSB first; the board's SPI is MSB first");
 	if (m->three_phase)
 		say(m, N_3PHASE, note, "MPSSE: 3-phase clocking is on (0x8C): not modelled, clocked as 2-phase");
 	if (m->adaptive)
@@ -188,17 +222,27 @@ size_t mpsse_run(struct mpsse *m, const struct mpsse_pins *p, const uint8_t *in,
 
 	while (i < n) {
 		uint8_t op = in[i];
+		if (m->op == 0x8F) {
+			/* dummy clocks: no data bytes to wait for */
+			if (data == max_data)
+				break;
+			clock_bits(m, p, 0, 0, 8, &lfsr);
+			data++;
+			if (--m->op_left == 0)
+				m->op = 0;
+			continue;
+		}
 		if (m->op) {
 			/* a clocking command's data, as it comes and as there is room for what it reads */
 			if (data == max_data || ((m->op & OP_IN) && o == out_room))
 				break;
 			if (m->op & OP_OUT) {
-				uint8_t r = clock_byte(m, p, m->op, in[i], &lfsr);
+				uint8_t r = clock_bits(m, p, m->op, in[i], 8, &lfsr);
 				i++;
 				if (m->op & OP_IN)
 					out[o++] = r;
 			} else {
-				out[o++] = clock_byte(m, p, m->op, 0, &lfsr);
+				out[o++] = clock_bits(m, p, m->op, 0, 8, &lfsr);
 			}
 			data++;
 			if (--m->op_left == 0)
@@ -212,6 +256,38 @@ size_t mpsse_run(struct mpsse *m, const struct mpsse_pins *p, const uint8_t *in,
 			m->op_left = (uint32_t)(in[i + 1] | in[i + 2] << 8) + 1u;
 			i += 3;
 			check_clocking(m, p, op, note);
+			continue;
+		}
+		if (op < 0x40 && (op & OP_BITS) && (op & (OP_IN | OP_OUT))) {
+			/* bit mode: op, bits - 1, and the data byte when writing; a read gives one byte */
+			size_t need = (op & OP_OUT) ? 3 : 2;
+			if (n - i < need || ((op & OP_IN) && o == out_room))
+				break;
+			check_clocking(m, p, op, note);
+			{
+				uint8_t r = clock_bits(m, p, op, (op & OP_OUT) ? in[i + 2] : 0, (in[i + 1] & 7) + 1,
+						       &lfsr);
+				if (op & OP_IN)
+					out[o++] = r;
+			}
+			i += need;
+			continue;
+		}
+		if (op == 0x8E) {
+			/* n + 1 bits of SCK with no data */
+			if (n - i < 2)
+				break;
+			clock_bits(m, p, 0, 0, (in[i + 1] & 7) + 1, &lfsr);
+			i += 2;
+			continue;
+		}
+		if (op == 0x8F) {
+			/* (n + 1) x 8 bits of SCK with no data, clocked as the data of a command */
+			if (n - i < 3)
+				break;
+			m->op = op;
+			m->op_left = (uint32_t)(in[i + 1] | in[i + 2] << 8) + 1u;
+			i += 3;
 			continue;
 		}
 		switch (op) {
@@ -238,9 +314,14 @@ size_t mpsse_run(struct mpsse *m, const struct mpsse_pins *p, const uint8_t *in,
 			if (o == out_room)
 				goto out;
 			/* the levels: outputs as set, DI as the board drives it, other inputs pulled up */
-			out[o++] = op == 0x83 ? (uint8_t)(m->hi_val | ~m->hi_dir) :
-				   (uint8_t)((m->lo_val & m->lo_dir) | (~m->lo_dir & ~PIN_DI) |
-					     (pins(m, p, 0, m->mosi, 0) ? PIN_DI : 0));
+			if (op == 0x83)
+				out[o++] = (uint8_t)(m->hi_val | ~m->hi_dir);
+			else if (p->port)
+				out[o++] = (uint8_t)((m->lo_val & m->lo_dir) |
+						     (~m->lo_dir & p->port(p->ctx, adbus(m, 0, m->mosi), 0)));
+			else
+				out[o++] = (uint8_t)((m->lo_val & m->lo_dir) | (~m->lo_dir & ~PIN_DI) |
+						     (pins(m, p, 0, m->mosi, 0) ? PIN_DI : 0));
 			i++;
 			break;
 		case 0x84: m->loopback = 1; i++; break;

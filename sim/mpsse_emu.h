@@ -1,8 +1,9 @@
 /*
  * mpsse_emu.h: the MPSSE engine of an emulated FTDI chip (FTDI AN_108's command processor), for the
- * emulated FT232H of sim/usb_emu.c: it reads the command bytes a host sends in bit mode 0x02, clocks
- * the low byte's pins (ADBUS0 SCK, ADBUS1 DO/MOSI, ADBUS2 DI/MISO, ADBUS3 the FPGA's select) through a
- * callback in the board's simulated time, and writes the bytes it reads back for the host.
+ * emulated FT232H of sim/usb_emu.c (and the FT2232H's channel A on a board's configuration flash): it
+ * reads the command bytes a host sends in bit mode 0x02, clocks the low byte's pins (ADBUS0 SCK,
+ * ADBUS1 DO/MOSI, ADBUS2 DI/MISO, ADBUS3 the FPGA's select; or every ADBUS pin) through a callback in
+ * the board's simulated time, and writes the bytes it reads back for the host.
  */
 #ifndef MMF_MPSSE_EMU_H
 #define MMF_MPSSE_EMU_H
@@ -17,6 +18,10 @@ struct mpsse_pins {
 	int (*xfer)(void *ctx, int sck, int cs_n, int mosi, uint32_t cycles);
 	void *ctx;
 	uint32_t clock_hz;          /* the board's core clock: cycles per second of pin time */
+	/* or, when set (xfer then unused): every ADBUS level (outputs as driven, inputs as pulled up)
+	 * for `cycles`; returns the levels the board drives (DI, and inputs such as the iCEBreaker's
+	 * CDONE on ADBUS6). Pins of a configuration port: none of the link's notes apply */
+	uint8_t (*port)(void *ctx, uint8_t adbus, uint32_t cycles);
 };
 
 /* The engine's state (all zero is a chip fresh from power-up: 60 MHz / 2 / (1 + 0) would be 30 MHz,

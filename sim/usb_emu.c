@@ -40,6 +40,12 @@
  * instead of at the latency timer. In any other bit mode channel A carries nothing: the host's bytes are
  * dropped with a note, TXE# stays high. EEPROM word 0 says what the channels are (0x0801: A a 245
  * FIFO, B a UART), as a host checks before it sets the mode.
+ * Channel A of the iCEBreaker's FT2232H with --flash: MPSSE (mpsse_emu.c) on the board's configuration
+ * side (ice40_cfg.c): the W25Q128JV flash kept in the file, CRESET_B and CDONE on the pins the board
+ * wires, the iCE40 booting from the flash or configured as an SPI slave, so unmodified flashers
+ * (iceprog, openFPGALoader) program it. Its engine runs in the handler thread as the host's bytes
+ * come: nothing there needs the SoC's simulated clock (the flash's BUSY times and the latency timer
+ * are wall-clock, as a flasher's polling loop sleeps in wall-clock time).
  * Only the chip of the board the build simulates (Makefile BOARD) has the SoC behind it, or the FT245
  * chip when it is on the bus (its SoC is built into every mmfree-vboard); the others are descriptors
  * and strings only.
@@ -74,6 +80,7 @@
 #include <linux/usbdevice_fs.h>
 #include <umockdev.h>
 
+#include "ice40_cfg.h"
 #include "mmfree.h"
 #include "mpsse_emu.h"
 #include "transport.h"
@@ -128,6 +135,23 @@ struct queue {
 	int n;                      /* URBs in it */
 };
 
+/* Channel A of the iCEBreaker's FT2232H on the board's configuration side (--flash). */
+struct chan_a {
+	struct queue in_q, out_q;   /* its bulk URBs in flight (0x81, 0x02) */
+	uint8_t tx[TX_FIFO];        /* host bytes the MPSSE engine has not taken yet */
+	size_t tx_len;
+	uint8_t rx[RX_FIFO];        /* bytes read back, for the host */
+	size_t rx_head, rx_len;
+	struct mpsse mp;            /* the engine */
+	uint8_t bitmode;            /* SET_BITMODE mode (0x02: MPSSE) */
+	int not_mpsse;              /* bytes came outside MPSSE (said once) */
+	unsigned latency_ms;        /* latency timer */
+	uint64_t last_in;           /* CLOCK_MONOTONIC ns of the last IN packet */
+	int send_now;               /* 0x87 seen: send what rx holds at once */
+	uint64_t to_chip;           /* host bytes taken */
+	struct ice40_cfg cfg;       /* what the pins reach: the flash, CRESET_B, CDONE */
+};
+
 /* One emulated chip on the bus. */
 struct chip {
 	int board;                  /* 1: the SoC is behind it (the chip of the board the build simulates) */
@@ -139,6 +163,7 @@ struct chip {
 				     * is to be emptied (by the simulation thread, which owns the model) */
 	size_t fifo;                /* bytes its buffers hold, each way */
 	struct mpsse mp;            /* the FT232H's MPSSE engine */
+	struct chan_a *fa;          /* the iCEBreaker chip's channel A with --flash, or NULL */
 	int not_mpsse;              /* the FT232H got bytes outside MPSSE (said once) */
 	uint16_t pid, bcd;          /* 0x6010 / 0x0700 or 0x6014 / 0x0900 */
 	int n_ifaces;               /* 2 or 1 */
@@ -168,6 +193,7 @@ struct chip {
 				     * a SIWU# strobe */
 	uint64_t to_board, to_host; /* bytes moved */
 	uint64_t garbled, overrun;  /* bytes garbled; UART bytes lost to a full RX buffer */
+	uint64_t dark;              /* channel B bytes lost while the iCE40 was unconfigured (--flash) */
 	uint64_t urbs;              /* URBs submitted */
 };
 
@@ -421,10 +447,18 @@ static void unplug(struct chip *c)
 		finish(c, &c->in_q, c->in_q.head, -ENODEV);
 	while (c->out_q.head)
 		finish(c, &c->out_q, c->out_q.head, -ENODEV);
+	while (c->fa && c->fa->in_q.head)
+		finish(c, &c->fa->in_q, c->fa->in_q.head, -ENODEV);
+	while (c->fa && c->fa->out_q.head)
+		finish(c, &c->fa->out_q, c->fa->out_q.head, -ENODEV);
 	c->gone = 1;
 	e.unplug = 1;
-	note(1, "unplugged %s after %llu bytes to the board and %llu to the host", c->devnode,
-	     (unsigned long long)c->to_board, (unsigned long long)c->to_host);
+	if (c->fa)
+		note(1, "unplugged %s after %llu bytes on channel A (the flash's MPSSE)", c->devnode,
+		     (unsigned long long)c->fa->to_chip);
+	else
+		note(1, "unplugged %s after %llu bytes to the board and %llu to the host", c->devnode,
+		     (unsigned long long)c->to_board, (unsigned long long)c->to_host);
 	pthread_cond_broadcast(&e.wake);
 }
 
@@ -453,7 +487,7 @@ static int spi_pins(void *ctx, int sck, int cs_n, int mosi, uint32_t cycles)
  * for room). The lock is held: a step clocks at most max_data bytes of board time. */
 static size_t mpsse_step(struct chip *c, size_t max_data)
 {
-	struct mpsse_pins p = { c->board ? spi_pins : NULL, c, CLOCK_HZ };
+	struct mpsse_pins p = { c->board ? spi_pins : NULL, c, CLOCK_HZ, NULL };
 	uint8_t cmd[MPSSE_PEEK + CHUNK], rd[MPSSE_PEEK + CHUNK];
 	size_t n = c->tx_len < sizeof(cmd) ? c->tx_len : sizeof(cmd), room = c->fifo - c->rx_len;
 	size_t used, got, i;
@@ -495,6 +529,234 @@ static void mpsse_unwired(struct chip *c)
 		take_out(c);
 	while (mpsse_step(c, (size_t)-1));
 	send_in(c);
+}
+
+/* ---- the FT2232H's channel A on the configuration flash (--flash) ----------------------------------- */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* IN packets of channel A: a full one at once, a short one when the latency timer expires (wall time
+ * since the last packet) or after 0x87, status bytes only when there is nothing. A short packet ends
+ * the URB. */
+static void fa_send_in(struct chip *c)
+{
+	struct chan_a *a = c->fa;
+	struct urb *r;
+	int n, i;
+	uint64_t now = mono_ns();
+
+	while ((r = a->in_q.head)) {
+		if (r->len - r->done < PACKET) {
+			finish(c, &a->in_q, r, 0);
+			continue;
+		}
+		if (a->rx_len < PACKET - STATUS_BYTES && !(a->send_now && a->rx_len) &&
+		    now - a->last_in < (uint64_t)a->latency_ms * 1000000u)
+			return;
+		n = a->rx_len < PACKET - STATUS_BYTES ? (int)a->rx_len : PACKET - STATUS_BYTES;
+		r->buf[r->done] = MODEM_STATUS;
+		r->buf[r->done + 1] = LINE_STATUS;
+		for (i = 0; i < n; i++) {
+			r->buf[r->done + STATUS_BYTES + i] = a->rx[a->rx_head];
+			a->rx_head = (a->rx_head + 1) % RX_FIFO;
+		}
+		a->rx_len -= (size_t)n;
+		r->done += STATUS_BYTES + n;
+		a->last_in = now;
+		if (!a->rx_len)
+			a->send_now = 0;
+		if (STATUS_BYTES + n < PACKET || r->done == r->len)
+			finish(c, &a->in_q, r, 0);
+	}
+}
+
+/* Run channel A: host bytes into the chip's buffer (an OUT URB completes once all of it is in), the
+ * MPSSE engine on them as far as there is room for what it reads, IN packets out. Lock held. */
+static void fa_pump(struct chip *c)
+{
+	struct chan_a *a = c->fa;
+	struct mpsse_pins p = { NULL, &a->cfg, CLOCK_HZ, ice40_cfg_port };
+	static uint8_t rd[RX_FIFO];
+	struct urb *r;
+	size_t n, used, got, i;
+
+	for (;;) {
+		while ((r = a->out_q.head) && a->tx_len < TX_FIFO) {
+			n = (size_t)(r->len - r->done) < TX_FIFO - a->tx_len ? (size_t)(r->len - r->done) :
+			    TX_FIFO - a->tx_len;
+			memcpy(a->tx + a->tx_len, r->buf + r->done, n);
+			a->tx_len += n;
+			r->done += (int)n;
+			a->to_chip += n;
+			if (r->done == r->len)
+				finish(c, &a->out_q, r, 0);
+		}
+		if (!a->tx_len)
+			break;
+		if (a->bitmode != 0x02) {
+			if (!a->not_mpsse)
+				note(0, "%s: %zu bytes sent on channel A in bit mode 0x%02x, not MPSSE (0x02): "
+				     "dropped (the flash is reached through MPSSE)", c->devnode, a->tx_len,
+				     a->bitmode);
+			a->not_mpsse = 1;
+			a->tx_len = 0;
+			continue;
+		}
+		used = mpsse_run(&a->mp, &p, a->tx, a->tx_len, rd, RX_FIFO - a->rx_len, &got, (size_t)-1,
+				 mpsse_note);
+		memmove(a->tx, a->tx + used, a->tx_len - used);
+		a->tx_len -= used;
+		for (i = 0; i < got; i++)
+			a->rx[(a->rx_head + a->rx_len++) % RX_FIFO] = rd[i];
+		if (a->mp.flush) {
+			a->send_now = 1;
+			a->mp.flush = 0;
+		}
+		fa_send_in(c);
+		if (!used && !got)
+			break;
+	}
+	fa_send_in(c);
+	if (e.o->unplug_after && a->to_chip >= e.o->unplug_after && !c->gone)
+		unplug(c);
+}
+
+/* Channel A's vendor requests (wIndex 1). Returns 0, or -1 to stall. */
+static int fa_control(struct chip *c, uint8_t req, uint16_t value)
+{
+	struct chan_a *a = c->fa;
+
+	switch (req) {
+	case FTDI_RESET:
+		if (value == 0 || value == 1) {
+			a->rx_len = 0;
+			a->rx_head = 0;
+		}
+		if (value == 0 || value == 2)
+			a->tx_len = 0;
+		return value <= 2 ? 0 : -1;
+	case FTDI_SET_LATENCY:
+		a->latency_ms = value >= 1 && value <= 255 ? value : 1;
+		return 0;
+	case FTDI_SET_BITMODE:
+		/* entering MPSSE starts its engine afresh: divisor 0, divide-by-5, pins inputs (the board's
+		 * pull-ups: CRESET_B released, the flash deselected) */
+		if ((value >> 8) == 0x02 && a->bitmode != 0x02)
+			mpsse_reset(&a->mp);
+		if ((value >> 8) != 0x02) {
+			mpsse_reset(&a->mp);
+			ice40_cfg_port(&a->cfg, 0xFF, 0);
+		}
+		if ((value >> 8) != a->bitmode)
+			note(0, "%s: channel A bit mode 0x%02x%s", c->devnode, value >> 8,
+			     (value >> 8) == 0x02 ? " (MPSSE)" : (value >> 8) == 0 ? " (reset)" : "");
+		a->bitmode = (uint8_t)(value >> 8);
+		a->not_mpsse = 0;
+		return 0;
+	case FTDI_SET_BAUD:
+	case FTDI_SET_DATA:
+	case FTDI_MODEM_CTRL:
+	case FTDI_SET_FLOW:
+	case FTDI_EVENT_CHAR:
+	case FTDI_ERROR_CHAR:
+		return 0;
+	}
+	note(1, "channel A: vendor request 0x%02x (wValue 0x%04x) not modelled: stalled", req, value);
+	return -1;
+}
+
+/* Set up channel A on the flash of --flash: 0, or -1 said on stderr. */
+static int fa_open(struct chip *c, const struct usb_emu_opts *o)
+{
+	struct ice40_cfg_opts co = { o->flash, { 0xEF, 0x40, 0x18 }, o->flash_sr1, 16u << 20, NULL };
+	char err[512], exe[4096], *ref = NULL;
+	ssize_t n;
+	unsigned id;
+	int ret = -1;
+
+	if (o->flash_id) {
+		char *end;
+		id = (unsigned)strtoul(o->flash_id, &end, 16);
+		if (strlen(o->flash_id) != 6 || *end) {
+			note(1, "--flash-id '%s': six hex digits, the JEDEC ID's three bytes (EF4018)", o->flash_id);
+			return -1;
+		}
+		co.id[0] = (uint8_t)(id >> 16);
+		co.id[1] = (uint8_t)(id >> 8);
+		co.id[2] = (uint8_t)id;
+	}
+	/* the reference bitstream: build/icebreaker/mmfree.bin beside build/bin/mmfree-vboard */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if (strrchr(exe, '/'))
+			*strrchr(exe, '/') = '\0';
+		if (asprintf(&ref, "%s/../icebreaker/mmfree.bin", exe) < 0)
+			ref = NULL;
+		co.bitstream = ref;
+	}
+	c->fa = calloc(1, sizeof(*c->fa));
+	if (!c->fa) {
+		note(1, "out of memory for channel A");
+		goto out;
+	}
+	c->fa->latency_ms = 16;
+	mpsse_reset(&c->fa->mp);
+	if (ice40_cfg_open(&c->fa->cfg, &co, err, sizeof(err))) {
+		note(1, "%s", err);
+		free(c->fa);
+		c->fa = NULL;
+		goto out;
+	}
+	note(0, "channel A: the flash (JEDEC ID %02X %02X %02X, status 1 = 0x%02x) in %s%s; CDONE checked "
+	     "against %s", co.id[0], co.id[1], co.id[2], co.sr1, o->flash, c->fa->cfg.created ?
+	     " (new: erased)" : "", c->fa->cfg.ref ? c->fa->cfg.ref_path : "nothing (no bitstream built: "
+	     "CDONE stays low)");
+	ret = 0;
+out:
+	free(ref);
+	return ret;
+}
+
+/* Channel A's end: what happened to the flash, and the file written back. 0, or -1 said. */
+static int fa_close(struct chip *c)
+{
+	struct chan_a *a = c->fa;
+	struct ice40_cfg *g = &a->cfg;
+	char err[512];
+	int ret = 0;
+
+	note(0, "channel A: %llu MPSSE bytes; flash: %llu page programs, %llu erases; iCE40: %llu boots "
+	     "from flash, %llu configurations (CDONE %s%s%s)", (unsigned long long)a->to_chip,
+	     (unsigned long long)g->flash.programs, (unsigned long long)g->flash.erases,
+	     (unsigned long long)g->boots, (unsigned long long)g->configs, g->cdone ? "high" : "low",
+	     g->why[0] && !g->cdone ? ": " : "", g->cdone ? "" : g->why);
+	if (g->flash.refused)
+		note(1, "the flash refused %llu program, erase or status writes (status 1 = 0x%02x, 2 = "
+		     "0x%02x: %s)", (unsigned long long)g->flash.refused, g->flash.sr[0], g->flash.sr[1],
+		     (g->flash.sr[0] & SF_SR1_BP) || (g->flash.sr[1] & SF_SR2_CMP) ?
+		     "write-protected by its BP bits" : "no write enable first, or locked");
+	if (ice40_cfg_close(g, err, sizeof(err))) {
+		note(1, "%s", err);
+		ret = -1;
+	}
+	for (int k = 0; k < 2; k++) {
+		struct queue *q = k ? &a->out_q : &a->in_q;
+		struct urb *r;
+		while ((r = q->head)) {
+			unlink_urb(q, r);
+			free_urb(r);
+		}
+	}
+	free(a);
+	c->fa = NULL;
+	return ret;
 }
 
 /* ---- the FT245 chip's channel A: a 245 synchronous FIFO --------------------------------------------- */
@@ -592,7 +854,7 @@ static int control(struct chip *c, const uint8_t *setup, uint8_t *out)
 		case FTDI_GET_LATENCY:
 			if (wlen < 1)
 				return -1;
-			out[0] = (uint8_t)c->latency_ms;
+			out[0] = (uint8_t)(c->fa && (index & 0xff) == 1 ? c->fa->latency_ms : c->latency_ms);
 			return 1;
 		case FTDI_GET_MODEM:
 			if (wlen < 2)
@@ -616,6 +878,8 @@ static int control(struct chip *c, const uint8_t *setup, uint8_t *out)
 	}
 	if (type != 0x40)
 		return -1;
+	if (c->fa && (index & 0xff) == 1)
+		return fa_control(c, req, value);
 	if ((index & 0xff) != link_iface(c) + 1 || !(c->board || c->spi)) {
 		/* the iCEBreaker FT2232H's channel A (the flash), the FT245 chip's channel B, or an FT2232H
 		 * with no SoC: not modelled */
@@ -692,9 +956,56 @@ static int control(struct chip *c, const uint8_t *setup, uint8_t *out)
 
 /* ---- the usbfs ioctls ---------------------------------------------------------------------------- */
 
-static void done_ioctl(UMockdevIoctlClient *client, int err)
+static void done_ioctl(UMockdevIoctlClient *client, int err, long result)
 {
-	umockdev_ioctl_client_complete(client, err ? -1 : 0, err);
+	umockdev_ioctl_client_complete(client, err ? -1 : result, err);
+}
+
+/* USBDEVFS_CONTROL: a control transfer in one call, as libusb-0.1 (iceprog's libftdi 0.20) sends
+ * them; the bytes of an IN request are its result. */
+static int sync_control(struct chip *c, UMockdevIoctlData *arg, long *result)
+{
+	UMockdevIoctlData *d = umockdev_ioctl_data_resolve(arg, 0, sizeof(struct usbdevfs_ctrltransfer), NULL);
+	UMockdevIoctlData *buf = NULL;
+	struct usbdevfs_ctrltransfer *ct;
+	uint8_t setup[8], data[256];
+	int n, err = 0;
+
+	if (!d)
+		return EFAULT;
+	ct = (struct usbdevfs_ctrltransfer *)d->data;
+	if (ct->wLength > sizeof(data)) {
+		err = EINVAL;
+		goto out;
+	}
+	if (ct->wLength) {
+		buf = umockdev_ioctl_data_resolve(d, offsetof(struct usbdevfs_ctrltransfer, data), ct->wLength, NULL);
+		if (!buf) {
+			err = EFAULT;
+			goto out;
+		}
+	}
+	setup[0] = ct->bRequestType;
+	setup[1] = ct->bRequest;
+	setup[2] = (uint8_t)ct->wValue;
+	setup[3] = (uint8_t)(ct->wValue >> 8);
+	setup[4] = (uint8_t)ct->wIndex;
+	setup[5] = (uint8_t)(ct->wIndex >> 8);
+	setup[6] = (uint8_t)ct->wLength;
+	setup[7] = (uint8_t)(ct->wLength >> 8);
+	n = control(c, setup, data);
+	if (n < 0) {
+		err = EPIPE;
+		goto out;
+	}
+	if ((ct->bRequestType & 0x80) && buf)
+		memcpy(buf->data, data, (size_t)n);
+	*result = (ct->bRequestType & 0x80) ? n : ct->wLength;
+out:
+	if (buf)
+		g_object_unref(buf);
+	g_object_unref(d);
+	return err;
 }
 
 static int submit(struct chip *c, UMockdevIoctlClient *client, UMockdevIoctlData *arg)
@@ -740,6 +1051,12 @@ static int submit(struct chip *c, UMockdevIoctlClient *client, UMockdevIoctlData
 		finish(c, NULL, r, n < 0 ? -EPIPE : 0);
 		return 0;
 	}
+	if (u->type == USBDEVFS_URB_TYPE_BULK && c->fa && c->claimed[0] &&
+	    (u->endpoint == 0x81 || u->endpoint == 0x02)) {
+		push(u->endpoint & 0x80 ? &c->fa->in_q : &c->fa->out_q, r);
+		fa_pump(c);
+		return 0;
+	}
 	if (u->type == USBDEVFS_URB_TYPE_BULK && (c->board || c->spi) && c->claimed[link_iface(c)] &&
 	    (u->endpoint == 0x81 + 2 * link_iface(c) || u->endpoint == 0x02 + 2 * link_iface(c))) {
 		push(u->endpoint & 0x80 ? &c->in_q : &c->out_q, r);
@@ -765,6 +1082,8 @@ static int reap(struct chip *c, UMockdevIoctlClient *client, UMockdevIoctlData *
 	UMockdevIoctlData *ptr;
 	struct urb *r;
 
+	if (c->fa && !c->gone)
+		fa_pump(c);     /* the latency timer and the flash's BUSY time run in wall time */
 	for (r = c->done_q.head; r && r->client != client; r = r->next)
 		;
 	if (!r && !c->gone && c->board) {
@@ -789,11 +1108,11 @@ static int reap(struct chip *c, UMockdevIoctlClient *client, UMockdevIoctlData *
 static int discard(struct chip *c, UMockdevIoctlData *arg)
 {
 	gulong addr = *(gulong *)arg->data;
-	struct queue *q[2] = { &c->in_q, &c->out_q };
+	struct queue *q[4] = { &c->in_q, &c->out_q, c->fa ? &c->fa->in_q : NULL, c->fa ? &c->fa->out_q : NULL };
 	struct urb *r;
 	int i;
 
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 4 && q[i]; i++)
 		for (r = q[i]->head; r; r = r->next)
 			if (r->data->client_addr == addr) {
 				finish(c, q[i], r, -ENOENT);
@@ -850,6 +1169,7 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *client, gpoi
 	gulong req = umockdev_ioctl_client_get_request(client);
 	UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client), *d = NULL;
 	int err = 0;
+	long result = 0;
 
 	(void)h;
 	pthread_mutex_lock(&e.lock);
@@ -885,6 +1205,19 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *client, gpoi
 	case USBDEVFS_SETINTERFACE:
 	case USBDEVFS_RESET:
 		break;
+	case USBDEVFS_CONNECTINFO: {
+		/* libftdi's libusb asks whether the device is low speed */
+		struct usbdevfs_connectinfo *ci;
+		d = umockdev_ioctl_data_resolve(arg, 0, sizeof(*ci), NULL);
+		if (!d) {
+			err = EFAULT;
+			break;
+		}
+		ci = (struct usbdevfs_connectinfo *)d->data;
+		ci->devnum = (unsigned)c->devnum;
+		ci->slow = 0;
+		break;
+	}
 	case USBDEVFS_GETDRIVER: {
 		struct usbdevfs_getdriver *g;
 		d = umockdev_ioctl_data_resolve(arg, 0, sizeof(*g), NULL);
@@ -924,6 +1257,9 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *client, gpoi
 	case USBDEVFS_SUBMITURB:
 		err = submit(c, client, arg);
 		break;
+	case USBDEVFS_CONTROL:
+		err = sync_control(c, arg, &result);
+		break;
 	case USBDEVFS_REAPURB:
 	case USBDEVFS_REAPURBNDELAY:
 		err = reap(c, client, arg);
@@ -940,7 +1276,7 @@ out:
 	if (d)
 		g_object_unref(d);
 	pthread_mutex_unlock(&e.lock);
-	done_ioctl(client, err);
+	done_ioctl(client, err, result);
 	return TRUE;
 }
 
@@ -952,7 +1288,7 @@ static void *sim_main(void *arg)
 	uint8_t in[CHUNK], out[4096];
 	size_t n, got, i;
 	uint64_t t0;
-	int r;
+	int r, dark;
 
 	(void)arg;
 	pthread_mutex_lock(&e.lock);
@@ -992,9 +1328,12 @@ static void *sim_main(void *arg)
 			c->tx_len--;
 		}
 		t0 = e.now;
+		/* with --flash the SoC is there only while the iCE40 is configured (CDONE high): otherwise
+		 * its UART pins float, the host's bytes reach nothing and nothing answers */
+		dark = c->fa && !c->fa->cfg.cdone;
 		pthread_mutex_unlock(&e.lock);
 		/* the UART takes the bytes at its line rate: send() runs the SoC until it has */
-		if (n)
+		if (n && !dark)
 			r = e.link->ops->send(e.link, in, n);
 		else
 			r = (mmfi_sim_step(e.sim, SLICE), 0);
@@ -1011,6 +1350,10 @@ static void *sim_main(void *arg)
 		/* the SoC's clock in microseconds of simulated time, as cycles of the 48 MHz core */
 		e.now = mmfi_transport_now(e.sim) * (CLOCK_HZ / 1000000);
 		e.budget = e.budget > e.now - t0 ? e.budget - (e.now - t0) : 0;
+		if (dark) {
+			c->dark += n + got;
+			n = got = 0;
+		}
 		c->to_board += n;
 		for (i = 0; i < got; i++) {
 			if (c->rx_len == RX_FIFO) {
@@ -1029,6 +1372,29 @@ static void *sim_main(void *arg)
 }
 
 /* ---- the testbed and the program ----------------------------------------------------------------- */
+
+/* The descriptors as the device node's contents too: libusb-0.1 (under iceprog's libftdi 0.20) reads
+ * them from the node, as usbfs gives them, where libusb-1.0 reads sysfs. */
+static int node_contents(const struct chip *c, const char *hex)
+{
+	char path[512];
+	size_t n = strlen(hex) / 2, i;
+	uint8_t d[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s%s", umockdev_testbed_get_root_dir(e.tb), c->devnode);
+	for (i = 0; i < n && i < sizeof(d); i++)
+		sscanf(hex + 2 * i, "%2hhx", &d[i]);
+	f = fopen(path, "wb");
+	if (!f || fwrite(d, 1, i, f) != i) {
+		note(1, "writing the descriptors into %s: %s", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
 
 static int add_chip(struct chip *c)
 {
@@ -1062,6 +1428,8 @@ static int add_chip(struct chip *c)
 		note(1, "adding %s to the testbed failed: %s", c->devnode, ge ? ge->message : "?");
 		return -1;
 	}
+	if (node_contents(c, hex))
+		return -1;
 	note(0, "%s: 0403:%04x '%s' serial %s", c->devnode, c->pid, c->product, c->serial);
 	return 0;
 }
@@ -1218,6 +1586,13 @@ int usb_emu_run(const struct usb_emu_opts *o, char **argv)
 			}
 		}
 	}
+	for (i = 0; o->flash && i < e.n_chips; i++)
+		if (e.chip[i].pid == 0x6010 && !e.chip[i].ft245 && fa_open(&e.chip[i], o))
+			return 1;
+	if (o->flash && !(e.n_chips && e.chip[0].fa) && !(e.n_chips > 1 && e.chip[1].fa)) {
+		fprintf(stderr, "mmfree-vboard: --flash is the iCEBreaker's flash: add icebreaker to --usb\n");
+		return 2;
+	}
 	e.tb = umockdev_testbed_new();
 	if (!e.tb) {
 		fprintf(stderr, "mmfree-vboard: usb: umockdev_testbed_new failed\n");
@@ -1289,6 +1664,9 @@ int usb_emu_run(const struct usb_emu_opts *o, char **argv)
 				note(1, "the FPGA broke the 245 FIFO bus rule '%s' %llu times",
 				     mmf_ft245_rule_name(i), (unsigned long long)fc->violations[i]);
 	}
+	if (e.bc && e.bc->dark)
+		note(1, "%llu bytes on channel B went nowhere: the iCE40 was not configured (CDONE low: program "
+		     "the flash, or load it with iceprog -S)", (unsigned long long)e.bc->dark);
 	if (e.bc && e.bc->garbled)
 		note(1, "%llu bytes were garbled by a UART setting the board does not have",
 		     (unsigned long long)e.bc->garbled);
@@ -1301,6 +1679,9 @@ out:
 		pthread_join(th, NULL);
 	}
 	free(preload);
+	for (i = 0; i < e.n_chips; i++)
+		if (e.chip[i].fa && fa_close(&e.chip[i]) && ret == 0)
+			ret = 1;
 	if (e.tb)
 		g_object_unref(e.tb);
 	for (i = 0; i < e.n_chips; i++) {

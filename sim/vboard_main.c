@@ -55,6 +55,9 @@ struct vb_opts {
 	uint64_t unplug_after;      /* --unplug-after-bytes N */
 	int claim_busy;             /* --claim-busy: channel B held by another program */
 	int deny_access;            /* --deny-access: device nodes root's, mode 0600 */
+	const char *flash;          /* --flash FILE: the iCEBreaker's flash, kept in FILE */
+	const char *flash_id;       /* --flash-id HEX: its JEDEC ID */
+	unsigned long long flash_sr1; /* --flash-sr1 N: its status register 1 at power-up */
 	char **prog;                /* after --: the program to run with the USB board attached */
 };
 
@@ -89,7 +92,7 @@ static void help(FILE *f)
 		"The board keeps its weight memory across hosts, as a real board does until it is reset.\n\n"
 		"usage: mmfree-vboard --usb icebreaker[,upduino3][,ft245] [--serial S] [--unplug-after-bytes N]\n"
 		"                     [--inject-errors RATE] [--seed S] [--claim-busy] [--deny-access]\n"
-		"                     [--quiet]\n"
+		"                     [--flash FILE [--flash-id HEX] [--flash-sr1 N]] [--quiet]\n"
 		"                     -- PROGRAM ARGS...\n\n"
 		"Run PROGRAM with emulated FTDI chips on an emulated USB bus (umockdev; PROGRAM runs under\n"
 		"LD_PRELOAD=libumockdev-preload.so): its libusb finds them as real devices, e.g.\n"
@@ -110,6 +113,12 @@ static void help(FILE *f)
 		"  --claim-busy          the link's channel is held by another program (claiming it says EBUSY)\n"
 		"  --deny-access         device nodes root's, mode 0600, as without the udev rule (run\n"
 		"                        PROGRAM as another user to see LIBUSB_ERROR_ACCESS)\n"
+		"  --flash FILE          the iCEBreaker chip's channel A is the board's configuration side:\n"
+		"                        MPSSE on its W25Q128JV flash, kept in FILE (16 MiB, created erased\n"
+		"                        if missing), CRESET_B and CDONE, so iceprog and openFPGALoader\n"
+		"                        program it; CDONE rises for build/icebreaker/mmfree.bin only\n"
+		"  --flash-id HEX        the flash answers this JEDEC ID (default EF4018)\n"
+		"  --flash-sr1 N         its status register 1 at power-up (0x1C: BP2..0 set, all protected)\n"
 		"The exit status is PROGRAM's.\n",
 		b, b, b);
 }
@@ -168,7 +177,8 @@ static int parse(int argc, char **argv, struct vb_opts *o)
 		if (strcmp(opt, "--listen") && strcmp(opt, "--board") && strcmp(opt, "--inject-errors") &&
 		    strcmp(opt, "--seed") && strcmp(opt, "--trace") && strcmp(opt, "--trace-from") &&
 		    strcmp(opt, "--trace-to") && strcmp(opt, "--usb") && strcmp(opt, "--serial") &&
-		    strcmp(opt, "--unplug-after-bytes"))
+		    strcmp(opt, "--unplug-after-bytes") && strcmp(opt, "--flash") && strcmp(opt, "--flash-id") &&
+		    strcmp(opt, "--flash-sr1"))
 			return usage("unknown option '%s'", opt);
 		if (!val)
 			return usage("%s needs a value", opt);
@@ -184,6 +194,10 @@ static int parse(int argc, char **argv, struct vb_opts *o)
 			o->usb = val;
 		} else if (!strcmp(opt, "--serial")) {
 			o->serial = val;
+		} else if (!strcmp(opt, "--flash")) {
+			o->flash = val;
+		} else if (!strcmp(opt, "--flash-id")) {
+			o->flash_id = val;
 		} else if (!strcmp(opt, "--inject-errors")) {
 			o->errors = strtod(val, &end);
 			if (!*val || *end || !(o->errors >= 0) || o->errors > 1)
@@ -200,6 +214,10 @@ static int parse(int argc, char **argv, struct vb_opts *o)
 				o->seed = v;
 			else if (!strcmp(opt, "--unplug-after-bytes"))
 				o->unplug_after = v;
+			else if (!strcmp(opt, "--flash-sr1") && v > 0xFF)
+				return usage("--flash-sr1 '%s': a byte, 0 to 0xFF", val);
+			else if (!strcmp(opt, "--flash-sr1"))
+				o->flash_sr1 = v;
 			else if (!strcmp(opt, "--trace-from"))
 				o->trace_from = v;
 			else
@@ -215,9 +233,9 @@ static int parse(int argc, char **argv, struct vb_opts *o)
 				     "--trace or --uart");
 		return -1;
 	}
-	if (o->prog || o->unplug_after || o->serial || o->claim_busy || o->deny_access)
-		return usage("%s", "--, --serial, --unplug-after-bytes, --claim-busy and --deny-access go "
-			     "with --usb");
+	if (o->prog || o->unplug_after || o->serial || o->claim_busy || o->deny_access || o->flash)
+		return usage("%s", "--, --serial, --unplug-after-bytes, --claim-busy, --deny-access and --flash "
+			     "go with --usb");
 	if (!o->listen)
 		return usage("%s", "--listen PATH is required (or --usb BOARDS -- PROGRAM)");
 	if (o->uart && strcmp(o->board, "sim"))
@@ -320,7 +338,8 @@ int main(int argc, char **argv)
 		return r;
 	if (o.usb) {
 		struct usb_emu_opts uo = { o.usb, o.serial, o.unplug_after, o.errors, o.seed,
-					   o.claim_busy, o.deny_access, o.quiet };
+					   o.claim_busy, o.deny_access, o.quiet, o.flash, o.flash_id,
+					   (uint8_t)o.flash_sr1 };
 		return usb_emu_run(&uo, o.prog);
 	}
 	so.uart = o.uart;

@@ -101,6 +101,9 @@ run usb tests/test_usb.sh
 # the same ftdi board with link=ft245: an emulated FT2232H whose channel A in bit mode 0x40 is the 245
 # synchronous FIFO bus of the FT245 SoC (sim/vboard_ft245.v; no board wires it), refusals, unplug
 run usb-ft245 tests/test_usb_ft245.sh
+# the real iceprog (fpga-icestorm) against the emulated iCEBreaker's channel A: its W25Q128JV flash in
+# a file, CRESET_B and CDONE; flash and SRAM programming, protection, unplug, what --flash refuses
+run flashers tests/test_flashers.sh
 
 # rtl: lint and formal proofs of the stream handshakes
 run lint tests/test_lint.sh

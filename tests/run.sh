@@ -55,6 +55,8 @@ run() {  # run NAME COMMAND...: one test
 # hls_c: the subset, the checker itself, the models against independent references
 run hls-subset tools/check_hls_subset.sh
 run hls-subset-rejects tests/test_subset_rejects.sh
+# the build front door: make help before deps, the targets it names, BOARD=foo, tests/run.sh by name
+run build tests/test_build.sh
 run hls-models build/bin/test_hls
 # the board's link side in C (docs/protocol.md): every command, damaged packets, repeats, faults
 run device-model build/bin/test_dev

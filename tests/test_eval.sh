@@ -137,6 +137,7 @@ refuse_code max-bytes-neg 2 "max-bytes '-1': not a whole number" --model "$T/m" 
 refuse_code max-bytes-tail 2 "max-bytes '12x'" --model "$T/m" --text "$T/text.txt" --max-bytes 12x
 refuse_code window-0 2 "window: at least 1" --model "$T/m" --text "$T/text.txt" --window 0
 refuse_code unknown-option 2 "unknown option '--bogus'" --model "$T/m" --text "$T/text.txt" --bogus
+refuse_code option-twice 2 "--max-bytes given twice" --model "$T/m" --text "$T/text.txt" --max-bytes 5 --max-bytes 6
 refuse_code no-text 2 "text FILE is required" --model "$T/m"
 refuse_code no-model 2 "model DIR is required" --text "$T/text.txt"
 refuse_code bad-engine 2 "engine 'tax'" --model "$T/m" --text "$T/text.txt" --engine tax

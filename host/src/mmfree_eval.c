@@ -63,6 +63,7 @@ static int parse_eval(int argc, char **argv, struct eval_opts *o)
 		"--model", "--text", "--board", "--engine", "--max-bytes", "--window",
 	};
 	const char *opt, *val;
+	uint64_t seen = 0;
 	size_t i, n;
 	int a, r;
 
@@ -73,6 +74,9 @@ static int parse_eval(int argc, char **argv, struct eval_opts *o)
 			return EXIT_OK;
 		}
 		if (!strcmp(opt, "--json")) {
+			/* bit 63: --json; the options with a value take bits 0.. */
+			if ((r = cli_once("eval", opt, &seen, (uint64_t)1 << 63)))
+				return r;
 			o->json = 1;
 			continue;
 		}
@@ -87,6 +91,8 @@ static int parse_eval(int argc, char **argv, struct eval_opts *o)
 		}
 		if (i == sizeof(with_val) / sizeof(with_val[0]))
 			return cli_usage("eval", "unknown option '%s'", argv[a]);
+		if ((r = cli_once("eval", opt, &seen, (uint64_t)1 << i)))
+			return r;
 		if (!val && a + 1 >= argc)
 			return cli_usage("eval", "%s needs a value", opt);
 		if (!val)

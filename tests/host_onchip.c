@@ -496,6 +496,16 @@ int main(int argc, char **argv)
 {
 	int i;
 
+	check_args(argc, argv, 64, "--too-big", "[MODEL_DIR TOKENS | --too-big MODEL_DIR]...",
+		   "The on-chip forward pass's fixed-point arithmetic (hls_c/mmf_onchip.c) against libm and\n"
+		   "the float runtime, on the models named (tests/test_onchip.sh).");
+	if ((argc - 1) % 2) {
+		fprintf(stderr, "host_onchip: arguments come in pairs (MODEL_DIR TOKENS or --too-big DIR)\n");
+		return 2;
+	}
+	for (i = 1; i + 1 < argc; i += 2)
+		if (strcmp(argv[i], "--too-big"))
+			check_number("host_onchip", "TOKENS", argv[i + 1], 1, 1000000);
 	test_tables();
 	test_sigmoid_silu();
 	test_rsqrt_recip();
@@ -507,7 +517,7 @@ int main(int argc, char **argv)
 			test_refuse(argv[i + 1], 0, "do not fit");
 			continue;
 		}
-		test_model(argv[i], atoi(argv[i + 1]));
+		test_model(argv[i], atoi(argv[i + 1]));   /* checked above */
 		if (i == 1) {   /* the lut engine's packing is not the on-chip one */
 			test_refuse(argv[i], 2, "tac engine");
 			test_saturation(argv[i]);

@@ -78,8 +78,9 @@ static void test_weight_ties(void)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	check_args(argc, argv, 0, NULL, "", "The quantisers' rounding rules on exact ties (host/src/quant.c).");
 	test_rules();
 	test_act_ties();
 	test_weight_ties();

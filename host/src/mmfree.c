@@ -52,7 +52,7 @@ static void help_main(FILE *f)
 		"  bench engines --board URI [--count N] [--seed S] [--json]\n"
 		"                                                      random matrix-vector products,\n"
 		"                                                      every result checked against hls_c\n"
-		"  run --model DIR [--prompt TEXT] [--board URI] [--engine tac|tac2|lut|sac] ...\n"
+		"  run --model DIR [--prompt TEXT] [--board URI] [--engine E] ...\n"
 		"                                                      generate with a MatMul-free LM\n"
 		"  eval --model DIR --text FILE [--board URI] [--max-bytes N] [--json]\n"
 		"                                                      bits per byte of a model on a text\n"

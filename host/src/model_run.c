@@ -17,8 +17,6 @@
 #include "model.h"
 #include "transport.h"
 
-int mmfi_model_lins(mmf_model *m, struct mmfi_qlin **v, int max);
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -77,24 +75,6 @@ void mmfi_model_free_run(mmf_model *m)
 
 /* ---- the engine: host kernels or a board ------------------------------------------------------- */
 
-static int kernel_load(mmf_model *m, const int8_t *x, uint32_t k)
-{
-	switch (m->eng.id) {
-	case MMF_ENGINE_TAC: return tac_load(&m->k.tac, x, k);
-	case MMF_ENGINE_LUT: return lut_load(&m->k.lut, x, k);
-	default: return sac_load(&m->k.sac, x, k);
-	}
-}
-
-static uint32_t kernel_matvec(mmf_model *m, const uint64_t *w, uint32_t n, int32_t *y)
-{
-	switch (m->eng.id) {
-	case MMF_ENGINE_TAC: return tac_matvec(&m->k.tac, w, n, y);
-	case MMF_ENGINE_LUT: return lut_matvec(&m->k.lut, w, n, y);
-	default: return sac_matvec(&m->k.sac, w, n, y);
-	}
-}
-
 /* Rows of tile t of q that one RUN takes: the result buffer, and when streaming the buffer space. */
 static uint32_t run_rows(const mmf_model *m, uint32_t wpr)
 {
@@ -122,9 +102,9 @@ static int matvec(mmf_model *m, struct mmfi_qlin *q)
 		m->st.matvecs++;
 		m->st.macs += (uint64_t)kc * q->rows;
 		if (!m->b) {
-			if (kernel_load(m, m->q + k0, kc))
+			if (mmf_eng_load(&m->k, m->eng.format, m->q + k0, kc))
 				goto bad_tile;
-			got = kernel_matvec(m, q->words + off, q->rows * wpr, m->part);
+			got = mmf_eng_matvec(&m->k, m->eng.format, q->words + off, q->rows * wpr, m->part);
 			if (got != q->rows)
 				goto bad_tile;
 			for (r0 = 0; r0 < q->rows; r0++)
@@ -371,11 +351,7 @@ int mmf_model_attach(mmf_model *m, mmf_board *b)
 	n = mmfi_model_lins(m, v, (int)(sizeof(v) / sizeof(v[0])));
 	if (!b) {
 		/* host kernels: the slot's configuration, the whole model "resident" */
-		switch (m->eng.id) {
-		case MMF_ENGINE_TAC: tac_init(&m->k.tac, mmfi_tac_fmt(&m->eng), m->eng.lanes); break;
-		case MMF_ENGINE_LUT: lut_init(&m->k.lut, m->eng.lanes); break;
-		default: sac_init(&m->k.sac, m->eng.lanes); break;
-		}
+		(void)mmf_eng_init(&m->k, m->eng.format, m->eng.lanes);
 		m->st.on_board = 0;
 		m->st.resident = 1;
 		return MMF_OK;
@@ -386,7 +362,7 @@ int mmf_model_attach(mmf_model *m, mmf_board *b)
 		mmfi_msg(m->err, sizeof(m->err), "the board (%s) has no %s engine with format %s, %u lanes and "
 			 "K up to %u: the model is packed for that", mmf_board_name(in.board_id),
 			 mmf_engine_name(m->eng.id), mmf_format_name(m->eng.format), m->eng.lanes,
-			 m->eng.max_cols);
+			 (uint32_t)m->eng.lanes << m->eng.lg_act);
 		return MMF_ERR_UNSUPPORTED;
 	}
 	for (i = 0; i < n; i++) {

@@ -21,7 +21,11 @@
 
 static const char boards_help[] =
 	"Boards (--board URI):\n"
-	"  cpu              the board's C model (hls_c) in this process: no hardware needed\n"
+	"  host             run, eval and bench model only, their default: no board, the hls_c\n"
+	"                   kernels in this process on the model's own packed words (fast; no\n"
+	"                   cycles, no energy estimate)\n"
+	"  cpu              the board's C model (hls_c) in this process behind the link: no hardware\n"
+	"                   needed; cycles, counters and the energy estimate as a board has them\n"
 	"  sim              the SoC's RTL under Verilator in this process (fast mode; sim?uart=1:\n"
 	"                   through its UART at 12 Mbaud); give it a short timeout_ms, e.g. 5\n"
 	"  sim:BOARD        the board's own top (boards/BOARD: its PLL, reset, link, engines) under\n"

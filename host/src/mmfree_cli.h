@@ -97,6 +97,9 @@ struct session {
 	struct mmf_counter_totals c; /* board counters since generation started, 64-bit */
 	uint32_t last[MMF_NUM_COUNTERS]; /* the last raw reading */
 };
+/* The board of the model commands (run, eval, bench model) that is no board: the model attached to
+ * nothing runs on the hls_c kernels in this process (mmf_model_attach(m, NULL)). Their default. */
+#define MMFI_CLI_HOST_BOARD "host"
 /* The --engine lines of a help text, one per engine choice, from the engine table. */
 void cli_engines_help(FILE *f);
 /* --engine NAME into mmf_model_opts.engine; EXIT_OK or EXIT_USAGE after saying why. */

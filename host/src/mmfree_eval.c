@@ -278,7 +278,7 @@ int cmd_eval(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	memset(&s, 0, sizeof(s));
-	o.board = "cpu";
+	o.board = MMFI_CLI_HOST_BOARD;
 	r = parse_eval(argc, argv, &o);
 	if (r >= 0)
 		return r;

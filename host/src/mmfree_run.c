@@ -336,7 +336,7 @@ static int session_open(const struct run_opts *o, const char *cmd, struct sessio
 
 	memset(s, 0, sizeof(*s));
 	/* the board first: which engines it has decides the weights' packing */
-	if (o->board && strcmp(o->board, "cpu")) {
+	if (o->board && strcmp(o->board, MMFI_CLI_HOST_BOARD)) {
 		memset(&co, 0, sizeof(co));
 		co.board = o->board;
 		r = cli_open(&co, &s->b);
@@ -462,7 +462,7 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 	}
 	if (json) {
 		fprintf(f, "\"board\": ");
-		cli_json_str(f, o->board ? o->board : "cpu");
+		cli_json_str(f, o->board ? o->board : MMFI_CLI_HOST_BOARD);
 		fprintf(f, ", \"engine\": \"%s\", \"format\": \"%s\", \"hidden\": %d, \"layers\": %d, "
 			"\"vocab\": %d, \"intermediate\": %d, \"params\": %llu, \"packed_bytes\": %llu, "
 			"\"quant_error\": %.6f, \"tokenizer\": \"%s\", \"load_s\": %.3f, \"place_s\": %.3f, "
@@ -626,7 +626,7 @@ int cmd_run(int argc, char **argv)
 	memset(&pr, 0, sizeof(pr));
 	o.max_new = 32;
 	o.seed = 1;
-	o.board = "cpu";
+	o.board = MMFI_CLI_HOST_BOARD;
 	r = parse_run(argc, argv, "run", 0, &o);
 	if (r >= 0)
 		return r;
@@ -820,7 +820,7 @@ int bench_model(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&pr, 0, sizeof(pr));
 	o.max_new = 8;
-	o.board = "cpu";
+	o.board = MMFI_CLI_HOST_BOARD;
 	r = parse_run(argc, argv, "bench model", 1, &o);
 	if (r >= 0)
 		return r;

@@ -146,8 +146,15 @@ int cli_lib_fail(const char *what, int err, const mmf_board *b)
 int cli_open(const struct cli_opts *o, mmf_board **b)
 {
 	char what[600];
-	int r = mmf_open(o->board, b);
+	int r;
 
+	/* `host` is no board: the model commands run their kernels on it (session_open) */
+	if (!strcmp(o->board, MMFI_CLI_HOST_BOARD)) {
+		fprintf(stderr, "mmfree: --board %s: the host kernels of run, eval and bench model are no "
+			"board to open; the board's C model is --board cpu\n", o->board);
+		return EXIT_USAGE;
+	}
+	r = mmf_open(o->board, b);
 	if (r == MMF_OK)
 		return EXIT_OK;
 	/* the library's message names the URI when the URI was the problem */

@@ -53,12 +53,12 @@ $(BIN)/gen_vh: hls_c/gen_vh.c $(BUILD)/lib/libmmf_hls.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< $(BUILD)/lib/libmmf_hls.a -o $@
 
-GEN_VH := $(GEN)/mmf_consts.vh $(GEN)/tac5_rom_init.vh $(GEN)/lut_digits_fn.vh
+GEN_VH := $(GEN)/mmf_consts.vh $(GEN)/tac5_rom_init.vh $(GEN)/lut_digits_fn.vh $(GEN)/mmf_engines.vh
 $(GEN)/.stamp: $(BIN)/gen_vh
 	@mkdir -p $(GEN)
 	$(BIN)/gen_vh $(GEN)
 	@touch $@
-$(GEN_VH): $(GEN)/.stamp
+$(GEN_VH) $(GEN)/engines.mk: $(GEN)/.stamp
 
 # C unit tests of hls_c: tests/test_<name>.c -> build/bin/test_<name> (zlib is the independent CRC)
 HLS_TESTS := $(patsubst tests/%.c,$(BIN)/%,$(wildcard tests/test_*.c))
@@ -66,12 +66,11 @@ $(BIN)/test_%: tests/test_%.c tests/check.h $(BUILD)/lib/libmmf_hls.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ihls_c $< $(BUILD)/lib/libmmf_hls.a -lz -o $@
 
-# ---- engine configurations: name -> ENGINE FMT LANES LG_ACT C-model ----
-ENGINES := tac2 tac5 sac4 lut3
-CFG_tac2 := 0 0 32 8 TAC tac
-CFG_tac5 := 0 1 40 8 TAC tac
-CFG_sac4 := 1 2 16 8 SAC sac
-CFG_lut3 := 2 3 36 5 LUT lut
+# ---- engine configurations: ENGINES and CFG_<name> := ENGINE FMT LANES LG_ACT MODULE, written by
+# gen_vh from the engine table (hls_c/mmf_engines.c); not needed to install packages or clean ----
+ifneq ($(filter-out deps deps-train clean help,$(or $(MAKECMDGOALS),all)),)
+include $(GEN)/engines.mk
+endif
 cfg = $(word $(2),$(CFG_$(1)))
 
 RTL := $(wildcard rtl/*.v)
@@ -84,13 +83,13 @@ define ENGINE_RULES
 # testbench: the engine alone, every stream under random back-pressure
 $(BIN)/tb_$(1): sim/tb_engine.cpp sim/testb.h sim/engine_model.h $(RTL) $(GEN_VH) $(BUILD)/lib/libmmf_hls.a
 	@mkdir -p $(BUILD)/sim/tb_$(1) $(BIN)
-	verilator --cc --exe $(VFLAGS) --top-module $(call cfg,$(1),6) \
+	verilator --cc --exe $(VFLAGS) --top-module $(call cfg,$(1),5) \
 		-GLANES=$(call cfg,$(1),3) -GLG_ACT=$(call cfg,$(1),4) \
 		$(if $(filter 0,$(call cfg,$(1),1)),-GFMT=$(call cfg,$(1),2)) \
-		-CFLAGS "$(VCFLAGS) -DMMF_TB_$(call cfg,$(1),5) -DTB_FMT=$(call cfg,$(1),2) \
-			-DTB_LANES=$(call cfg,$(1),3) -DVTOP=V$(call cfg,$(1),6) -DVTOP_H='\"V$(call cfg,$(1),6).h\"'" \
+		-CFLAGS "$(VCFLAGS) -DTB_FMT=$(call cfg,$(1),2) \
+			-DTB_LANES=$(call cfg,$(1),3) -DVTOP=V$(call cfg,$(1),5) -DVTOP_H='\"V$(call cfg,$(1),5).h\"'" \
 		-LDFLAGS "$(CURDIR)/$(BUILD)/lib/libmmf_hls.a" --Mdir $(BUILD)/sim/tb_$(1) -o tb \
-		$(CURDIR)/rtl/$(call cfg,$(1),6).v $(CURDIR)/sim/tb_engine.cpp > $(BUILD)/sim/tb_$(1).log 2>&1 \
+		$(CURDIR)/rtl/$(call cfg,$(1),5).v $(CURDIR)/sim/tb_engine.cpp > $(BUILD)/sim/tb_$(1).log 2>&1 \
 		|| { tail -30 $(BUILD)/sim/tb_$(1).log; exit 1; }
 	cp $(BUILD)/sim/tb_$(1)/tb $$@
 
@@ -100,7 +99,7 @@ $(BIN)/bench_$(1): sim/bench_engine.cpp sim/testb.h sim/engine_model.h $(RTL) $(
 	verilator --cc --exe $(VFLAGS) --top-module mmf_bench_top \
 		-GENGINE=$(call cfg,$(1),1) -GFMT=$(call cfg,$(1),2) -GLANES=$(call cfg,$(1),3) \
 		-GLG_ACT=$(call cfg,$(1),4) \
-		-CFLAGS "$(VCFLAGS) -DMMF_TB_$(call cfg,$(1),5) -DTB_FMT=$(call cfg,$(1),2) \
+		-CFLAGS "$(VCFLAGS) -DTB_FMT=$(call cfg,$(1),2) \
 			-DTB_LANES=$(call cfg,$(1),3) -DTB_CFG='\"$(1)\"'" \
 		-LDFLAGS "$(CURDIR)/$(BUILD)/lib/libmmf_hls.a" --Mdir $(BUILD)/sim/bench_$(1) -o bench \
 		$(CURDIR)/rtl/mmf_bench_top.v $(CURDIR)/sim/bench_engine.cpp > $(BUILD)/sim/bench_$(1).log 2>&1 \

@@ -147,31 +147,29 @@ static void tx_nak(mmf_dev_t *d, uint8_t seq, uint8_t reason)
 	d->cnt[MMF_CNT_NAKS]++;
 }
 
-/* ==== engines: one model of each kind, addressed by slot =================================== */
+/* ==== engines: one model of each kind, addressed by slot (the table's dispatch) ============= */
 
 static int eng_init(mmf_dev_t *d, uint32_t e)
 {
-	const mmf_engine_cfg_t *c = &d->cfg.engine[e];
-
-	if (c->id == MMF_ENGINE_TAC)
-		return tac_init(&d->tac, c->format == MMF_FMT_TAC2 ? TAC_FMT_2B : TAC_FMT_5T, c->lanes);
-	if (c->id == MMF_ENGINE_SAC)
-		return sac_init(&d->sac, c->lanes);
-	return lut_init(&d->lut, c->lanes);
+	return mmf_eng_init(&d->eng, d->cfg.engine[e].format, d->cfg.engine[e].lanes);
 }
 
-/* A slot's id and format belong together and lg_act fits the model's buffer (lanes: eng_init). */
+/* A slot's id and format belong together (the engine table) and lg_act fits the model's buffer
+ * (lanes: eng_init). */
 static int eng_cfg_ok(const mmf_engine_cfg_t *c)
 {
-	if (c->lg_act < 1)
-		return 0;
-	if (c->id == MMF_ENGINE_TAC)
-		return (c->format == MMF_FMT_TAC2 || c->format == MMF_FMT_TAC5) && c->lg_act <= TAC_LG_ACT;
-	if (c->id == MMF_ENGINE_SAC)
-		return c->format == MMF_FMT_SAC4 && c->lg_act <= SAC_LG_ACT;
-	if (c->id == MMF_ENGINE_LUT)
-		return c->format == MMF_FMT_LUT3 && c->lg_act <= LUT_LG_ACT;
-	return 0;
+	return c->format < MMF_N_FORMATS && c->id == mmf_fmts[c->format].engine && c->lg_act >= 1 &&
+	       c->lg_act <= mmf_fmts[c->format].lg_act;
+}
+
+void mmf_eng_slot(uint8_t format, mmf_engine_cfg_t *c)
+{
+	uint8_t f = format < MMF_N_FORMATS ? format : 0u;
+
+	c->id = mmf_fmts[f].engine;
+	c->format = f;
+	c->lanes = mmf_fmts[f].lanes;
+	c->lg_act = mmf_fmts[f].lg_act;
 }
 
 /* Activations the slot's buffer holds: LANES x 2^LG_ACT, as the RTL is built. */
@@ -182,39 +180,23 @@ static uint32_t eng_max_cols(const mmf_dev_t *d, uint32_t e)
 
 static int eng_load(mmf_dev_t *d, uint32_t e, uint32_t cols)
 {
-	uint8_t id = d->cfg.engine[e].id;
-
-	if (id == MMF_ENGINE_TAC)
-		return tac_load(&d->tac, d->act[e], cols);
-	if (id == MMF_ENGINE_SAC)
-		return sac_load(&d->sac, d->act[e], cols);
-	return lut_load(&d->lut, d->act[e], cols);
+	return mmf_eng_load(&d->eng, d->cfg.engine[e].format, d->act[e], cols);
 }
 
 /* K of the loaded vector, and the words one row takes (the loaded activation words). */
 static uint32_t eng_cols(const mmf_dev_t *d, uint32_t e)
 {
-	uint8_t id = d->cfg.engine[e].id;
-
-	return id == MMF_ENGINE_TAC ? d->tac.cols : id == MMF_ENGINE_SAC ? d->sac.cols : d->lut.cols;
+	return mmf_eng_cols(&d->eng, d->cfg.engine[e].format);
 }
 
 static uint32_t eng_words_per_row(const mmf_dev_t *d, uint32_t e)
 {
-	uint8_t id = d->cfg.engine[e].id;
-
-	return id == MMF_ENGINE_TAC ? d->tac.words : id == MMF_ENGINE_SAC ? d->sac.words : d->lut.words;
+	return mmf_eng_words(&d->eng, d->cfg.engine[e].format);
 }
 
 static uint32_t eng_matvec(mmf_dev_t *d, uint32_t e, uint32_t base, uint32_t words)
 {
-	uint8_t id = d->cfg.engine[e].id;
-
-	if (id == MMF_ENGINE_TAC)
-		return tac_matvec(&d->tac, &d->wmem[base], words, d->res);
-	if (id == MMF_ENGINE_SAC)
-		return sac_matvec(&d->sac, &d->wmem[base], words, d->res);
-	return lut_matvec(&d->lut, &d->wmem[base], words, d->res);
+	return mmf_eng_matvec(&d->eng, d->cfg.engine[e].format, &d->wmem[base], words, d->res);
 }
 
 /* ==== commands: check, act, append the answer data; return the status ====================== */
@@ -716,9 +698,9 @@ static void dev_zero(mmf_dev_t *d)
 		for (i = 0; i < TAC_ACT_WORDS * TAC_LANES_MAX; i++)
 			d->act[e][i] = 0;
 	/* valid parameters, so these zero the models; configured slots are initialised again */
-	(void)tac_init(&d->tac, TAC_FMT_2B, 1);
-	(void)sac_init(&d->sac, 1);
-	(void)lut_init(&d->lut, LUT_GROUP);
+	(void)mmf_eng_init(&d->eng, MMF_FMT_TAC2, 1);
+	(void)mmf_eng_init(&d->eng, MMF_FMT_SAC4, 1);
+	(void)mmf_eng_init(&d->eng, MMF_FMT_LUT3, LUT_GROUP);
 	d->cfg.n_engines = 0;
 	d->cfg.i2c = 0;
 	mmf_i2c_bus_init(&d->i2c, 0, INA226_ADDR_DEFAULT, 0, 0);   /* nothing on the bus */

@@ -11,10 +11,8 @@
 #define MMF_DEV_H
 
 #include "mmf_hls.h"
+#include "mmf_engines.h"
 #include "mmf_i2c.h"
-#include "lut.h"
-#include "sac.h"
-#include "tac.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -29,7 +27,7 @@ enum {
 	MMF_MAX_PAYLOAD = 1024,
 	MMF_MAX_PACKET = MMF_HDR_BYTES + MMF_MAX_PAYLOAD + MMF_CRC_BYTES,
 	MMF_RES_ROWS = 256,             /* result buffer, rows per RUN */
-	MMF_MAX_ENGINES = 3,
+	MMF_MAX_ENGINES = MMF_N_ENGINE_KINDS, /* one model of each kind stands behind the slots */
 	MMF_N_COUNTERS = 12,
 	MMF_RX_TIMEOUT_CYCLES = 1 << 16, /* inter-byte gap that drops a partial packet */
 	MMF_RESP = 0x80,                /* response type = command | MMF_RESP */
@@ -87,7 +85,8 @@ enum mmf_counter {
 enum mmf_board_id { MMF_BOARD_SIM = 0, MMF_BOARD_ICEBREAKER = 1, MMF_BOARD_UPDUINO3 = 2, MMF_BOARD_HX8K_EVN = 3 };
 enum mmf_link_id { MMF_LINK_UART = 0, MMF_LINK_SPI = 1, MMF_LINK_FIFO = 2 };
 
-/* One engine slot as the board is built: which engine, its format and parameters. */
+/* One engine slot as the board is built: which engine, its format and parameters (a row of the
+ * engine table, mmf_eng_slot, or another build of that format's engine). */
 typedef struct {
 	uint8_t id;                 /* enum mmf_engine_id */
 	uint8_t format;             /* enum mmf_format_id */
@@ -134,14 +133,14 @@ typedef struct {
 	int8_t act[MMF_MAX_ENGINES][TAC_ACT_WORDS * TAC_LANES_MAX]; /* activations being gathered */
 	uint32_t act_n[MMF_MAX_ENGINES];            /* activations gathered (LOAD_ACT with more) */
 	uint8_t loaded[MMF_MAX_ENGINES];            /* a complete vector is loaded */
-	tac_t tac;                                  /* engine models (one of each kind at most) */
-	sac_t sac;
-	lut_t lut;
+	mmf_engines_t eng;                          /* engine models (one of each kind at most) */
 	uint32_t cnt[MMF_N_COUNTERS];               /* performance counters */
 	mmf_i2c_bus_t i2c;                          /* what the I2C master reaches (nothing after init:
 						     * set it with mmf_i2c_bus_init) */
 } mmf_dev_t;
 
+/* The slot the engine table gives a format (its default build). */
+void mmf_eng_slot(uint8_t format, mmf_engine_cfg_t *c);
 /* 0, or -1 if cfg names an engine configuration the models cannot be or a weight memory size
  * outside 1..MMF_WMEM_WORDS. */
 int mmf_dev_init(mmf_dev_t *d, const mmf_dev_cfg_t *cfg);

@@ -20,13 +20,14 @@ out=build/power
 mkdir -p "$out"
 cells_sim=$(yosys-config --datdir 2>/dev/null || echo /usr/share/yosys)/ice40/cells_sim.v
 [ -f "$cells_sim" ] || cells_sim=/usr/share/yosys/ice40/cells_sim.v
-read -r engine fmt lanes lg_act model _ < <(sed -n "s/^CFG_$cfg := //p" Makefile) ||
-	{ echo "power_crosscheck: no engine configuration '$cfg' in the Makefile (tac2 tac5 sac4 lut3)" >&2; exit 2; }
+make --no-print-directory -s build/lib/libmmf_hls.a build/lib/libmmfree.a build/gen/.stamp >&2
+# the engine table's row for $cfg, as gen_vh writes it for the Makefile
+read -r engine fmt lanes lg_act _ < <(sed -n "s/^CFG_$cfg := //p" build/gen/engines.mk) ||
+	{ echo "power_crosscheck: no engine configuration '$cfg' in build/gen/engines.mk ($(sed -n 's/^ENGINES := //p' build/gen/engines.mk))" >&2; exit 2; }
 json=boards/energy.json
 coef() { jq -e ".families.ice40up.coefficients.$1.value" "$json"; }
 
-make --no-print-directory -s build/lib/libmmf_hls.a build/lib/libmmfree.a build/gen/.stamp >&2
-cc -std=c99 -O2 -Wall -Wextra -Werror -Ihost/include sim/power/estimate.c build/lib/libmmfree.a \
+cc -std=c99 -O2 -Wall -Wextra -Werror -Ihost/include -Ihls_c sim/power/estimate.c build/lib/libmmfree.a \
 	-lz -lcjson -lm -o "$out/estimate"
 
 VFLAGS=(--cc --exe --build -j 2 -O3 --x-assign fast --x-initial fast --coverage-toggle -Wno-fatal -Wno-lint
@@ -98,7 +99,7 @@ gate_netlist "$cfg" mmf_bench_top \
 if [ ! -x "$out/obj_$cfg/bench" ]; then
 	echo "power_crosscheck: verilator $cfg (gate level, a few minutes)" >&2
 	verilator "${VFLAGS[@]}" --trace-fst --top-module mmf_bench_top \
-		-CFLAGS "-O1 -I$CURDIR/hls_c -I$CURDIR/sim -DMMF_TB_$model -DTB_FMT=$fmt -DTB_LANES=$lanes \
+		-CFLAGS "-O1 -I$CURDIR/hls_c -I$CURDIR/sim -DTB_FMT=$fmt -DTB_LANES=$lanes \
 			-DTB_CFG='\"$cfg\"'" -LDFLAGS "$CURDIR/build/lib/libmmf_hls.a" \
 		--Mdir "$out/obj_$cfg" -o bench "$CURDIR/$out/${cfg}_gl.v" "$cells_sim" "$CURDIR/sim/bench_engine.cpp" \
 		> "$out/$cfg.verilator.log" 2>&1 || { tail -20 "$out/$cfg.verilator.log" >&2; exit 1; }

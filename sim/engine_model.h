@@ -1,6 +1,6 @@
-// engine_model.h: one face for the three hls_c engines, so the testbenches are written once.
-// The build picks the engine with -DMMF_TB_TAC / -DMMF_TB_SAC / -DMMF_TB_LUT and its
-// parameters with -DTB_FMT / -DTB_LANES / -DTB_LG_ACT (the same values go to Verilator as -G).
+// engine_model.h: one face for the hls_c engines, so the testbenches are written once.
+// The build picks the weight format with -DTB_FMT (a row of hls_c/mmf_engines.c's table: the engine,
+// its packer) and the lanes with -DTB_LANES (the same values go to Verilator as -G).
 #ifndef MMF_ENGINE_MODEL_H
 #define MMF_ENGINE_MODEL_H
 
@@ -8,9 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "lut.h"
-#include "sac.h"
-#include "tac.h"
+#include "mmf_engines.h"
 
 // Weight patterns the tests draw from.
 enum WeightMode {
@@ -22,75 +20,32 @@ enum WeightMode {
 	W_MODES
 };
 
-#if defined(MMF_TB_TAC)
-#define TB_NAME "tac"
+// The engine under test: the engine table's row TB_FMT (its kind, its packer), at TB_LANES.
+#define TB_NAME (mmf_engine_kinds[mmf_fmts[TB_FMT].engine])
 struct EngineModel {
-	tac_t s;
-	int init() { return tac_init(&s, TB_FMT, TB_LANES); }
-	uint32_t max_cols() const { return tac_max_cols(&s); }
-	int load(const int8_t *x, uint32_t k) { return tac_load(&s, x, k); }
-	uint32_t matvec(const uint64_t *w, uint32_t n, int32_t *y) const { return tac_matvec(&s, w, n, y); }
+	mmf_engines_t s;
+	int init() { return mmf_eng_init(&s, TB_FMT, TB_LANES); }
+	uint32_t max_cols() const { return mmf_eng_max_cols(&s, TB_FMT); }
+	int load(const int8_t *x, uint32_t k) { return mmf_eng_load(&s, TB_FMT, x, k); }
+	uint32_t matvec(const uint64_t *w, uint32_t n, int32_t *y) const
+	{
+		return mmf_eng_matvec(&s, TB_FMT, w, n, y);
+	}
 	int32_t pack(const std::vector<int8_t> &w, uint32_t r, uint32_t k, std::vector<uint64_t> &out) const
 	{
-		return tac_pack(TB_FMT, TB_LANES, w.data(), r, k, out.data(), (uint32_t)out.size());
+		return mmf_eng_pack(TB_FMT, TB_LANES, w.data(), r, k, out.data(), (uint32_t)out.size());
 	}
 	static int8_t weight(std::mt19937_64 &rng, int mode)
 	{
+		bool pow2 = mmf_fmts[TB_FMT].quant == MMF_QUANT_POW2;
 		switch (mode) {
-		case W_ALL_NEG: return -1;
-		case W_ALL_POS: return 1;
-		case W_ALL_ZERO: return 0;
-		default: return (int8_t)((int)(rng() % 3) - 1);
+		case W_ALL_NEG: return pow2 ? (int8_t)sac_encode(1, 0) : -1;
+		case W_ALL_POS: return pow2 ? (int8_t)sac_encode(0, 0) : 1;
+		case W_ALL_ZERO: return pow2 ? (int8_t)SAC_CODE_ZERO : 0;
+		default: return pow2 ? (int8_t)(rng() % 16) : (int8_t)((int)(rng() % 3) - 1);
 		}
 	}
 };
-#elif defined(MMF_TB_SAC)
-#define TB_NAME "sac"
-struct EngineModel {
-	sac_t s;
-	int init() { return sac_init(&s, TB_LANES); }
-	uint32_t max_cols() const { return sac_max_cols(&s); }
-	int load(const int8_t *x, uint32_t k) { return sac_load(&s, x, k); }
-	uint32_t matvec(const uint64_t *w, uint32_t n, int32_t *y) const { return sac_matvec(&s, w, n, y); }
-	int32_t pack(const std::vector<int8_t> &w, uint32_t r, uint32_t k, std::vector<uint64_t> &out) const
-	{
-		return sac_pack(TB_LANES, (const uint8_t *)w.data(), r, k, out.data(), (uint32_t)out.size());
-	}
-	static int8_t weight(std::mt19937_64 &rng, int mode)
-	{
-		switch (mode) {
-		case W_ALL_NEG: return (int8_t)sac_encode(1, 0);
-		case W_ALL_POS: return (int8_t)sac_encode(0, 0);
-		case W_ALL_ZERO: return (int8_t)SAC_CODE_ZERO;
-		default: return (int8_t)(rng() % 16);
-		}
-	}
-};
-#elif defined(MMF_TB_LUT)
-#define TB_NAME "lut"
-struct EngineModel {
-	lut_t s;
-	int init() { return lut_init(&s, TB_LANES); }
-	uint32_t max_cols() const { return lut_max_cols(&s); }
-	int load(const int8_t *x, uint32_t k) { return lut_load(&s, x, k); }
-	uint32_t matvec(const uint64_t *w, uint32_t n, int32_t *y) const { return lut_matvec(&s, w, n, y); }
-	int32_t pack(const std::vector<int8_t> &w, uint32_t r, uint32_t k, std::vector<uint64_t> &out) const
-	{
-		return lut_pack(TB_LANES, w.data(), r, k, out.data(), (uint32_t)out.size());
-	}
-	static int8_t weight(std::mt19937_64 &rng, int mode)
-	{
-		switch (mode) {
-		case W_ALL_NEG: return -1;
-		case W_ALL_POS: return 1;
-		case W_ALL_ZERO: return 0;
-		default: return (int8_t)((int)(rng() % 3) - 1);
-		}
-	}
-};
-#else
-#error "define MMF_TB_TAC, MMF_TB_SAC or MMF_TB_LUT"
-#endif
 
 // One matrix-vector product: the streams the engine sees and the rows it must return.
 struct Transaction {

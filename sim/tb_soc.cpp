@@ -108,18 +108,18 @@ int main(int argc, char **argv)
 	// -GENG_LUT=0 -GTAC_FMT=0 -GTAC_LANES=32)
 	cfg.i2c = 0;                                        // no I2C master (hx8k_evn_top.v)
 	cfg.n_engines = 1;
-	cfg.engine[0] = {MMF_ENGINE_TAC, MMF_FMT_TAC2, 32, 8};
+	mmf_eng_slot(MMF_FMT_TAC2, &cfg.engine[0]);           // the engine table's tac2 slot
 	const uint32_t lanes[3] = {32, 32, 32}, maxk[3] = {8192, 8192, 8192};
 #elif defined(TB_LUT_ONLY)
 	// the iCEBreaker's SoC: the lut engine alone (built with -GENG_TAC=0 -GENG_SAC=0)
 	cfg.n_engines = 1;
-	cfg.engine[0] = {MMF_ENGINE_LUT, MMF_FMT_LUT3, 36, 5};
+	mmf_eng_slot(MMF_FMT_LUT3, &cfg.engine[0]);           // the engine table's lut3 slot
 	const uint32_t lanes[3] = {36, 36, 36}, maxk[3] = {1152, 1152, 1152};
 #else
-	cfg.n_engines = 3;
-	cfg.engine[0] = {MMF_ENGINE_TAC, MMF_FMT_TAC5, 40, 8};
-	cfg.engine[1] = {MMF_ENGINE_SAC, MMF_FMT_SAC4, 16, 8};
-	cfg.engine[2] = {MMF_ENGINE_LUT, MMF_FMT_LUT3, 36, 5};
+	// the SoC's default slots (the engine table's mmf_soc_formats, as rtl/mmf_soc_core.v's defaults)
+	cfg.n_engines = MMF_SOC_SLOTS;
+	for (int i = 0; i < MMF_SOC_SLOTS; i++)
+		mmf_eng_slot(mmf_soc_formats[i], &cfg.engine[i]);
 	const uint32_t lanes[3] = {40, 16, 36}, maxk[3] = {10240, 4096, 1152};
 #endif
 	std::unique_ptr<mmf_dev_t> dev(new mmf_dev_t);

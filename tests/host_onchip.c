@@ -327,7 +327,7 @@ static void drift_add(struct drift *dr, const float *a, const double *b, int V)
  * yardstick for the fixed-point pass's drift (a code one step off moves everything after it). */
 static struct drift float_drift(const char *dir, int tokens)
 {
-	struct mmf_model_opts o = {0};
+	struct mmf_model_opts o = { MMF_FMT_TAC5, NULL, NULL };
 	struct drift dr = {0, 0, 0, 0};
 	mmf_model *a = NULL, *b = NULL;
 	float *la = NULL, *lb = NULL;
@@ -368,7 +368,7 @@ out:
 static void test_model(const char *dir, int tokens)
 {
 	static mmf_onchip_t s;
-	struct mmf_model_opts o = {0};
+	struct mmf_model_opts o = { MMF_FMT_TAC5, NULL, NULL };
 	struct drift dr = {0, 0, 0, 0}, fd;
 	mmf_model *m = NULL;
 	float *lf = NULL;
@@ -449,7 +449,7 @@ out:
 static void test_saturation(const char *dir)
 {
 	static mmf_onchip_t s;
-	struct mmf_model_opts o = {0};
+	struct mmf_model_opts o = { MMF_FMT_TAC5, NULL, NULL };
 	mmf_model *m = NULL;
 	char err[256];
 	int32_t best;
@@ -475,7 +475,7 @@ static void test_saturation(const char *dir)
 static void test_refuse(const char *dir, unsigned engine, const char *want)
 {
 	static mmf_onchip_t s;
-	struct mmf_model_opts o = {0};
+	struct mmf_model_opts o = { MMF_FMT_TAC5, NULL, NULL };
 	mmf_model *m = NULL;
 	char err[256] = "";
 	int r;
@@ -514,12 +514,12 @@ int main(int argc, char **argv)
 	test_bitlinear();
 	for (i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--too-big")) {
-			test_refuse(argv[i + 1], 0, "do not fit");
+			test_refuse(argv[i + 1], MMF_FMT_TAC5, "do not fit");
 			continue;
 		}
 		test_model(argv[i], atoi(argv[i + 1]));   /* checked above */
 		if (i == 1) {   /* the lut engine's packing is not the on-chip one */
-			test_refuse(argv[i], 2, "tac engine");
+			test_refuse(argv[i], MMF_FMT_LUT3, "tac engine");
 			test_saturation(argv[i]);
 		}
 	}

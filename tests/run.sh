@@ -23,7 +23,9 @@ mkdir -p "$LOGS"
 # shellcheck disable=SC1090
 eval "$(sed -n 's/^\([A-Z_]*\) *:= *\(.*\)$/\1="\2"/p' boards/${BOARD:-icebreaker}/board.mk)"
 TB_COUNT=${TB_COUNT:-100000}
-ENGINES=(tac2 tac5 sac4 lut3)
+# the engine formats, as gen_vh writes them from the engine table (hls_c/mmf_engines.c)
+read -r -a ENGINES <<< "$(sed -n 's/^ENGINES := //p' build/gen/engines.mk 2>/dev/null)"
+[ ${#ENGINES[@]} -gt 0 ] || { echo "run.sh: no build/gen/engines.mk (make programs first)" >&2; exit 2; }
 passed=0 failed=0 failed_names=()
 
 selected() {  # selected NAME: whether NAME is asked for (every test when none are named)

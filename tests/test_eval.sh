@@ -4,7 +4,8 @@
 #    in float64 numpy, from the logits `mmfree run --logits` writes for the same text: equal within
 #    1e-9 bits (both read the same float32 logits; only the order of the sums differs), for the
 #    byte-level tokenizer and for a tokenizer.json whose tokens are longer than a byte;
-#  - the figure is the same on `cpu` and `sim` (byte-identical logits: identical bits);
+#  - the figure is the same on `host` (the default: the host kernels) and `sim` (byte-identical
+#    logits: identical bits);
 #  - --max-bytes N evaluates the file's first N bytes (cut back to a whole UTF-8 character), and
 #    --window N scores each N-token piece as a text of its own;
 #  - a progress line goes to stderr on a terminal, and nothing does otherwise;
@@ -66,11 +67,11 @@ expect() {  # expect NAME WHAT GOT WANTED
 
 # ---- against the logits of mmfree run ----
 for e in tac lut; do
-	r=$(ref "cpu-$e" m "$T/text.txt" cpu $e)
-	if [ "$r" = ok ]; then ok "cross-entropy-cpu-$e" "$(field "cpu-$e" bits_per_byte) bits/byte"
-	else no "cross-entropy-cpu-$e" "$r"; fi
+	r=$(ref "host-$e" m "$T/text.txt" host $e)
+	if [ "$r" = ok ]; then ok "cross-entropy-host-$e" "$(field "host-$e" bits_per_byte) bits/byte"
+	else no "cross-entropy-host-$e" "$r"; fi
 done
-r=$(ref bpe bpe "$T/text.txt" cpu tac)
+r=$(ref bpe bpe "$T/text.txt" host tac)
 if [ "$r" = ok ] && [ "$(field bpe tokens)" -lt "$(field bpe bytes)" ]; then
 	ok cross-entropy-tokenizer-json "$(field bpe bits_per_byte) bits/byte, $(field bpe bits_per_token) \
 bits/token, $(field bpe tokens) tokens for $(field bpe bytes) bytes"
@@ -78,11 +79,11 @@ else no cross-entropy-tokenizer-json "$r; tokens $(field bpe tokens), bytes $(fi
 if $M eval --model "$T/bpe" --text "$T/text.txt" 2>&1 | grep -q '^bits/token'; then ok bits-per-token-shown
 else no bits-per-token-shown "no bits/token line for a tokenizer.json"; fi
 
-# ---- cpu and sim: the same bits ----
+# ---- host (the default board) and sim: the same bits ----
 r=$(ref sim-lut m "$T/short.txt" 'sim?timeout_ms=5' lut)
 if [ "$r" = ok ]; then ok sim-cross-entropy; else no sim-cross-entropy "$r"; fi
-evaljs cpu-short --text "$T/short.txt" --engine lut
-expect cpu-sim-same "total bits on cpu and sim" "$(field sim-lut total_bits)" "$(field cpu-short total_bits)"
+evaljs host-short --text "$T/short.txt" --engine lut
+expect host-sim-same "total bits on host and sim" "$(field sim-lut total_bits)" "$(field host-short total_bits)"
 check sim-board-clock jqok "$(cat "$T/sim-lut.json")" '.board_cycles > 0 and .tokens_per_s_at_clock > 0'
 
 # ---- --max-bytes and --window ----

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lut.h"
+#include "mmf_engines.h"
 #include "sac.h"
 #include "tac.h"
 
@@ -183,6 +184,64 @@ static void test_invalid(void)
 	      "tac_load beyond the buffer");
 }
 
+/* The engine table is consistent and its dispatch is each kind's model: every row's codes fill at
+ * most a word, its engine model takes its lanes and its buffer (lanes << lg_act), the ranks are an
+ * order of all rows, the names are distinct; a product through the dispatch equals one through the
+ * kind's own packer and model; a format past the table is refused by every call. */
+static mmf_engines_t g_eng;
+static void test_engine_table(void)
+{
+	uint32_t f, g, seen = 0, rows = 5, k, n, r, i;
+	int32_t nw;
+
+	for (f = 0; f < MMF_N_FORMATS; f++) {
+		const mmf_fmt_row_t *t = &mmf_fmts[f];
+		CHECK(t->lanes * t->code_bits <= 64u * t->code_weights, "%s: %u lanes of %u/%u bits exceed a word",
+		      t->name, t->lanes, t->code_bits, t->code_weights);
+		CHECK(t->engine < MMF_N_ENGINE_KINDS && t->rank < MMF_N_FORMATS, "%s: engine %u rank %u",
+		      t->name, t->engine, t->rank);
+		seen |= 1u << t->rank;
+		for (g = 0; g < f; g++)
+			CHECK(strcmp(t->name, mmf_fmts[g].name) && strcmp(t->choice, mmf_fmts[g].choice),
+			      "%s and %s share a name", t->name, mmf_fmts[g].name);
+		CHECK(mmf_eng_init(&g_eng, (uint8_t)f, t->lanes) == 0, "%s: init at %u lanes", t->name, t->lanes);
+		CHECK(mmf_eng_max_cols(&g_eng, (uint8_t)f) == mmf_fmt_max_cols(f), "%s: model takes K %u, table %u",
+		      t->name, mmf_eng_max_cols(&g_eng, (uint8_t)f), mmf_fmt_max_cols(f));
+		/* a product through the dispatch against the kind's model fed by hand */
+		k = 1 + (uint32_t)(check_rng(&g_rng) % (2u * t->lanes + 3u));
+		for (i = 0; i < rows * k; i++)
+			g_w[i] = t->quant == MMF_QUANT_POW2 ? (int8_t)(check_rng(&g_rng) % 16) :
+				 (int8_t)((int)(check_rng(&g_rng) % 3) - 1);
+		for (i = 0; i < k; i++)
+			g_x[i] = (int8_t)check_rng(&g_rng);
+		nw = mmf_eng_pack((uint8_t)f, t->lanes, g_w, rows, k, g_words, MAXR * 300);
+		CHECK(nw == (int32_t)(rows * mmf_words_per_row(k, t->lanes)), "%s: pack %d words", t->name, nw);
+		CHECK(mmf_eng_load(&g_eng, (uint8_t)f, g_x, k) == 0, "%s: load K %u", t->name, k);
+		n = mmf_eng_matvec(&g_eng, (uint8_t)f, g_words, (uint32_t)nw, g_y);
+		CHECK(n == rows && mmf_eng_cols(&g_eng, (uint8_t)f) == k, "%s: %u rows at K %u", t->name, n, k);
+		if (t->engine == MMF_ENGINE_TAC) {
+			tac_init(&g_tac, t->model_fmt, t->lanes);
+			tac_load(&g_tac, g_x, k);
+			n = tac_matvec(&g_tac, g_words, (uint32_t)nw, g_y2);
+		} else if (t->engine == MMF_ENGINE_SAC) {
+			sac_init(&g_sac, t->lanes);
+			sac_load(&g_sac, g_x, k);
+			n = sac_matvec(&g_sac, g_words, (uint32_t)nw, g_y2);
+		} else {
+			lut_init(&g_lut, t->lanes);
+			lut_load(&g_lut, g_x, k);
+			n = lut_matvec(&g_lut, g_words, (uint32_t)nw, g_y2);
+		}
+		for (r = 0; r < rows; r++)
+			CHECK(n == rows && g_y[r] == g_y2[r], "%s row %u: dispatch %d, model %d", t->name, r, g_y[r],
+			      g_y2[r]);
+	}
+	CHECK(seen == (1u << MMF_N_FORMATS) - 1u, "ranks %#x: not one of each", seen);
+	CHECK(mmf_eng_init(&g_eng, MMF_N_FORMATS, 16) == -1 && mmf_eng_load(&g_eng, MMF_N_FORMATS, g_x, 1) == -1 &&
+	      mmf_eng_pack(MMF_N_FORMATS, 16, g_w, 1, 1, g_words, 1) == -1 && mmf_fmt_max_cols(MMF_N_FORMATS) == 0,
+	      "a format past the table is taken");
+}
+
 int main(int argc, char **argv)
 {
 	check_args(argc, argv, 0, NULL, "", "Checks the hls_c models against independent references "
@@ -191,6 +250,7 @@ int main(int argc, char **argv)
 	test_ternary();
 	test_sac();
 	test_invalid();
+	test_engine_table();
 	printf("test_hls: %d checks, %d failed\n", g_checks, g_fail);
 	return g_fail ? 1 : 0;
 }

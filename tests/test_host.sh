@@ -126,6 +126,9 @@ check cli-number-bare-0x 2 $MMFREE bench engines --board cpu --count 0x
 check cli-uri-number-octal 0 $MMFREE info --board 'cpu?wmem=0100' --json
 jqcheck cli-uri-number-decimal '.wmem_words == 100' $MMFREE info --board 'cpu?wmem=0100' --json
 check cli-uri-number-space 2 $MMFREE info --board 'cpu?timeout_ms= 5'
+# `host` (the model commands' kernels, no board) is no board to open: a usage error that points at cpu
+check cli-host-no-board 2 $MMFREE info --board host
+says cli-host-no-board "^mmfree: --board host: the host kernels of run, eval and bench model are no board to open; the board's C model is --board cpu"
 # an option given twice is refused, whichever command (last-one-wins hides a typo)
 check cli-twice-info 2 $MMFREE info --board cpu --board 'cpu?faults=0.1'
 says cli-twice-info "^mmfree: info: --board given twice: give each option once"

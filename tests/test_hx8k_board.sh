@@ -109,7 +109,7 @@ $M run --model "$T/m" --board "$S" --engine tac2 --max-new 4 --logits "$T/sim.f3
 st=$?
 $M run --model "$T/m" --board 'cpu?wmem=768&engines=tac2' --engine tac2 --max-new 4 --logits "$T/cpu.f32" \
 	--quiet 2>/dev/null
-$M run --model "$T/m" --board cpu --engine tac2 --max-new 4 --logits "$T/host.f32" --quiet 2>/dev/null
+$M run --model "$T/m" --board host --engine tac2 --max-new 4 --logits "$T/host.f32" --quiet 2>/dev/null
 if [ $st -eq 0 ] && [ -s "$T/sim.f32" ] && cmp -s "$T/sim.f32" "$T/cpu.f32" && cmp -s "$T/sim.f32" "$T/host.f32"; then
 	ok run-model-logits "$(stat -c %s "$T/sim.f32") bytes equal; $(grep -o '[0-9.]* tokens/s at the board.s clock' "$T/err")"
 else no run-model-logits "exit $st; $(cat "$T/err")"; fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The MatMul-free LM runtime end to end, on checkpoints written by `mmfree mkmodel`. Proves:
-#  - the host kernels (`cpu`) and the SoC's RTL (`sim`, fast and UART mode) give byte-identical
-#    logits for every engine (same integers, same float order), resident and streamed placement alike;
+#  - the host kernels (`host`, the default board), the board's C model behind the link (`cpu`) and
+#    the SoC's RTL (`sim`, fast and UART mode) give byte-identical logits for every engine (same
+#    integers, same float order), resident and streamed placement alike; `cpu` is a board (cycles,
+#    the energy estimate), `host` is none;
 #  - K wider than an engine's activation buffer is cut into tiles and still matches;
 #  - the link path with 1e-3 of its bytes damaged gives the same logits, retries counted;
 #  - generation is repeatable (greedy and seeded sampling), stops at --max-new, and the JSON has
@@ -39,13 +41,22 @@ same() {  # same NAME A B: logits files identical, and not empty
 }
 
 for e in tac lut sac; do
+	run "host-$e" small host $e
 	run "cpu-$e" small cpu $e
 	run "sim-$e" small 'sim?timeout_ms=5' $e
-	same "cpu-sim-identical-$e" "cpu-$e" "sim-$e"
+	same "host-sim-identical-$e" "host-$e" "sim-$e"
+	same "host-cpu-identical-$e" "host-$e" "cpu-$e"
 done
+# `cpu` is the board's C model behind the link: a board with cycles and the energy estimate; `host`
+# (the hls_c kernels, no link) is no board
+check cpu-is-a-board jqok "$(cat "$T/cpu-tac.json")" \
+	'.board == "cpu" and .on_board == true and .board_cycles > 0 and .energy_estimate.estimate == true'
+check host-is-no-board jqok "$(cat "$T/host-tac.json")" '.board == "host" and .on_board == false'
+j=$($M run --model "$T/small" --prompt-ids 1 --max-new 1 --json 2>/dev/null)
+check default-board-host jqok "$j" '.board == "host" and .on_board == false'
 check resident-on-sim jqok "$(cat "$T/sim-lut.json")" '.resident == true and .on_board == true'
-check logits-rows jqok "$(cat "$T/cpu-tac.json")" "(.generated_ids | length) == 3"
-rows=$(( $(stat -c %s "$T/cpu-tac.f32") / (300 * 4) ))
+check logits-rows jqok "$(cat "$T/host-tac.json")" "(.generated_ids | length) == 3"
+rows=$(( $(stat -c %s "$T/host-tac.f32") / (300 * 4) ))
 [ "$rows" -eq 8 ] && ok "logits-file-8-rows" || no "logits-file-8-rows" "$rows rows"
 # a clean link needs no retransmission (deadlines run in simulated time, not wall time)
 check no-retries-clean-link jqok "$(cat "$T/sim-tac.json")" '.link_retries == 0 and .link_timeouts == 0'
@@ -55,16 +66,16 @@ check energy-estimate jqok "$(cat "$T/sim-tac.json")" \
 check json-board-figures jqok "$(cat "$T/sim-tac.json")" \
 	'.board_cycles > 0 and .tokens_per_s_at_clock > 0 and .link_bytes_per_token > 0 and .engine_busy_cycles > 0'
 
-run cpu-uart small 'sim?uart=1&timeout_ms=5' lut
-same cpu-sim-uart-identical cpu-lut cpu-uart
+run sim-uart small 'sim?uart=1&timeout_ms=5' lut
+same host-sim-uart-identical host-lut sim-uart
 
 run faults small 'cpu?faults=1e-3&seed=9' tac
-same faults-identical cpu-tac faults
+same faults-identical host-tac faults
 check faults-retried jqok "$(cat "$T/faults.json")" '.link_retries > 0'
 
-run big-cpu big cpu tac
+run big-host big host tac
 run big-sim big 'sim?timeout_ms=5' tac
-same streamed-identical big-cpu big-sim
+same streamed-identical big-host big-sim
 check streamed-on-sim jqok "$(cat "$T/big-sim.json")" '.resident == false and .upload_words > 0'
 
 # repeatable generation: greedy twice, seeded sampling twice

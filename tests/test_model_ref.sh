@@ -4,8 +4,8 @@
 #
 # For each case (shape, dtype, shards, seed): `mmfree mkmodel` writes a random checkpoint (one case's
 # checkpoint comes from tests/ref/write_ckpt.py instead, so the C loader also reads a file it did not
-# write); `mmfree run` generates 4 greedy tokens on each board (cpu, and sim unless MMF_TEST_SIM=0)
-# and engine (tac, lut), writing its logits; cpu and sim logits must be byte-identical per engine; each
+# write); `mmfree run` generates 4 greedy tokens on each board (host, and sim unless MMF_TEST_SIM=0)
+# and engine (tac, lut), writing its logits; host and sim logits must be byte-identical per engine; each
 # run's logits must agree with the reference teacher-forced on the same prompt + generated ids, within
 # the tolerance of docs/reference.md (max |diff| <= 0.1*sqrt(layers)*max|ref row| + 1e-4 per row;
 # argmax equal unless a near tie), and the ids the runtime generated must be its own logits' argmax.
@@ -26,7 +26,7 @@ for need in "$M" jq; do
 done
 $PY -c 'import numpy' 2>/dev/null || { echo "model-ref: $PY has no numpy (scripts/deps.sh)"; exit 1; }
 
-boards=(cpu)
+boards=(host)
 [ "$SIM" = 1 ] && boards+=(sim)
 engines=(tac lut)
 
@@ -63,22 +63,22 @@ case_run() {
 		done
 		[ -n "$why" ] && break
 		# the simulated board computes the same integers as the C model: the logits are the same bytes
-		if [ "$SIM" = 1 ] && ! cmp -s "$dir/cpu-$e.f32" "$dir/sim-$e.f32"; then
-			why="$e: cpu and sim logits differ ($(cmp "$dir/cpu-$e.f32" "$dir/sim-$e.f32" 2>&1 | head -n 1))"; break
+		if [ "$SIM" = 1 ] && ! cmp -s "$dir/host-$e.f32" "$dir/sim-$e.f32"; then
+			why="$e: host and sim logits differ ($(cmp "$dir/host-$e.f32" "$dir/sim-$e.f32" 2>&1 | head -n 1))"; break
 		fi
 		# the generated ids are the runtime's own argmax: row P-1+k chose generated token k
 		local am gen
 		am=$($PY -c 'import sys, numpy as np
 a = np.fromfile(sys.argv[1], dtype="<f4").reshape(-1, int(sys.argv[2])).argmax(1)
-p = int(sys.argv[3]); print(",".join(str(int(t)) for t in a[p - 1:-1]))' "$dir/cpu-$e.f32" "$v" \
-			"$(jq '.prompt_ids | length' "$dir/cpu-$e.json")" 2>> "$log")
-		gen=$(jq -r '.generated_ids | map(tostring) | join(",")' "$dir/cpu-$e.json")
+p = int(sys.argv[3]); print(",".join(str(int(t)) for t in a[p - 1:-1]))' "$dir/host-$e.f32" "$v" \
+			"$(jq '.prompt_ids | length' "$dir/host-$e.json")" 2>> "$log")
+		gen=$(jq -r '.generated_ids | map(tostring) | join(",")' "$dir/host-$e.json")
 		if [ "$am" != "$gen" ]; then
 			why="$e: generated ids $gen are not the argmax of the runtime's own logits ($am)"; break
 		fi
 		# the reference, teacher-forced on what this engine generated
-		local ids=${ids_of[cpu-$e]} js
-		if ! js=$($PY $REF --model "$dir" --prompt-ids "$ids" --compare "$dir/cpu-$e.f32" --json 2>> "$log"); then
+		local ids=${ids_of[host-$e]} js
+		if ! js=$($PY $REF --model "$dir" --prompt-ids "$ids" --compare "$dir/host-$e.f32" --json 2>> "$log"); then
 			why="$e: $(grep -m1 -E '^mmf_ref: (row|shape)' "$log" | sed 's/^mmf_ref: //')"
 			[ -z "$js" ] && why="$e: the reference failed (log: $log)"
 			break
@@ -93,7 +93,7 @@ p = int(sys.argv[3]); print(",".join(str(int(t)) for t in a[p - 1:-1]))' "$dir/c
 	if [ -z "$why" ]; then
 		passed=$((passed + 1))
 		local same="tac==lut"
-		cmp -s "$dir/cpu-tac.f32" "$dir/cpu-lut.f32" || same="tac!=lut"
+		cmp -s "$dir/host-tac.f32" "$dir/host-lut.f32" || same="tac!=lut"
 		printf 'PASS %-18s %s%s  %s\n' "$name" "$shape" "$report" "$same"
 	else
 		failed=$((failed + 1)); failed_names+=("$name")

@@ -86,8 +86,8 @@ else no engines-ftdi-spi "exit $rc; $out $err"; fi
 
 $M mkmodel --out "$T/m" --hidden 48 --layers 1 --vocab 259 >/dev/null 2>&1
 usb upduino3 --quiet -- $M run --model "$T/m" --board ftdi --engine lut --max-new 4 --logits "$T/usb.f32" --quiet
-$M run --model "$T/m" --board cpu --engine lut --max-new 4 --logits "$T/cpu.f32" --quiet 2>/dev/null
-if [ $rc -eq 0 ] && [ -s "$T/usb.f32" ] && cmp -s "$T/usb.f32" "$T/cpu.f32"; then
+$M run --model "$T/m" --board host --engine lut --max-new 4 --logits "$T/host.f32" --quiet 2>/dev/null
+if [ $rc -eq 0 ] && [ -s "$T/usb.f32" ] && cmp -s "$T/usb.f32" "$T/host.f32"; then
 	ok "run-model-logits-spi ($(stat -c %s "$T/usb.f32") bytes equal; $(grep -o '[0-9.]* tokens/s at the board.s clock' <<<"$err"))"
 else no run-model-logits-spi "exit $rc; $err"; fi
 

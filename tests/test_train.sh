@@ -6,7 +6,7 @@
 # - a tiny model (d 32, 2 layers) trained for 40 steps: the loss falls;
 # - its export (config.json + bf16 model.safetensors, written by hand) loads in `mmfree run`;
 # - PyTorch's quantised forward (written from docs/model.md, not from host/) and `mmfree run --board
-#   cpu --logits` agree on the same ids within docs/reference.md's tolerance (tests/ref/compare.py),
+#   host --logits` agree on the same ids within docs/reference.md's tolerance (tests/ref/compare.py),
 #   for both ternary engines; and the comparison can fail: the float forward (no quantisation) on
 #   the same ids is refused;
 # - the shipped model (models/kjv-ternary) loads, and on a KJV prompt mmfree's logits and PyTorch's agree
@@ -56,7 +56,7 @@ fi
 # the export loads in mmfree; same ids, both ternary engines: mmfree's logits vs PyTorch's
 prompt=1,55,107,35,101,104,106,109,109,108,109,106
 for e in tac lut; do
-	if $M run --model "$OUT/tiny" --board cpu --engine $e --prompt-ids $prompt --max-new 6 --greedy \
+	if $M run --model "$OUT/tiny" --board host --engine $e --prompt-ids $prompt --max-new 6 --greedy \
 		--logits "$OUT/run-$e.f32" --json > "$OUT/run-$e.json" 2> "$OUT/run-$e.err"; then
 		ok "mmfree loads the export ($e)"
 	else
@@ -72,7 +72,7 @@ refuse "float forward refused" "rel" $PY tests/ref/compare.py --vocab 259 --laye
 
 # the shipped model: loads, agrees with PyTorch on a KJV prompt (the lut engine the demo uses)
 K=models/kjv-ternary
-if $M run --model $K --board cpu --engine lut --prompt "And God said, Let there be" --max-new 16 --greedy \
+if $M run --model $K --board host --engine lut --prompt "And God said, Let there be" --max-new 16 --greedy \
 	--logits "$OUT/kjv-run.f32" --json > "$OUT/kjv-run.json" 2> "$OUT/kjv-run.err"; then
 	ok "shipped model loads" "$(jq -r '.text' "$OUT/kjv-run.json" | tr '\n' ' ')"
 	ids=$(jq -r '(.prompt_ids + .generated_ids) | map(tostring) | join(",")' "$OUT/kjv-run.json")

@@ -106,8 +106,8 @@ else no faults-engines-ftdi "$out $err"; fi
 # ---- a tiny model: logits through USB byte-identical to the host kernels' ----
 $M mkmodel --out "$T/m" --hidden 48 --layers 1 --vocab 259 >/dev/null 2>&1
 usb icebreaker --quiet -- $M run --model "$T/m" --board ftdi --engine lut --max-new 4 --logits "$T/usb.f32" --quiet
-$M run --model "$T/m" --board cpu --engine lut --max-new 4 --logits "$T/cpu.f32" --quiet 2>/dev/null
-if [ $rc -eq 0 ] && [ -s "$T/usb.f32" ] && cmp -s "$T/usb.f32" "$T/cpu.f32"; then
+$M run --model "$T/m" --board host --engine lut --max-new 4 --logits "$T/host.f32" --quiet 2>/dev/null
+if [ $rc -eq 0 ] && [ -s "$T/usb.f32" ] && cmp -s "$T/usb.f32" "$T/host.f32"; then
 	ok "run-model-logits ($(stat -c %s "$T/usb.f32") bytes equal; $(grep -o '[0-9.]* tokens/s at the board.s clock' <<<"$err"))"
 else no run-model-logits "exit $rc; $err"; fi
 

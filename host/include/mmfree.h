@@ -182,8 +182,11 @@ MMF_API int mmf_get_link_stats(const mmf_board *b, struct mmf_link_stats *s);
 typedef struct mmf_model mmf_model;
 
 struct mmf_model_opts {
-	unsigned engine;            /* 0 tac (tac5, 40 lanes), 1 sac (sac4), 2 lut (lut3), 3 tac with 2-bit
-				     * codes (tac2, 32 lanes: the iCE40HX8K-B-EVN's engine) */
+	unsigned engine;            /* the engine, named by its weight format (the engine table's id,
+				     * as mmf_info.engine[].format): 0 tac2 (32 lanes, the
+				     * iCE40HX8K-B-EVN's), 1 tac5 (40 lanes), 2 sac4, 3 lut3;
+				     * mmf_model_engine_name/_rank list them. Not "0 for default":
+				     * set it (mmf_model_engine_default picks for a board) */
 	mmf_progress_fn progress;   /* load and quantise progress (tensor elements), or NULL */
 	void *progress_user;        /* its argument */
 };
@@ -216,11 +219,11 @@ struct mmf_model_stats {
 	int on_board;               /* 1: attached to a board; 0: host kernels */
 };
 
-/* The engine choices (mmf_model_opts.engine) by name, "tac", "sac", "lut", "tac2"; NULL for a number
- * that is none. */
+/* The engine choices (mmf_model_opts.engine, a weight format) by name: "tac2", "tac" (tac5), "sac",
+ * "lut"; NULL for a number that is none. */
 MMF_API const char *mmf_model_engine_name(unsigned engine);
-/* The engine choices in the order the default takes them (rank 0 first: tac, tac2, lut, sac); -1
- * past the last. */
+/* The engine choices in the order the default takes them (rank 0 first: tac, tac2, lut, sac, the
+ * engine table's order); -1 past the last. */
 MMF_API int mmf_model_engine_rank(unsigned rank);
 /* The slot of board INFO `in` a model packed for engine runs on (>= 0), MMF_ERR_UNSUPPORTED when the
  * board has none, MMF_ERR_ARG for an engine that is no choice. in NULL (the host kernels): 0 for

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mmf_engines.h"
 #include "mmfree.h"
 #include "outfile.h"
 #include "transport.h"
@@ -34,7 +35,7 @@ extern const size_t mmfi_energy_json_len;
 enum {
 	E_MAX_FAMILIES = 8,         /* coefficient sections one file may hold */
 	E_MAX_BOARDS = 16,          /* board entries one file may hold */
-	E_N_FORMATS = 4,            /* weight formats, in mmf_format_name() order: tac2 tac5 sac4 lut3 */
+	E_N_FORMATS = MMF_N_FORMATS, /* weight formats: the engine table's rows, by format id */
 	E_ERR_LEN = 512,            /* message buffer */
 	E_MAX_FILE = 1 << 20,       /* a coefficient file larger than this is refused */
 	E_SPRAM_PER_WORD = 4,       /* a 64-bit weight word is one 16-bit read of each of 4 SPRAMs */

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "mmf_engines.h"
 #include "mmfree.h"
 #include "transport.h"
 
@@ -33,14 +34,12 @@ static const char *pick(const char *const *names, unsigned n, unsigned i)
 
 const char *mmf_engine_name(unsigned id)
 {
-	static const char *const n[] = { "tac", "sac", "lut" };
-	return pick(n, 3, id);
+	return pick(mmf_engine_kinds, MMF_N_ENGINE_KINDS, id);
 }
 
 const char *mmf_format_name(unsigned format)
 {
-	static const char *const n[] = { "tac2", "tac5", "sac4", "lut3" };
-	return pick(n, 4, format);
+	return format < MMF_N_FORMATS ? mmf_fmts[format].name : "?";
 }
 
 const char *mmf_board_name(unsigned board_id)

@@ -21,7 +21,11 @@
 
 static const char boards_help[] =
 	"Boards (--board URI):\n"
-	"  cpu              the board's C model (hls_c) in this process: no hardware needed\n"
+	"  host             run, eval and bench model only, their default: no board, the hls_c\n"
+	"                   kernels in this process on the model's own packed words (fast; no\n"
+	"                   cycles, no energy estimate)\n"
+	"  cpu              the board's C model (hls_c) in this process behind the link: no hardware\n"
+	"                   needed; cycles, counters and the energy estimate as a board has them\n"
 	"  sim              the SoC's RTL under Verilator in this process (fast mode; sim?uart=1:\n"
 	"                   through its UART at 12 Mbaud); give it a short timeout_ms, e.g. 5\n"
 	"  sim:BOARD        the board's own top (boards/BOARD: its PLL, reset, link, engines) under\n"
@@ -52,7 +56,7 @@ static void help_main(FILE *f)
 		"  bench engines --board URI [--count N] [--seed S] [--json]\n"
 		"                                                      random matrix-vector products,\n"
 		"                                                      every result checked against hls_c\n"
-		"  run --model DIR [--prompt TEXT] [--board URI] [--engine tac|tac2|lut|sac] ...\n"
+		"  run --model DIR [--prompt TEXT] [--board URI] [--engine E] ...\n"
 		"                                                      generate with a MatMul-free LM\n"
 		"  eval --model DIR --text FILE [--board URI] [--max-bytes N] [--json]\n"
 		"                                                      bits per byte of a model on a text\n"
@@ -142,8 +146,15 @@ int cli_lib_fail(const char *what, int err, const mmf_board *b)
 int cli_open(const struct cli_opts *o, mmf_board **b)
 {
 	char what[600];
-	int r = mmf_open(o->board, b);
+	int r;
 
+	/* `host` is no board: the model commands run their kernels on it (session_open) */
+	if (!strcmp(o->board, MMFI_CLI_HOST_BOARD)) {
+		fprintf(stderr, "mmfree: --board %s: the host kernels of run, eval and bench model are no "
+			"board to open; the board's C model is --board cpu\n", o->board);
+		return EXIT_USAGE;
+	}
+	r = mmf_open(o->board, b);
 	if (r == MMF_OK)
 		return EXIT_OK;
 	/* the library's message names the URI when the URI was the problem */

@@ -5,10 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lut.h"
+#include "mmf_engines.h"
 #include "mmfree_cli.h"
-#include "sac.h"
-#include "tac.h"
 
 /* ---- the energy line: an ESTIMATE from the board's counters (host/src/energy.c, docs/power.md) -- */
 
@@ -200,53 +198,33 @@ out:
 /* ---- bench engines ----------------------------------------------------------------------------- */
 
 /* The host's models: large (activation buffers, tables), so static. */
-static tac_t ref_tac;
-static sac_t ref_sac;
-static lut_t ref_lut;
+static mmf_engines_t ref;
+
+/* Does the engine table have the slot's format, read by the slot's engine? */
+static int fmt_known(const struct mmf_engine_info *e)
+{
+	return e->format < MMF_N_FORMATS && mmf_fmts[e->format].engine == e->id;
+}
 
 /* Random weights for the slot, packed; returns the words, or -1 if the format has no packer here. */
 static int32_t make_weights(const struct mmf_engine_info *e, uint64_t *rng, uint32_t rows, uint32_t k,
 			    int8_t *wt, uint64_t *out, uint32_t out_words)
 {
 	uint64_t i, n = (uint64_t)rows * k;
+	int pow2 = e->format < MMF_N_FORMATS && mmf_fmts[e->format].quant == MMF_QUANT_POW2;
 
 	for (i = 0; i < n; i++)
-		wt[i] = e->format == MMF_FMT_SAC4 ? (int8_t)(cli_rand(rng) % 16) :
-			(int8_t)(cli_rand(rng) % 3) - 1;
-	switch (e->format) {
-	case MMF_FMT_TAC2:
-	case MMF_FMT_TAC5:
-		return tac_pack(e->format == MMF_FMT_TAC2 ? TAC_FMT_2B : TAC_FMT_5T, e->lanes, wt, rows, k,
-				out, out_words);
-	case MMF_FMT_SAC4:
-		return sac_pack(e->lanes, (const uint8_t *)wt, rows, k, out, out_words);
-	case MMF_FMT_LUT3:
-		return lut_pack(e->lanes, wt, rows, k, out, out_words);
-	}
-	return -1;
+		wt[i] = pow2 ? (int8_t)(cli_rand(rng) % 16) : (int8_t)(cli_rand(rng) % 3) - 1;
+	return mmf_eng_pack(e->format, e->lanes, wt, rows, k, out, out_words);
 }
 
 /* The hls_c model's answer; -1 if the slot is not one the models can be. */
 static int ref_matvec(const struct mmf_engine_info *e, const int8_t *x, uint32_t k, const uint64_t *w,
 		      uint32_t words, int32_t *y)
 {
-	if (e->id == MMF_ENGINE_TAC && (e->format == MMF_FMT_TAC2 || e->format == MMF_FMT_TAC5)) {
-		if (tac_init(&ref_tac, e->format == MMF_FMT_TAC2 ? TAC_FMT_2B : TAC_FMT_5T, e->lanes) ||
-		    tac_load(&ref_tac, x, k))
-			return -1;
-		return (int)tac_matvec(&ref_tac, w, words, y);
-	}
-	if (e->id == MMF_ENGINE_SAC && e->format == MMF_FMT_SAC4) {
-		if (sac_init(&ref_sac, e->lanes) || sac_load(&ref_sac, x, k))
-			return -1;
-		return (int)sac_matvec(&ref_sac, w, words, y);
-	}
-	if (e->id == MMF_ENGINE_LUT && e->format == MMF_FMT_LUT3) {
-		if (lut_init(&ref_lut, e->lanes) || lut_load(&ref_lut, x, k))
-			return -1;
-		return (int)lut_matvec(&ref_lut, w, words, y);
-	}
-	return -1;
+	if (!fmt_known(e) || mmf_eng_init(&ref, e->format, e->lanes) || mmf_eng_load(&ref, e->format, x, k))
+		return -1;
+	return (int)mmf_eng_matvec(&ref, e->format, w, words, y);
 }
 
 /* Per engine slot. */

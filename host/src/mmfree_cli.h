@@ -97,9 +97,14 @@ struct session {
 	struct mmf_counter_totals c; /* board counters since generation started, 64-bit */
 	uint32_t last[MMF_NUM_COUNTERS]; /* the last raw reading */
 };
+/* The board of the model commands (run, eval, bench model) that is no board: the model attached to
+ * nothing runs on the hls_c kernels in this process (mmf_model_attach(m, NULL)). Their default. */
+#define MMFI_CLI_HOST_BOARD "host"
+/* The --engine lines of a help text, one per engine choice, from the engine table. */
+void cli_engines_help(FILE *f);
 /* --engine NAME into mmf_model_opts.engine; EXIT_OK or EXIT_USAGE after saying why. */
 int parse_engine(const char *cmd, const char *s, unsigned *e);
-/* Load model (quantised for engine) and place it on board (NULL or "cpu": the host kernels), with
+/* Load model (quantised for engine) and place it on board (NULL or "host": the host kernels), with
  * progress on a terminal; the board's counters cleared. EXIT_OK, or the exit code after saying why
  * (call session_close either way). */
 int session_open_model(const char *cmd, const char *model, const char *board, int engine,

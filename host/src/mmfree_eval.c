@@ -27,7 +27,7 @@ enum {
 struct eval_opts {
 	const char *model;          /* --model DIR */
 	const char *text;           /* --text FILE */
-	const char *board;          /* --board URI ("cpu": the host kernels) */
+	const char *board;          /* --board URI ("host": the host kernels) */
 	unsigned engine;            /* --engine (mmf_model_opts.engine) */
 	int engine_set;             /* --engine given; else the board's default, as run takes it */
 	uint64_t max_bytes;         /* --max-bytes N (0: the whole file) */
@@ -37,7 +37,7 @@ struct eval_opts {
 
 static void help_eval(FILE *f)
 {
-	fprintf(f, "usage: mmfree eval --model DIR --text FILE [--board URI] [--engine tac|tac2|lut|sac]\n"
+	fprintf(f, "usage: mmfree eval --model DIR --text FILE [--board URI] [--engine E]\n"
 		"                   [--max-bytes N] [--window N] [--json]\n\n"
 		"Measure how well a model predicts a text: the text is encoded with the model's tokenizer,\n"
 		"<s> first, and teacher-forced (feed token t, score token t+1 by its log-probability, a\n"
@@ -47,9 +47,10 @@ static void help_eval(FILE *f)
 		"The file must be text: a NUL byte or bytes that are not UTF-8 make it binary, refused.\n\n"
 		"  --model DIR     checkpoint folder\n"
 		"  --text FILE     the text to score (at most 256 MiB evaluated)\n"
-		"  --board URI     cpu (default: the hls_c kernels on this host), sim, ...: `mmfree --help`\n"
-		"  --engine E      tac, tac2, lut or sac (default: the first of these the board has, as run)\n"
-		"  --max-bytes N   only the first N bytes of the file (cut back to a whole UTF-8 character)\n"
+		"  --board URI     host (default: the hls_c kernels in this process, no board), cpu (the\n"
+		"                  board's C model behind the link), sim, ...: `mmfree --help`\n");
+	cli_engines_help(f);
+	fprintf(f, "  --max-bytes N   only the first N bytes of the file (cut back to a whole UTF-8 character)\n"
 		"  --window N      reset the recurrent state and feed <s> again every N scored tokens, as\n"
 		"                  a model trained on N-token sequences sees text (default: one sequence)\n"
 		"  --json          one JSON object on stdout\n\n"
@@ -283,7 +284,7 @@ int cmd_eval(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	memset(&s, 0, sizeof(s));
-	o.board = "cpu";
+	o.board = MMFI_CLI_HOST_BOARD;
 	r = parse_eval(argc, argv, &o);
 	if (r >= 0)
 		return r;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "mmf_engines.h"
 #include "mmfree_cli.h"
 #include "outfile.h"
 
@@ -17,11 +18,11 @@ enum { MAX_PROMPT = 65536 };
 /* Options of run and bench model. */
 struct run_opts {
 	const char *model;          /* --model DIR */
-	const char *board;          /* --board URI ("cpu": the host kernels) */
+	const char *board;          /* --board URI ("host": the host kernels, no board) */
 	const char *prompt;         /* --prompt TEXT */
 	const char *prompt_ids;     /* --prompt-ids 1,5,9 */
 	const char *logits;         /* --logits FILE */
-	unsigned engine;            /* --engine tac|sac|lut|tac2 (mmf_model_opts.engine) */
+	unsigned engine;            /* --engine NAME: a weight format (mmf_model_opts.engine) */
 	int engine_set;             /* --engine given; else the board's default (mmf_model_engine_default) */
 	uint64_t max_new;           /* --max-new N */
 	int greedy;                 /* --greedy given (the default) */
@@ -35,14 +36,10 @@ struct run_opts {
 	const char *plot;           /* --plot FILE.svg */
 };
 
-static const char engines_help[] =
-	"  --engine E      tac (ternary accumulate, tac5 weights, 40 lanes), tac2 (the same with\n"
-	"                  2-bit codes, 32 lanes: the iCE40HX8K-B-EVN's), lut (table lookup, lut3,\n"
-	"                  36 lanes) or sac (shift-add: the power-of-two model variant, sac4, 16 lanes);\n"
-	"                  default: the first of %s that the board has (INFO), named on\n"
-	"                  stderr; tac on the host kernels\n"
-	"  --board URI     cpu (default: the hls_c kernels on this host, no link), sim, sim?uart=1,\n"
-	"                  cpu?OPTIONS (the board's C model behind the link), ...: see `mmfree --help`\n"
+static const char board_help[] =
+	"  --board URI     host (default: the hls_c kernels in this process, no board, no link, fast),\n"
+	"                  cpu (the board's C model behind the link: cycles and the energy estimate),\n"
+	"                  sim, sim?uart=1, cpu?OPTIONS, ...: see `mmfree --help`\n"
 	"  --meter URI     measure power with a meter (`mmfree power --help` lists them): ~1 s idle\n"
 	"                  first, then readings alongside the tokens; reported as MEASURED beside the\n"
 	"                  estimate (a meter that fails leaves the estimate alone, and says so)\n"
@@ -66,13 +63,30 @@ static const char *engine_list(char *buf, size_t n, const struct mmf_info *in)
 	return buf;
 }
 
+void cli_engines_help(FILE *f)
+{
+	const mmf_fmt_row_t *row;
+	unsigned r;
+	int e;
+
+	fprintf(f, "  --engine E      the engine the weights are packed for (the engine table, docs/datapaths.md):\n");
+	for (r = 0; (e = mmf_model_engine_rank(r)) >= 0; r++) {
+		row = &mmf_fmts[e];
+		fprintf(f, "                    %-5s %s engine, %s weights, %u lanes, K up to %u a product%s\n",
+			row->choice, mmf_engine_kinds[row->engine], row->name, row->lanes,
+			mmf_fmt_max_cols((unsigned)e),
+			row->quant == MMF_QUANT_POW2 ? ",\n                          power-of-two weights: "
+			"the model variant made for it" : "");
+	}
+	fprintf(f, "                  default: the first of these that the board has (INFO), named on\n"
+		"                  stderr; %s on the host kernels\n", mmf_model_engine_name(
+			(unsigned)mmf_model_engine_rank(0)));
+}
+
 static void help_run(FILE *f)
 {
-	char engines[2048], names[64];
-
-	snprintf(engines, sizeof(engines), engines_help, engine_list(names, sizeof(names), NULL));
 	fprintf(f, "usage: mmfree run --model DIR [--prompt TEXT | --prompt-ids 1,5,9] [--max-new N]\n"
-		"                  [--greedy | --temperature T --seed S] [--board URI] [--engine tac|tac2|lut|sac]\n"
+		"                  [--greedy | --temperature T --seed S] [--board URI] [--engine E]\n"
 		"                  [--logits FILE] [--json] [--quiet] [--meter URI] [--plot FILE.svg]\n\n"
 		"Load a MatMul-free LM checkpoint (config.json + safetensors, see docs/checkpoints.md),\n"
 		"quantise it for the engine, place it on the board (resident when it fits, else streamed)\n"
@@ -84,32 +98,31 @@ static void help_run(FILE *f)
 		"  --prompt-ids L  token ids, comma-separated, used as given\n"
 		"  --max-new N     tokens to generate (default 32); stops early at </s>\n"
 		"  --greedy        take the most likely token (default)\n"
-		"  --temperature T sample from softmax(logits / T), with --seed S (default 1)\n"
-		"%s"
+		"  --temperature T sample from softmax(logits / T), with --seed S (default 1)\n");
+	cli_engines_help(f);
+	fprintf(f, "%s"
 		"  --logits FILE   write little-endian float32 logits [T, vocab]: one row per prompt\n"
 		"                  position (teacher-forced), then one per generated token\n"
 		"  --json          one JSON object on stdout: ids, text, timings, board counters\n"
 		"  --quiet         no streamed text\n\n%s\n"
 		"e.g. mmfree run --model build/demo-model --board 'sim:icebreaker?uart=1&timeout_ms=5'\n"
 		"        --prompt 'Hello' --max-new 16      (the lut engine: the one the iCEBreaker has)\n",
-		engines, cli_files_help);
+		board_help, cli_files_help);
 }
 
 static void help_bench_model(FILE *f)
 {
-	char engines[2048], names[64];
-
-	snprintf(engines, sizeof(engines), engines_help, engine_list(names, sizeof(names), NULL));
-	fprintf(f, "usage: mmfree bench model --model DIR [--board URI] [--engine tac|tac2|lut|sac]\n"
+	fprintf(f, "usage: mmfree bench model --model DIR [--board URI] [--engine E]\n"
 		"                          [--tokens N] [--json] [--meter URI] [--plot FILE.svg]\n\n"
 		"Measure a model end to end: load and quantise time, peak resident memory, placement\n"
 		"(resident or streamed, upload time), then N greedy tokens from <s>: tokens/s of wall\n"
 		"time, and on a board tokens/s at the board's clock from its cycle counter, with engine\n"
 		"busy cycles, link bytes per token and host time per token.\n\n"
 		"  --model DIR     checkpoint folder\n"
-		"  --tokens N      tokens to run (default 8)\n"
-		"%s"
-		"  --json          one JSON object on stdout\n\n%s", engines, cli_files_help);
+		"  --tokens N      tokens to run (default 8)\n");
+	cli_engines_help(f);
+	fprintf(f, "%s"
+		"  --json          one JSON object on stdout\n\n%s", board_help, cli_files_help);
 }
 
 /* ---- options ----------------------------------------------------------------------------------- */
@@ -323,7 +336,7 @@ static int session_open(const struct run_opts *o, const char *cmd, struct sessio
 
 	memset(s, 0, sizeof(*s));
 	/* the board first: which engines it has decides the weights' packing */
-	if (o->board && strcmp(o->board, "cpu")) {
+	if (o->board && strcmp(o->board, MMFI_CLI_HOST_BOARD)) {
 		memset(&co, 0, sizeof(co));
 		co.board = o->board;
 		r = cli_open(&co, &s->b);
@@ -449,7 +462,7 @@ static void print_figures(FILE *f, const struct session *s, const struct run_opt
 	}
 	if (json) {
 		fprintf(f, "\"board\": ");
-		cli_json_str(f, o->board ? o->board : "cpu");
+		cli_json_str(f, o->board ? o->board : MMFI_CLI_HOST_BOARD);
 		fprintf(f, ", \"engine\": \"%s\", \"format\": \"%s\", \"hidden\": %d, \"layers\": %d, "
 			"\"vocab\": %d, \"intermediate\": %d, \"params\": %llu, \"packed_bytes\": %llu, "
 			"\"quant_error\": %.6f, \"tokenizer\": \"%s\", \"load_s\": %.3f, \"place_s\": %.3f, "
@@ -613,7 +626,7 @@ int cmd_run(int argc, char **argv)
 	memset(&pr, 0, sizeof(pr));
 	o.max_new = 32;
 	o.seed = 1;
-	o.board = "cpu";
+	o.board = MMFI_CLI_HOST_BOARD;
 	r = parse_run(argc, argv, "run", 0, &o);
 	if (r >= 0)
 		return r;
@@ -807,7 +820,7 @@ int bench_model(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&pr, 0, sizeof(pr));
 	o.max_new = 8;
-	o.board = "cpu";
+	o.board = MMFI_CLI_HOST_BOARD;
 	r = parse_run(argc, argv, "bench model", 1, &o);
 	if (r >= 0)
 		return r;

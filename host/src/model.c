@@ -25,66 +25,50 @@ enum {
 	PACK_ROWS = 256,            /* rows quantised and packed at a time */
 };
 
-/* The SoC's engine slots (rtl/mmf_soc_core.v), by mmf_model_opts.engine: the host kernels use the
- * same configurations, so a model packed once runs on either. The last is the tac engine as the HX8K
- * builds it (2-bit codes, 32 lanes). */
-static const struct mmfi_engine_cfg engine_cfgs[] = {
-	{ MMF_ENGINE_TAC, MMF_FMT_TAC5, TAC_LANES_5T, (uint32_t)TAC_LANES_5T << TAC_LG_ACT },
-	{ MMF_ENGINE_SAC, MMF_FMT_SAC4, SAC_LANES_MAX, (uint32_t)SAC_LANES_MAX << SAC_LG_ACT },
-	{ MMF_ENGINE_LUT, MMF_FMT_LUT3, LUT_LANES_MAX, (uint32_t)LUT_LANES_MAX << LUT_LG_ACT },
-	{ MMF_ENGINE_TAC, MMF_FMT_TAC2, TAC_LANES_2B, (uint32_t)TAC_LANES_2B << TAC_LG_ACT },
-};
-
-/* The engine choices as the default takes them, with their names (engine_cfgs[engine]). The ternary
- * accumulate engine first (tac5, or tac2 on a board built so): a whole row up to K 10240 in one
- * product; then lut (K up to 1152 a product: longer rows in tiles); sac last, as it quantises the
- * checkpoint differently (power-of-two codes: the model variant it is made for). */
-static const struct {
-	uint8_t engine;             /* index in engine_cfgs */
-	const char *name;           /* on the command line (--engine) */
-} engine_rank[] = {
-	{ 0, "tac" }, { 3, "tac2" }, { 2, "lut" }, { 1, "sac" },
-};
-
 static char load_err[MMFI_MODEL_ERR]; /* why the last mmf_model_load failed */
 
 /* ---- engine choices ---------------------------------------------------------------------------- */
 
+/* The engine choices are the engine table's rows (hls_c/mmf_engines.c): an engine is its weight
+ * format's id, its name the row's choice name, the default order the row's rank. */
 const char *mmf_model_engine_name(unsigned engine)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(engine_rank) / sizeof(engine_rank[0]); i++)
-		if (engine_rank[i].engine == engine)
-			return engine_rank[i].name;
-	return NULL;
+	return engine < MMF_N_FORMATS ? mmf_fmts[engine].choice : NULL;
 }
 
 int mmf_model_engine_rank(unsigned rank)
 {
-	return rank < sizeof(engine_rank) / sizeof(engine_rank[0]) ? engine_rank[rank].engine : -1;
+	int f;
+
+	for (f = 0; f < MMF_N_FORMATS; f++)
+		if (mmf_fmts[f].rank == rank)
+			return f;
+	return -1;
 }
 
-int mmfi_engine_slot(const struct mmfi_engine_cfg *c, const struct mmf_info *in)
+int mmfi_engine_slot(const mmf_engine_cfg_t *c, const struct mmf_info *in)
 {
+	uint32_t max_cols = (uint32_t)c->lanes << c->lg_act;
 	int s;
 
 	for (s = 0; s < in->n_engines; s++)
 		if (in->engine[s].id == c->id && in->engine[s].format == c->format &&
-		    in->engine[s].lanes == c->lanes && in->engine[s].max_cols >= c->max_cols)
+		    in->engine[s].lanes == c->lanes && in->engine[s].max_cols >= max_cols)
 			return s;
 	return -1;
 }
 
 int mmf_model_engine_slot(const struct mmf_info *in, unsigned engine)
 {
+	mmf_engine_cfg_t c;
 	int s;
 
-	if (engine >= sizeof(engine_cfgs) / sizeof(engine_cfgs[0]))
+	if (engine >= MMF_N_FORMATS)
 		return MMF_ERR_ARG;
 	if (!in)
 		return 0;
-	s = mmfi_engine_slot(&engine_cfgs[engine], in);
+	mmf_eng_slot((uint8_t)engine, &c);
+	s = mmfi_engine_slot(&c, in);
 	return s >= 0 ? s : MMF_ERR_UNSUPPORTED;
 }
 
@@ -144,17 +128,7 @@ static int pack_block(mmf_model *m, struct mmfi_qlin *q, uint32_t t, uint32_t r0
 	uint32_t room = nr * wpr;
 	int32_t got;
 
-	switch (m->eng.id) {
-	case MMF_ENGINE_TAC:
-		got = tac_pack(mmfi_tac_fmt(&m->eng), m->eng.lanes, c, nr, kc, out, room);
-		break;
-	case MMF_ENGINE_LUT:
-		got = lut_pack(m->eng.lanes, c, nr, kc, out, room);
-		break;
-	default:
-		got = sac_pack(m->eng.lanes, (const uint8_t *)c, nr, kc, out, room);
-		break;
-	}
+	got = mmf_eng_pack(m->eng.format, m->eng.lanes, c, nr, kc, out, room);
 	if (got != (int32_t)room) {
 		mmfi_msg(load_err, sizeof(load_err), "%s: packing tile %u rows %u..%u failed", q->name, t,
 			 r0, r0 + nr - 1);
@@ -175,6 +149,7 @@ static int load_qlin(mmf_model *m, struct mmfi_qlin *q, const char *prefix, uint
 	double sum = 0.0, gamma, wq;
 	uint64_t off = 0;
 	uint32_t r, r0, nr, k, tt, k0, kc, wpr;
+	int pow2 = mmf_fmts[m->eng.format].quant == MMF_QUANT_POW2;
 	int r_ = MMF_OK;
 
 	snprintf(q->name, sizeof(q->name), "%s.weight", prefix);
@@ -193,7 +168,7 @@ static int load_qlin(mmf_model *m, struct mmfi_qlin *q, const char *prefix, uint
 	if (r_)
 		return r_;
 	/* tiles of K */
-	q->tile_cols = m->eng.max_cols / m->eng.lanes * m->eng.lanes;
+	q->tile_cols = ((uint32_t)m->eng.lanes << m->eng.lg_act) / m->eng.lanes * m->eng.lanes;
 	if (q->tile_cols > cols)
 		q->tile_cols = cols;
 	q->n_tiles = (cols + q->tile_cols - 1) / q->tile_cols;
@@ -218,14 +193,14 @@ static int load_qlin(mmf_model *m, struct mmfi_qlin *q, const char *prefix, uint
 		mmfi_tensor_read(t, (int64_t)r * cols, cols, row);
 		for (k = 0; k < cols; k++) {
 			double a = fabs((double)row[k]);
-			if (m->eng.id == MMF_ENGINE_SAC)
+			if (pow2)
 				sum = a > sum ? a : sum;
 			else
 				sum += a;
 			q->norm2 += (double)row[k] * row[k];
 		}
 	}
-	if (m->eng.id == MMF_ENGINE_SAC) {
+	if (pow2) {
 		gamma = sum > 0 ? sum : 1e-5;
 		q->scale = (float)(gamma / 64.0);
 	} else {
@@ -246,7 +221,7 @@ static int load_qlin(mmf_model *m, struct mmfi_qlin *q, const char *prefix, uint
 				mmfi_tensor_read(t, (int64_t)(r0 + r) * cols + k0, kc, row);
 				for (k = 0; k < kc; k++) {
 					int8_t c;
-					if (m->eng.id == MMF_ENGINE_SAC) {
+					if (pow2) {
 						c = (int8_t)mmfi_quant_sac(row[k], gamma, &wq);
 					} else {
 						c = mmfi_quant_ternary(row[k], gamma);
@@ -323,7 +298,7 @@ int mmf_model_load(const char *dir, const struct mmf_model_opts *o, mmf_model **
 {
 	char name[MMFI_CKPT_NAME];
 	mmf_model *m;
-	unsigned e = o ? o->engine : MMF_ENGINE_TAC;
+	unsigned e = o ? o->engine : MMF_FMT_TAC5;
 	uint64_t total, done = 0;
 	int l, r;
 
@@ -332,8 +307,9 @@ int mmf_model_load(const char *dir, const struct mmf_model_opts *o, mmf_model **
 		return MMF_ERR_ARG;
 	}
 	*out = NULL;
-	if (e >= sizeof(engine_cfgs) / sizeof(engine_cfgs[0])) {
-		mmfi_msg(load_err, sizeof(load_err), "engine %u: no such engine (0 tac, 1 sac, 2 lut, 3 tac2)", e);
+	if (e >= MMF_N_FORMATS) {
+		mmfi_msg(load_err, sizeof(load_err), "engine %u: no such engine (a weight format, 0..%d)", e,
+			 MMF_N_FORMATS - 1);
 		return MMF_ERR_ARG;
 	}
 	m = calloc(1, sizeof(*m));
@@ -341,7 +317,7 @@ int mmf_model_load(const char *dir, const struct mmf_model_opts *o, mmf_model **
 		mmfi_msg(load_err, sizeof(load_err), "out of memory");
 		return MMF_ERR_NOMEM;
 	}
-	m->eng = engine_cfgs[e];
+	mmf_eng_slot((uint8_t)e, &m->eng);
 	r = mmfi_ckpt_open(dir, &m->ck, load_err, sizeof(load_err));
 	if (r)
 		goto fail;

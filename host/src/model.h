@@ -6,29 +6,13 @@
 #define MMFI_MODEL_H
 
 #include "ckpt.h"
-#include "lut.h"
+#include "mmf_dev.h"
 #include "mmfree.h"
-#include "sac.h"
-#include "tac.h"
 #include "tok.h"
 
 enum {
 	MMFI_MODEL_ERR = 512,       /* message buffer */
 };
-
-/* How an engine's weights are laid out: the configuration of its slot on the SoC. */
-struct mmfi_engine_cfg {
-	uint8_t id;                 /* MMF_ENGINE_TAC, _SAC, _LUT */
-	uint8_t format;             /* MMF_FMT_* */
-	uint8_t lanes;              /* weights per word */
-	uint32_t max_cols;          /* largest K one product takes (lanes << lg_act) */
-};
-
-/* The tac model's FMT parameter (TAC_FMT_*) for a tac configuration's weight format. */
-static inline uint8_t mmfi_tac_fmt(const struct mmfi_engine_cfg *e)
-{
-	return e->format == MMF_FMT_TAC2 ? TAC_FMT_2B : TAC_FMT_5T;
-}
 
 /* One BitLinear, quantised and packed. K is cut into tiles of at most max_cols columns; tile t
  * holds rows x wpr(t) words, row after row, and the tiles follow one another in words[]. */
@@ -63,7 +47,7 @@ struct mmf_model {
 	const struct mmfi_tensor *emb; /* model.embeddings.weight */
 	mmfi_tok *tok;              /* tokenizer */
 	const char *tok_kind;       /* "tokenizer.json" or "bytes" */
-	struct mmfi_engine_cfg eng; /* the engine the weights are packed for */
+	mmf_engine_cfg_t eng;       /* the engine slot the weights are packed for (the engine table's) */
 	int d, L, V, I;             /* shape */
 	float eps;                  /* rms_norm_eps */
 	struct mmfi_qlayer *layer;  /* [L] */
@@ -76,11 +60,7 @@ struct mmf_model {
 	int resident;               /* weights resident on the board */
 	uint32_t res_rows;          /* the board's result buffer */
 	uint32_t stream_words;      /* streaming: words of weight memory used as the buffer */
-	union {                     /* host kernels' engine state */
-		tac_t tac;
-		sac_t sac;
-		lut_t lut;
-	} k;
+	mmf_engines_t k;            /* host kernels' engine state */
 	float *state;               /* [L][d] recurrent state s */
 	float *x, *h, *i, *f, *g, *o, *y; /* [d] or [max(d, 2I, I)] work vectors */
 	float *ab;                  /* [2I] gate_proj output */
@@ -106,7 +86,9 @@ uint8_t mmfi_quant_sac(float w, double alpha, double *wq);
  * s_x = 127 / max(max|y|, 1e-5), with q = clamp(round(y * s_x), -128, 127). */
 float mmfi_quant_act(const float *y, uint32_t n, int8_t *q);
 /* model.c: the slot of board INFO in with an engine of configuration c, or -1 */
-int mmfi_engine_slot(const struct mmfi_engine_cfg *c, const struct mmf_info *in);
+int mmfi_engine_slot(const mmf_engine_cfg_t *c, const struct mmf_info *in);
+/* model.c: every BitLinear of the model, in the order a token meets them (lm_head last) */
+int mmfi_model_lins(mmf_model *m, struct mmfi_qlin **v, int max);
 
 /* model_run.c */
 int mmfi_model_alloc_run(mmf_model *m);

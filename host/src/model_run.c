@@ -4,8 +4,9 @@
  *
  * The host computes norms, activation quantisation, sigmoid/SiLU, the recurrence, the GLU product
  * and the residuals in float32 (sums of squares accumulate in double); every BitLinear's integer
- * product runs on the engine, on a board or with the hls_c kernels. The integers are exact on every
- * path and the float code is the same, so a model gives identical logits on `cpu` and on a board.
+ * product runs on the engine, on a board or with the hls_c kernels (the `host` board), through one
+ * path. The integers are exact on every path and the float code is the same, so a model gives
+ * identical logits on `host`, on `cpu` (the board's C model) and on a board.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -16,8 +17,6 @@
 #include "board.h"
 #include "model.h"
 #include "transport.h"
-
-int mmfi_model_lins(mmf_model *m, struct mmfi_qlin **v, int max);
 
 static double now_s(void)
 {
@@ -75,25 +74,78 @@ void mmfi_model_free_run(mmf_model *m)
 	free(m->part);
 }
 
-/* ---- the engine: host kernels or a board ------------------------------------------------------- */
+/* ---- the engine: the host kernels or a board, behind the same three steps ---------------------
+ *
+ * One matrix-vector product is the protocol's sequence whichever engine runs it: load the
+ * activations, run a range of weight words (rows of wpr words), read the rows back. The `host`
+ * backend does each step with the hls_c kernels on the model's own packed words (its "weight memory"
+ * is the model, so everything is resident and nothing is uploaded or read); the board backend sends
+ * LOAD_ACT, RUN and READ_RES to the board's engine slot. matvec() below is the one path over them. */
+struct backend {
+	const char *what;           /* for messages: "the host kernels", "the board" */
+	/* activations x[k] into the engine */
+	int (*load)(mmf_model *m, const int8_t *x, uint32_t k);
+	/* words weight words, w on the host or from base on the board, through the engine: *rows */
+	int (*run)(mmf_model *m, const uint64_t *w, uint32_t base, uint32_t words, uint32_t *rows);
+	/* the rows results into y (m->part) */
+	int (*read)(mmf_model *m, uint32_t rows, int32_t *y);
+	/* why the last step failed */
+	const char *(*error)(mmf_model *m);
+};
 
-static int kernel_load(mmf_model *m, const int8_t *x, uint32_t k)
+static int host_load(mmf_model *m, const int8_t *x, uint32_t k)
 {
-	switch (m->eng.id) {
-	case MMF_ENGINE_TAC: return tac_load(&m->k.tac, x, k);
-	case MMF_ENGINE_LUT: return lut_load(&m->k.lut, x, k);
-	default: return sac_load(&m->k.sac, x, k);
-	}
+	return mmf_eng_load(&m->k, m->eng.format, x, k) ? MMF_ERR_ARG : MMF_OK;
 }
 
-static uint32_t kernel_matvec(mmf_model *m, const uint64_t *w, uint32_t n, int32_t *y)
+/* the kernels write their results straight to m->part, where host_read would put them */
+static int host_run(mmf_model *m, const uint64_t *w, uint32_t base, uint32_t words, uint32_t *rows)
 {
-	switch (m->eng.id) {
-	case MMF_ENGINE_TAC: return tac_matvec(&m->k.tac, w, n, y);
-	case MMF_ENGINE_LUT: return lut_matvec(&m->k.lut, w, n, y);
-	default: return sac_matvec(&m->k.sac, w, n, y);
-	}
+	(void)base;
+	*rows = mmf_eng_matvec(&m->k, m->eng.format, w, words, m->part);
+	return MMF_OK;
 }
+
+static int host_read(mmf_model *m, uint32_t rows, int32_t *y)
+{
+	(void)m, (void)rows, (void)y;
+	return MMF_OK;
+}
+
+static const char *host_error(mmf_model *m)
+{
+	(void)m;
+	return "the host kernel refused it";
+}
+
+static int board_load(mmf_model *m, const int8_t *x, uint32_t k)
+{
+	return mmf_load_act(m->b, (unsigned)m->slot, x, k);
+}
+
+static int board_run(mmf_model *m, const uint64_t *w, uint32_t base, uint32_t words, uint32_t *rows)
+{
+	uint16_t n = 0;
+	int r;
+
+	(void)w;
+	r = mmf_run(m->b, (unsigned)m->slot, base, words, &n);
+	*rows = n;
+	return r;
+}
+
+static int board_read(mmf_model *m, uint32_t rows, int32_t *y)
+{
+	return mmf_read_res(m->b, 0, rows, y);
+}
+
+static const char *board_error(mmf_model *m)
+{
+	return mmf_board_error(m->b);
+}
+
+static const struct backend host_backend = { "the host kernels", host_load, host_run, host_read, host_error };
+static const struct backend board_backend = { "the board", board_load, board_run, board_read, board_error };
 
 /* Rows of tile t of q that one RUN takes: the result buffer, and when streaming the buffer space. */
 static uint32_t run_rows(const mmf_model *m, uint32_t wpr)
@@ -105,11 +157,12 @@ static uint32_t run_rows(const mmf_model *m, uint32_t wpr)
 	return r;
 }
 
-/* acc[rows] = the integer products of q's codes with the int8 activations m->q[cols]. */
+/* acc[rows] = the integer products of q's codes with the int8 activations m->q[cols]: per tile of
+ * K, load its activations, then run (streaming: upload first) and read as many rows as fit. */
 static int matvec(mmf_model *m, struct mmfi_qlin *q)
 {
-	uint32_t t, k0, kc, wpr, r0, nr, per, got;
-	uint16_t rows;
+	const struct backend *be = m->b ? &board_backend : &host_backend;
+	uint32_t t, k0, kc, wpr, r0, nr, per, got, rows;
 	uint64_t off;
 	int r;
 
@@ -121,51 +174,39 @@ static int matvec(mmf_model *m, struct mmfi_qlin *q)
 		off = q->tile_off[t];
 		m->st.matvecs++;
 		m->st.macs += (uint64_t)kc * q->rows;
-		if (!m->b) {
-			if (kernel_load(m, m->q + k0, kc))
-				goto bad_tile;
-			got = kernel_matvec(m, q->words + off, q->rows * wpr, m->part);
-			if (got != q->rows)
-				goto bad_tile;
-			for (r0 = 0; r0 < q->rows; r0++)
-				m->acc[r0] += m->part[r0];
-			continue;
-		}
-		r = mmf_load_act(m->b, (unsigned)m->slot, m->q + k0, kc);
+		r = be->load(m, m->q + k0, kc);
 		if (r)
-			goto board_fail;
+			goto fail;
 		per = run_rows(m, wpr);
 		for (r0 = 0; r0 < q->rows; r0 += nr) {
+			const uint64_t *w = q->words + off + (uint64_t)r0 * wpr;
 			uint32_t base = q->base + (uint32_t)off + r0 * wpr;
 			nr = q->rows - r0 < per ? q->rows - r0 : per;
 			if (!m->resident) {
 				base = 0;
-				r = mmf_write_mem(m->b, 0, q->words + off + (uint64_t)r0 * wpr, nr * wpr);
+				r = mmf_write_mem(m->b, 0, w, nr * wpr);
 				if (r)
-					goto board_fail;
+					goto fail;
 				m->st.upload_words += nr * wpr;
 			}
-			r = mmf_run(m->b, (unsigned)m->slot, base, nr * wpr, &rows);
+			r = be->run(m, w, base, nr * wpr, &rows);
 			if (r)
-				goto board_fail;
+				goto fail;
 			if (rows != nr) {
-				mmfi_msg(m->err, sizeof(m->err), "%s tile %u rows %u..: board produced %u rows, "
-					 "expected %u", q->name, t, r0, rows, nr);
+				mmfi_msg(m->err, sizeof(m->err), "%s tile %u rows %u..: %s produced %u rows, "
+					 "expected %u", q->name, t, r0, be->what, rows, nr);
 				return MMF_ERR_PROTOCOL;
 			}
-			r = mmf_read_res(m->b, 0, nr, m->part);
+			r = be->read(m, nr, m->part);
 			if (r)
-				goto board_fail;
+				goto fail;
 			for (got = 0; got < nr; got++)
 				m->acc[r0 + got] += m->part[got];
 		}
 	}
 	return MMF_OK;
-bad_tile:
-	mmfi_msg(m->err, sizeof(m->err), "%s tile %u: the host kernel refused it", q->name, t);
-	return MMF_ERR_ARG;
-board_fail:
-	mmfi_msg(m->err, sizeof(m->err), "%s tile %u: %s", q->name, t, mmf_board_error(m->b));
+fail:
+	mmfi_msg(m->err, sizeof(m->err), "%s tile %u: %s", q->name, t, be->error(m));
 	return r;
 }
 
@@ -366,16 +407,15 @@ int mmf_model_attach(mmf_model *m, mmf_board *b)
 
 	if (!m)
 		return MMF_ERR_ARG;
+	/* the host kernels until a board is attached (and after an attach that fails): the slot's
+	 * configuration; the model's words are their weight memory, so the whole model is resident
+	 * and one RUN takes every row of a tile */
 	m->b = NULL;
-	m->resident = 0;
+	m->resident = 1;
+	m->res_rows = UINT32_MAX;
+	(void)mmf_eng_init(&m->k, m->eng.format, m->eng.lanes);
 	n = mmfi_model_lins(m, v, (int)(sizeof(v) / sizeof(v[0])));
 	if (!b) {
-		/* host kernels: the slot's configuration, the whole model "resident" */
-		switch (m->eng.id) {
-		case MMF_ENGINE_TAC: tac_init(&m->k.tac, mmfi_tac_fmt(&m->eng), m->eng.lanes); break;
-		case MMF_ENGINE_LUT: lut_init(&m->k.lut, m->eng.lanes); break;
-		default: sac_init(&m->k.sac, m->eng.lanes); break;
-		}
 		m->st.on_board = 0;
 		m->st.resident = 1;
 		return MMF_OK;
@@ -386,7 +426,7 @@ int mmf_model_attach(mmf_model *m, mmf_board *b)
 		mmfi_msg(m->err, sizeof(m->err), "the board (%s) has no %s engine with format %s, %u lanes and "
 			 "K up to %u: the model is packed for that", mmf_board_name(in.board_id),
 			 mmf_engine_name(m->eng.id), mmf_format_name(m->eng.format), m->eng.lanes,
-			 m->eng.max_cols);
+			 (uint32_t)m->eng.lanes << m->eng.lg_act);
 		return MMF_ERR_UNSUPPORTED;
 	}
 	for (i = 0; i < n; i++) {
@@ -398,16 +438,15 @@ int mmf_model_attach(mmf_model *m, mmf_board *b)
 			wpr_max = wpr > wpr_max ? wpr : wpr_max;
 		}
 	}
+	if (wpr_max > in.wmem_words || !in.res_rows) {
+		mmfi_msg(m->err, sizeof(m->err), "one row needs %u words; the board has %u words of weight "
+			 "memory and %u result rows", wpr_max, in.wmem_words, in.res_rows);
+		return MMF_ERR_UNSUPPORTED;
+	}
 	m->b = b;
 	m->slot = s;
 	m->res_rows = in.res_rows;
 	m->stream_words = in.wmem_words;
-	if (wpr_max > in.wmem_words || !in.res_rows) {
-		mmfi_msg(m->err, sizeof(m->err), "one row needs %u words; the board has %u words of weight "
-			 "memory and %u result rows", wpr_max, in.wmem_words, in.res_rows);
-		m->b = NULL;
-		return MMF_ERR_UNSUPPORTED;
-	}
 	m->st.on_board = 1;
 	m->resident = total <= in.wmem_words;
 	m->st.resident = m->resident;

@@ -103,7 +103,7 @@ int mmfi_onchip_pack(const mmf_model *m, mmf_onchip_t *s, char *err, size_t n)
 	s->V = (uint32_t)m->V;
 	s->I = (uint32_t)m->I;
 	s->n_words = 0;
-	if (tac_init(&s->eng, mmfi_tac_fmt(&m->eng), m->eng.lanes))
+	if (tac_init(&s->eng, mmf_fmts[m->eng.format].model_fmt, m->eng.lanes))
 		return MMF_ERR_UNSUPPORTED;
 	s->eps = mmfi_onchip_bf((double)m->eps * m->d);
 	for (l = 0; l < m->L; l++) {

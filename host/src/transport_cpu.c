@@ -27,24 +27,31 @@ enum {
 	CPU_RXQ = 1 << 16,          /* host-side receive buffer (a UART driver's), bytes */
 };
 
-/* The board as it is built by default: what INFO reports. */
+/* The board as it is built by default, what INFO reports; its engine slots are the engine table's
+ * default SoC slots (mmf_soc_formats), filled in by cpu_board_cfg. */
 static const mmf_dev_cfg_t cpu_cfg = {
-	MMF_BOARD_SIM, MMF_LINK_UART, 3, CPU_CLOCK_HZ, CPU_BAUD, MMF_WMEM_WORDS, 0,
-	{
-		{ MMF_ENGINE_TAC, MMF_FMT_TAC5, 40, 8 },
-		{ MMF_ENGINE_SAC, MMF_FMT_SAC4, 16, 8 },
-		{ MMF_ENGINE_LUT, MMF_FMT_LUT3, 36, 5 },
-	},
+	MMF_BOARD_SIM, MMF_LINK_UART, MMF_SOC_SLOTS, CPU_CLOCK_HZ, CPU_BAUD, MMF_WMEM_WORDS, 0,
+	{ { 0, 0, 0, 0 } },
 	0,      /* no I2C master: the C model's board has no INA226 (the `board` meter says so) */
 };
 
-/* An engine slot for each weight format (MMF_FMT_*, the index), as rtl/mmf_soc_core.v builds it. */
-static const mmf_engine_cfg_t cpu_engines[4] = {
-	{ MMF_ENGINE_TAC, MMF_FMT_TAC2, TAC_LANES_2B, TAC_LG_ACT },
-	{ MMF_ENGINE_TAC, MMF_FMT_TAC5, TAC_LANES_5T, TAC_LG_ACT },
-	{ MMF_ENGINE_SAC, MMF_FMT_SAC4, SAC_LANES_MAX, SAC_LG_ACT },
-	{ MMF_ENGINE_LUT, MMF_FMT_LUT3, LUT_LANES_MAX, LUT_LG_ACT },
-};
+/* The configuration the options ask for: wmem= and engines= build the model as another SoC is, each
+ * named format in the slot the engine table gives it. */
+static void cpu_board_cfg(const struct mmfi_cpu_opts *o, mmf_dev_cfg_t *cfg)
+{
+	int i;
+
+	*cfg = cpu_cfg;
+	for (i = 0; i < MMF_SOC_SLOTS; i++)
+		mmf_eng_slot(mmf_soc_formats[i], &cfg->engine[i]);
+	if (o->wmem_words)
+		cfg->wmem_words = o->wmem_words;
+	if (o->n_formats) {
+		cfg->n_engines = o->n_formats;
+		for (i = 0; i < o->n_formats; i++)
+			mmf_eng_slot(o->formats[i], &cfg->engine[i]);
+	}
+}
 
 typedef struct {
 	mmfi_transport base;        /* must be first */
@@ -152,8 +159,8 @@ static const struct mmfi_transport_ops cpu_ops = { cpu_send, cpu_recv, cpu_close
 int mmfi_cpu_open(const struct mmfi_cpu_opts *o, mmfi_transport **out, char *err, size_t err_len)
 {
 	cpu_transport *c;
-	mmf_dev_cfg_t cfg = cpu_cfg;
-	int ret, i;
+	mmf_dev_cfg_t cfg;
+	int ret;
 
 	c = calloc(1, sizeof(*c));
 	if (!c) {
@@ -167,14 +174,7 @@ int mmfi_cpu_open(const struct mmfi_cpu_opts *o, mmfi_transport **out, char *err
 		ret = MMF_ERR_NOMEM;
 		goto fail_free;
 	}
-	/* wmem= and engines=: the model built as another SoC is */
-	if (o->wmem_words)
-		cfg.wmem_words = o->wmem_words;
-	if (o->n_formats) {
-		cfg.n_engines = o->n_formats;
-		for (i = 0; i < o->n_formats; i++)
-			cfg.engine[i] = cpu_engines[o->formats[i]];
-	}
+	cpu_board_cfg(o, &cfg);
 	if (mmf_dev_init(c->dev, &cfg) != 0) {
 		mmfi_msg(err, err_len, "cpu board: the device model refused its configuration (%u engines, "
 			 "one of each kind at most; %u words of weight memory)", cfg.n_engines, cfg.wmem_words);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mmf_engines.h"
 #include "mmfree.h"
 
 static int usage(const char *msg)
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
 		return usage("--board and --format need known names");
 	in.board_id = (uint8_t)board;
 	in.engine[0].format = (uint8_t)fmt;
-	in.engine[0].id = fmt == 2 ? 1 : fmt == 3 ? 2 : 0;
+	in.engine[0].id = mmf_fmts[fmt].engine;    /* the engine table: the format's engine */
 	if (mmf_energy_estimate_totals(&in, &t, &p, &e)) {
 		fprintf(stderr, "estimate: %s\n", mmf_energy_error());
 		return 1;

@@ -2,7 +2,7 @@
 # card.sh TRAINED DATA OUT: ship a trained model. Copies config.json and model.safetensors from
 # TRAINED (train.py's --out) to OUT, draws the loss curve from TRAINED/train.log (gnuplot, SVG),
 # measures held-out bits per byte in PyTorch (float and quantised, DATA/heldout.txt), takes greedy
-# text from "In the beginning" (PyTorch and `mmfree run --board cpu`), counts how many of its words
+# text from "In the beginning" (PyTorch and `mmfree run --board host`), counts how many of its words
 # the training text has, and writes the model card OUT/README.md with those figures.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -44,9 +44,9 @@ bpb_q=$(awk '/^quantised:/ { print $2 }' <<<"$evals")
 hbytes=$(wc -c < "$DATA/heldout.txt")
 tbytes=$(wc -c < "$DATA/train.txt")
 greedy_pt=$($PY $T sample --model "$OUT" --prompt "In the beginning" --max-new 300)
-greedy_run=$(build/bin/mmfree run --model "$OUT" --board cpu --engine lut --prompt "In the beginning" \
+greedy_run=$(build/bin/mmfree run --model "$OUT" --board host --engine lut --prompt "In the beginning" \
 	--max-new 300 --greedy 2> /dev/null)
-sampled=$(build/bin/mmfree run --model "$OUT" --board cpu --engine lut --prompt "In the beginning" \
+sampled=$(build/bin/mmfree run --model "$OUT" --board host --engine lut --prompt "In the beginning" \
 	--max-new 300 --temperature 0.5 --seed 1 2> /dev/null)
 words=$($PY - "$DATA/train.txt" "$greedy_run" <<'PYEOF'
 import re, sys
@@ -140,7 +140,7 @@ model. A float-trained model of this shape was not trained here (the issue's flo
 
 ## Greedy text from "In the beginning"
 
-\`mmfree run --board cpu --engine lut --greedy --max-new 300\`:
+\`mmfree run --board host --engine lut --greedy --max-new 300\`:
 
 > $(tr '\n' ' ' <<<"$greedy_run")
 

@@ -105,9 +105,6 @@ run usb tests/test_usb.sh
 # the same ftdi board with link=ft245: an emulated FT2232H whose channel A in bit mode 0x40 is the 245
 # synchronous FIFO bus of the FT245 SoC (sim/vboard_ft245.v; no board wires it), refusals, unplug
 run usb-ft245 tests/test_usb_ft245.sh
-# the real iceprog (fpga-icestorm) against the emulated iCEBreaker's channel A: its W25Q128JV flash in
-# a file, CRESET_B and CDONE; flash and SRAM programming, protection, unplug, what --flash refuses
-run flashers tests/test_flashers.sh
 
 # rtl: lint and formal proofs of the stream handshakes
 run lint tests/test_lint.sh
@@ -154,6 +151,10 @@ done
 # the SoC's bitstream for each board (built when stale): the metadata mmfree flash checks, the
 # bitstream it describes, the board clock met; a missed clock leaves no bitstream
 run bitstream-icebreaker tests/test_bitstream.sh icebreaker
+# (after the iCEBreaker's bitstream is built: the emulated board checks what is flashed against it)
+# the real iceprog (fpga-icestorm) against the emulated iCEBreaker's channel A: its W25Q128JV flash in
+# a file, CRESET_B and CDONE; flash and SRAM programming, protection, unplug, what --flash refuses
+run flashers tests/test_flashers.sh
 run bitstream-upduino3 tests/test_bitstream.sh upduino3
 run bitstream-hx8k-evn tests/test_bitstream.sh hx8k-evn
 run bitstream-missed-clock tests/test_bitstream.sh --missed-clock icebreaker

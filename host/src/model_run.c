@@ -17,8 +17,6 @@
 #include "model.h"
 #include "transport.h"
 
-int mmfi_model_lins(mmf_model *m, struct mmfi_qlin **v, int max);
-
 static double now_s(void)
 {
 	struct timespec ts;

@@ -3,7 +3,6 @@
  * the accessors of the handle: INFO, the last message, the progress callback, link statistics.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "board.h"
 

@@ -82,7 +82,7 @@ static int uri_twice(const char *uri, char *err, size_t err_len)
 	return MMF_OK;
 }
 
-/* A key of no option of kind k: refused naming the kinds that take it, or as unknown with every option
+/* A key kind k does not take: refused naming the kinds that take it, or as unknown with every option
  * this program knows (the list `mmfree --help` must name, tests/test_host.sh). */
 static int key_refuse(const struct mmfi_uri *u, const struct mmfi_board_kind *k, const char *key,
 		      char *err, size_t err_len)

@@ -83,7 +83,8 @@
 #include "ice40_cfg.h"
 #include "mmfree.h"
 #include "mpsse_emu.h"
-#include "transport.h"
+#include "transport_faults.h"
+#include "transport_sim.h"
 #include "usb_emu.h"
 #include "usb_ft245.h"
 

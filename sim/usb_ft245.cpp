@@ -11,7 +11,7 @@
 
 extern "C" {
 #include "mmfree.h"
-#include "transport.h"
+#include "transport_sim.h"
 #include "usb_ft245.h"
 }
 

@@ -28,7 +28,8 @@
 #include <unistd.h>
 
 #include "mmfree.h"
-#include "transport.h"
+#include "transport_faults.h"
+#include "transport_sim.h"
 #include "usb_emu.h"
 
 enum {

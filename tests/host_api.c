@@ -9,7 +9,8 @@
  * spanning several LOAD_ACT packets, the largest K, and 256 rows (two READ_RES packets); the board's
  * refusals come back as MMF_ERR_DEVICE naming command, values and status (BAD_ENGINE, BAD_ADDRESS,
  * TOO_MANY, NOT_LOADED) and the board works normally afterwards; arguments the protocol cannot carry
- * are MMF_ERR_ARG; bad URIs and unknown options are MMF_ERR_ARG naming them, unbuilt boards
+ * are MMF_ERR_ARG; bad URIs, unknown options and options of another board kind are MMF_ERR_ARG
+ * naming them (the key, the kind that takes it and the kind given), unbuilt boards
  * MMF_ERR_UNSUPPORTED; counters, reset, link statistics and error names.
  */
 #include "host_common.h"
@@ -190,6 +191,10 @@ static void test_uris(void)
 		{ "ftdi?baud=0", MMF_ERR_ARG, "a UART rate" },
 		{ "cpu?baud=9600", MMF_ERR_ARG, "baud is an option of 'ftdi' only" },
 		{ "ftdi?dead_after=3", MMF_ERR_ARG, "cpu' only" },
+		/* a key of another kind names the key, the kind that takes it and the kind given */
+		{ "socket:/tmp/x?engines=tac2", MMF_ERR_ARG,
+		  "engines is an option of 'cpu' only, not of 'socket'" },
+		{ "cpu?link=ft245", MMF_ERR_ARG, "link is an option of 'ftdi' only, not of 'cpu'" },
 		/* an option twice is refused, not last-one-wins; so is an empty one */
 		{ "cpu?seed=1&faults=0&seed=2", MMF_ERR_ARG, "option 'seed' given twice" },
 		{ "cpu?wmem=64&wmem", MMF_ERR_ARG, "option 'wmem' given twice" },

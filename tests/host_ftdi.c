@@ -14,7 +14,7 @@
 
 #include "check.h"
 #include "mmfree.h"
-#include "transport.h"
+#include "transport_ftdi.h"
 
 /* Worked by hand from AN232B-05 for the H chips: divisor = 12 MHz / baud in eighths (rounded to the
  * nearest eighth: sixteenths = floor(192e6 / baud), eighths = (sixteenths + 1) / 2), 14 integer

@@ -8,10 +8,14 @@
  * order) both end with every command answered OK after one SYNC and a resend of the window; a link
  * cut for a while in the middle of a windowed upload is ridden out; a cut that outlasts the tries
  * fails the upload, and every word the progress callback had reported written is on the board when
- * the link comes back (nothing unanswered is counted as written); the URI option's range.
+ * the link comes back (nothing unanswered is counted as written); the URI option's range; the
+ * defaults each board kind owns (a window of 3 behind ftdi, 1 elsewhere; a 5000 ms answer wait on
+ * socket, 200 elsewhere) and that window= and timeout_ms= override them; the link keeps a window set
+ * through mmfi_link_set_window within 1..MMFI_WINDOW_MAX.
  */
 #include "host_common.h"
 #include "board.h"
+#include "transport_cpu.h"
 
 enum { WORDS_PER_PKT = (MMF_MAX_PAYLOAD - 2) / 8, UPLOAD = 4096 };
 
@@ -130,15 +134,16 @@ static int run(uint32_t w, uint32_t pkts, uint32_t timeout_ms, int spoil_send, i
 	s.base.err = err;
 	s.base.err_len = sizeof(err);
 	mmfi_link_init(&l, &s.base, timeout_ms, err, sizeof(err));
-	l.window = w;
-	l.link_rate = 12000000;
+	mmfi_link_set_window(&l, w);
+	CHECK(mmfi_link_window(&l) == w, "%s: window %u set, the link has %u", name, w, mmfi_link_window(&l));
+	mmfi_link_set_rate(&l, 12000000);
 	r = mmfi_request(&l, MMF_CMD_SYNC, NULL, 0, 1, &resp);
 	CHECK(r == MMF_OK, "%s: SYNC: %s", name, err);
 	s.most = s.sends = 0;
 	s.spoil_send = spoil_send;
 	s.spoil_recv = spoil_recv;
 	while (done < pkts) {
-		if (sent < pkts && l.win_n < l.window) {
+		if (sent < pkts && mmfi_win_room(&l)) {
 			r = mmfi_win_send(&l, MMF_CMD_WRITE_MEM, p, pack(p, sent * WORDS_PER_PKT, WORDS_PER_PKT),
 					  1, sent * WORDS_PER_PKT, WORDS_PER_PKT);
 			CHECK(r == MMF_OK, "%s: send %u: %s", name, sent, err);
@@ -163,15 +168,15 @@ static int run(uint32_t w, uint32_t pkts, uint32_t timeout_ms, int spoil_send, i
 		/* the window's worth went out before the first byte came back */
 		CHECK(seen_most >= (w < pkts ? w : pkts), "%s: at most %u packets sent before an answer "
 		      "came, the window is %u", name, seen_most, w);
-		CHECK(l.st.retries == 0, "%s: %llu retries on a clean link", name,
-		      (unsigned long long)l.st.retries);
+		CHECK(mmfi_link_retries(&l) == 0, "%s: %llu retries on a clean link", name,
+		      (unsigned long long)mmfi_link_retries(&l));
 	}
 	printf("%s: window %u, %u packets: %u sent before the first answer at most, %llu retries, "
 	       "%llu NAKs, %llu answers dropped\n", name, w, pkts, seen_most,
 	       (unsigned long long)l.st.retries, (unsigned long long)l.st.naks,
 	       (unsigned long long)(l.dec.crc_errors + l.dec.hdr_errors));
 	s.base.ops->close(&s.base);
-	return g_fail != fails ? -1 : (int)l.st.retries;
+	return g_fail != fails ? -1 : (int)mmfi_link_retries(&l);
 }
 
 static void test_clean(void)
@@ -255,6 +260,36 @@ static void test_uri(void)
 	CHECK(mmf_open("cpu?window=9", &b) == MMF_ERR_ARG, "window=9 accepted");
 }
 
+/* The kinds' own defaults, as the URI parser hands them to mmf_open (no board needed). */
+static void test_defaults(void)
+{
+	static const struct { const char *uri; uint32_t timeout_ms, window; } t[] = {
+		{ "cpu", 200, 1 },
+		{ "ftdi", 200, 3 },
+		{ "ftdi:FT1234?window=1", 200, 1 },
+		{ "socket:/tmp/x", 5000, 1 },
+		{ "socket:/tmp/x?timeout_ms=7&window=2", 7, 2 },
+	};
+	const struct mmfi_board_kind *k;
+	struct mmfi_uri u;
+	char err[MMFI_MSG] = "";
+	mmfi_link l;
+	unsigned i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		CHECK(mmfi_uri_parse(t[i].uri, &u, &k, err, sizeof(err)) == MMF_OK, "%s: %s", t[i].uri, err);
+		CHECK(u.timeout_ms == t[i].timeout_ms && u.window == t[i].window, "%s: timeout %u ms, "
+		      "window %u; expected %u ms, %u", t[i].uri, u.timeout_ms, u.window, t[i].timeout_ms,
+		      t[i].window);
+	}
+	mmfi_link_init(&l, NULL, 200, err, sizeof(err));
+	CHECK(mmfi_link_window(&l) == 1, "a new link's window is %u, not 1", mmfi_link_window(&l));
+	mmfi_link_set_window(&l, 0);
+	CHECK(mmfi_link_window(&l) == 1, "window 0 kept as %u, not 1", mmfi_link_window(&l));
+	mmfi_link_set_window(&l, 99);
+	CHECK(mmfi_link_window(&l) == MMFI_WINDOW_MAX, "window 99 kept as %u", mmfi_link_window(&l));
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t rng = 7;
@@ -270,6 +305,7 @@ int main(int argc, char **argv)
 	test_cut("cpu?window=4&dead_after=10000&dead_for=2000", 1);
 	test_cut("cpu?window=4&dead_after=10000&dead_for=60000", 0);
 	test_uri();
+	test_defaults();
 	printf("host_window: %d checks, %d failed\n", g_checks, g_fail);
 	return g_fail != 0;
 }

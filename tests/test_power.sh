@@ -139,7 +139,7 @@ refuse board-other-address 1 "no INA226 at 0x41" \
 refuse board-no-i2c-master 1 "no INA226 at 0x40 on the board's I2C: the board has no I2C master" \
 	$M power --meter board --board cpu --seconds 0.2
 refuse board-bad-shunt 2 "shunt='x' is not a resistance" $M power --meter board:shunt=x --board cpu
-refuse board-model-option-elsewhere 2 "the INA226 model of 'sim' only" \
+refuse board-model-option-elsewhere 2 "ina226 is an option of 'sim' only, not of 'cpu'" \
 	$M power --meter board --board 'cpu?ina226=0'
 refuse bad-kind 2 "unknown kind 'volts'" $M power --meter volts:/dev/x
 refuse no-meter-option 2 "meter URI is required" $M power --seconds 1

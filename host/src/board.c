@@ -65,12 +65,12 @@ int mmfi_command(mmf_board *b, uint8_t cmd, const uint8_t *p, uint16_t len, int 
 		 const char *what, const uint8_t **data, uint16_t *got)
 {
 	const mmfi_packet *resp;
-	uint64_t retries = b->link.st.retries;
+	uint64_t retries = mmfi_link_retries(&b->link);
 	int r;
 
 	r = mmfi_request(&b->link, cmd, p, len,
 			 (uint16_t)(data_len < 0 ? MMF_MAX_PAYLOAD : 1 + data_len), &resp);
-	mtu_adapt(b, b->link.st.retries != retries);
+	mtu_adapt(b, mmfi_link_retries(&b->link) != retries);
 	if (r)
 		return r;
 	r = answer_check(b, cmd, resp, data_len, what);
@@ -163,13 +163,13 @@ static int write_window(mmf_board *b, uint32_t addr, const uint64_t *w, uint32_t
 	const mmfi_packet *resp;
 	char what[96];
 	uint32_t off = 0, done = 0, step, at, count;
-	uint64_t retries = b->link.st.retries;
+	uint64_t retries = mmfi_link_retries(&b->link);
 	unsigned redos = 0;
 	uint16_t len;
 	int r;
 
 	while (done < n) {
-		if (off < n && b->link.win_n < b->link.window) {
+		if (off < n && mmfi_win_room(&b->link)) {
 			step = (b->mtu - 2u) / 8u;
 			if (step > n - off)
 				step = n - off;
@@ -181,8 +181,8 @@ static int write_window(mmf_board *b, uint32_t addr, const uint64_t *w, uint32_t
 			continue;
 		}
 		r = mmfi_win_wait(&b->link, &resp, &at, &count);
-		mtu_adapt(b, b->link.st.retries != retries);
-		retries = b->link.st.retries;
+		mtu_adapt(b, mmfi_link_retries(&b->link) != retries);
+		retries = mmfi_link_retries(&b->link);
 		if (r)
 			goto failed;
 		mem_describe(b, addr + at, count, what, sizeof(what));
@@ -210,7 +210,7 @@ int mmf_write_mem(mmf_board *b, uint32_t addr, const uint64_t *w, uint32_t n)
 	if ((uint64_t)addr + n > 65536u)
 		return bad_arg(b, "write_mem: addr %lu + %lu words is beyond the 16-bit word address",
 			       addr, n);
-	return b->link.window > 1 ? write_window(b, addr, w, n) : write_serial(b, addr, w, n);
+	return mmfi_link_window(&b->link) > 1 ? write_window(b, addr, w, n) : write_serial(b, addr, w, n);
 }
 
 /* A range read (READ_MEM, READ_RES): `count` items of `unit` bytes from `first`, in as many packets

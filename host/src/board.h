@@ -1,14 +1,14 @@
 /*
- * board.h: what board.c, open.c and uri.c share (internal to libmmfree): the board handle.
+ * board.h: what board.c and open.c share (internal to libmmfree): the board handle.
  */
 #ifndef MMFI_BOARD_H
 #define MMFI_BOARD_H
 
 #include "proto.h"
+#include "uri.h"
 
 enum {
 	MMFI_ERR_LEN = MMFI_MSG,    /* message buffer */
-	MMFI_URI_MAX = 512,         /* longest URI taken */
 };
 
 struct mmf_board {
@@ -45,29 +45,5 @@ static inline uint32_t mmfi_get32(const uint8_t *p)
 {
 	return mmfi_get16(p) | mmfi_get16(p + 2) << 16;
 }
-
-/* A board URI, parsed: "kind[:arg][?opt=val&...]". */
-struct mmfi_uri {
-	char kind[16];              /* "cpu", "sim", "socket", "ftdi" */
-	char arg[MMFI_URI_MAX];     /* after ':' (socket path, FTDI serial), or "" */
-	uint32_t timeout_ms;        /* timeout_ms=N: answer wait per try */
-	int faults;                 /* faults= given */
-	struct mmfi_fault_opts fault; /* faults=RATE, seed=S */
-	struct mmfi_cpu_opts cpu;   /* dead_after=N, dead_for=M */
-	int uart;                   /* sim: uart=1, the board's UART instead of the fast mode */
-	uint32_t baud;              /* ftdi: baud=N, the UART rate to set (0: the board's) */
-	int link;                   /* ftdi: link=uart|ft245 given: MMFI_FTDI_LINK_*; 0: not given */
-	uint32_t window;            /* window=N: WRITE_MEMs in flight (0: the board kind's default) */
-	int ina_absent;             /* sim: ina226=0, no INA226 model on the I2C lines */
-	int ina_set;                /* sim: ina_shunt_uv= or ina_bus_mv= given */
-	uint32_t ina_shunt_uv;      /* sim: the model's shunt voltage, uV */
-	uint32_t ina_bus_mv;        /* sim: the model's bus voltage, mV */
-};
-
-/* Parse uri; MMF_ERR_ARG with a message naming the bad part. */
-int mmfi_uri_parse(const char *uri, struct mmfi_uri *u, char *err, size_t err_len);
-/* Open the transport a parsed URI names, with the fault injector around it if asked. */
-int mmfi_uri_transport(const struct mmfi_uri *u, const char *uri, mmfi_transport **out, char *err,
-		       size_t err_len);
 
 #endif

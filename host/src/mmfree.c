@@ -37,13 +37,16 @@ static const char boards_help[] =
 	"                   ftdi?link=ft245: the FT2232H's channel A in 245 synchronous FIFO mode\n"
 	"                   (bit mode 0x40), for a board that wires that bus and a chip whose EEPROM\n"
 	"                   makes channel A a 245 FIFO; baud=N: the UART's rate (link=uart)\n"
-	"  options after '?', joined by '&': faults=RATE (inject bit flips, drops and duplicates,\n"
-	"  each byte with probability RATE), seed=S (the faults' seed), timeout_ms=N (answer wait\n"
-	"  per try, default 200), dead_after=N and dead_for=M (cpu: the link is cut after the\n"
-	"  host's N-th byte, for good or for M bytes), wmem=N and engines=F[,F...] (cpu: built with\n"
-	"  N words of weight memory and those engines, e.g. engines=tac2 as the iCE40HX8K-B-EVN),\n"
-	"  window=N (WRITE_MEMs in flight, 1..8), ina226=0|1, ina_shunt_uv=N, ina_bus_mv=N (sim:\n"
-	"  the INA226 model on the I2C bus and its readings, docs/vboard.md)\n"
+	"  options after '?', joined by '&'; every board takes faults=RATE (inject bit flips,\n"
+	"  drops and duplicates, each byte with probability RATE), seed=S (the faults' seed),\n"
+	"  timeout_ms=N (answer wait per try; default 200, 5000 on socket) and window=N\n"
+	"  (WRITE_MEMs in flight, 1..8; default 3 on ftdi, 1 elsewhere); the others are one kind's:\n"
+	"    cpu: dead_after=N and dead_for=M (the link is cut after the host's N-th byte, for good\n"
+	"         or for M bytes), wmem=N and engines=F[,F...] (built with N words of weight memory\n"
+	"         and those engines, e.g. engines=tac2 as the iCE40HX8K-B-EVN)\n"
+	"    sim: uart=1 (above), ina226=0|1, ina_shunt_uv=N, ina_bus_mv=N (the INA226 model on the\n"
+	"         I2C bus and its readings, docs/vboard.md)\n"
+	"    ftdi: link=uart|ft245, baud=N (above)\n"
 	"  e.g. --board 'cpu?faults=1e-3&seed=1'\n";
 
 static void help_main(FILE *f)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "mmfree_cli.h"
-#include "transport.h"
+#include "transport_ftdi.h"
 
 enum { LIST_MAX = 32 };
 

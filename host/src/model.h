@@ -87,7 +87,8 @@ uint8_t mmfi_quant_sac(float w, double alpha, double *wq);
 float mmfi_quant_act(const float *y, uint32_t n, int8_t *q);
 /* model.c: the slot of board INFO in with an engine of configuration c, or -1 */
 int mmfi_engine_slot(const mmf_engine_cfg_t *c, const struct mmf_info *in);
-/* model.c: every BitLinear of the model, in the order a token meets them (lm_head last) */
+/* model.c: every BitLinear of m in the order a token meets them (lm_head last), up to max into v;
+ * returns how many there are */
 int mmfi_model_lins(mmf_model *m, struct mmfi_qlin **v, int max);
 
 /* model_run.c */

@@ -3,7 +3,6 @@
  * the accessors of the handle: INFO, the last message, the progress callback, link statistics.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "board.h"
 
@@ -63,24 +62,13 @@ static int parse_info(mmf_board *b, const uint8_t *d, uint16_t n)
 	}
 	b->mtu_max = in->max_payload < MMF_MAX_PAYLOAD ? in->max_payload : MMF_MAX_PAYLOAD;
 	b->mtu = b->mtu_max;
-	b->link.link_rate = in->link_rate;
+	mmfi_link_set_rate(&b->link, in->link_rate);
 	return MMF_OK;
-}
-
-/* What the URI tells beyond INFO (MMF_BOARD_*). An emulated FTDI chip answers as a real one (same
- * descriptors and strings, the board's own INFO), so what gives it away is the bus: umockdev's
- * preload library serves /dev/bus/usb from the testbed that UMOCKDEV_DIR names. */
-static unsigned uri_flags(const struct mmfi_uri *u)
-{
-	if (!strcmp(u->kind, "sim"))
-		return MMF_BOARD_SIMULATED | (!u->arg[0] && !u->uart ? MMF_BOARD_NO_LINE : 0);
-	if (!strcmp(u->kind, "ftdi"))
-		return getenv("UMOCKDEV_DIR") ? MMF_BOARD_SIMULATED : 0;
-	return MMF_BOARD_SIMULATED;     /* cpu (the C model), socket (mmfree-vboard) */
 }
 
 int mmf_open(const char *uri, mmf_board **out)
 {
+	const struct mmfi_board_kind *kind;
 	struct mmfi_uri u;
 	mmf_board *b;
 	const uint8_t *d;
@@ -92,7 +80,7 @@ int mmf_open(const char *uri, mmf_board **out)
 		return MMF_ERR_ARG;
 	}
 	*out = NULL;
-	r = mmfi_uri_parse(uri, &u, open_err, sizeof(open_err));
+	r = mmfi_uri_parse(uri, &u, &kind, open_err, sizeof(open_err));
 	if (r)
 		return r;
 	b = calloc(1, sizeof(*b));
@@ -100,14 +88,11 @@ int mmf_open(const char *uri, mmf_board **out)
 		mmfi_msg(open_err, sizeof(open_err), "mmf_open: out of memory (%zu bytes)", sizeof(*b));
 		return MMF_ERR_NOMEM;
 	}
-	r = mmfi_uri_transport(&u, uri, &b->t, b->err, sizeof(b->err));
+	r = mmfi_uri_transport(&u, kind, &b->t, &b->flags, b->err, sizeof(b->err));
 	if (r)
 		goto fail_free;
-	b->flags = uri_flags(&u);
 	mmfi_link_init(&b->link, b->t, u.timeout_ms, b->err, sizeof(b->err));
-	/* behind an FTDI bridge every short answer waits for the latency timer: keep a window of
-	 * WRITE_MEMs in flight (docs/usb.md); elsewhere one at a time unless the URI asks */
-	b->link.window = u.window ? u.window : !strcmp(u.kind, "ftdi") ? MMFI_WINDOW_FTDI : 1;
+	mmfi_link_set_window(&b->link, u.window);
 	b->mtu = b->mtu_max = MMF_MAX_PAYLOAD;
 	/* SYNC first: whatever sequence number the board had, it takes ours from here */
 	r = mmfi_command(b, MMF_CMD_SYNC, NULL, 0, 0, "", NULL, NULL);
@@ -162,7 +147,6 @@ void mmf_set_progress(mmf_board *b, mmf_progress_fn fn, void *user)
 
 int mmf_get_link_stats(const mmf_board *b, struct mmf_link_stats *s)
 {
-	*s = b->link.st;
-	s->rx_dropped = b->link.dec.hdr_errors + b->link.dec.crc_errors + b->link.dec.cut_short;
+	mmfi_link_stats(&b->link, s);
 	return MMF_OK;
 }

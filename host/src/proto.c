@@ -227,6 +227,37 @@ void mmfi_link_init(mmfi_link *l, mmfi_transport *t, uint32_t timeout_ms, char *
 	mmfi_dec_init(&l->dec);
 }
 
+void mmfi_link_set_window(mmfi_link *l, uint32_t window)
+{
+	l->window = window < 1 ? 1 : window > MMFI_WINDOW_MAX ? MMFI_WINDOW_MAX : window;
+}
+
+uint32_t mmfi_link_window(const mmfi_link *l)
+{
+	return l->window;
+}
+
+int mmfi_win_room(const mmfi_link *l)
+{
+	return l->win_n < l->window;
+}
+
+void mmfi_link_set_rate(mmfi_link *l, uint32_t link_rate)
+{
+	l->link_rate = link_rate;
+}
+
+uint64_t mmfi_link_retries(const mmfi_link *l)
+{
+	return l->st.retries;
+}
+
+void mmfi_link_stats(const mmfi_link *l, struct mmf_link_stats *s)
+{
+	*s = l->st;
+	s->rx_dropped = l->dec.hdr_errors + l->dec.crc_errors + l->dec.cut_short;
+}
+
 /* Is this packet the answer to (cmd, seq)? WAIT_ANSWER, WAIT_NAK (retransmit), WAIT_OTHER (not ours:
  * keep waiting) or a negative mmf_error (a NAK that no retransmission can cure). */
 static int classify(mmfi_link *l, const mmfi_packet *p, uint8_t cmd, uint8_t seq)

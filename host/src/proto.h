@@ -15,12 +15,9 @@
 
 enum {
 	MMFI_TRIES = 8,             /* tries of one command (the first and 7 retransmissions) */
-	MMFI_TIMEOUT_MS = 200,      /* default wait for an answer, per try, beyond the link time */
-	MMFI_SOCKET_TIMEOUT_MS = 5000, /* the same for socket: (a simulated board, on the wall clock) */
 	MMFI_PEND = 4096,           /* bytes read from the transport per read */
 	MMFI_MSG = 320,             /* message buffers */
 	MMFI_WINDOW_MAX = 8,        /* commands a window keeps in flight, at most */
-	MMFI_WINDOW_FTDI = 3,       /* ... by default on an FTDI bridge (docs/usb.md: its latency timer) */
 };
 
 /* One packet, decoded. */
@@ -86,6 +83,19 @@ typedef struct {
 } mmfi_link;
 
 void mmfi_link_init(mmfi_link *l, mmfi_transport *t, uint32_t timeout_ms, char *err, size_t err_len);
+/* What the board layer asks of a link (it reads no field of mmfi_link). */
+/* Keep up to `window` commands in flight (1..MMFI_WINDOW_MAX; 1, the default, is one at a time). */
+void mmfi_link_set_window(mmfi_link *l, uint32_t window);
+/* The window size set: 1 when commands go one at a time. */
+uint32_t mmfi_link_window(const mmfi_link *l);
+/* 1 while the window has room for another mmfi_win_send, 0 when it is full. */
+int mmfi_win_room(const mmfi_link *l);
+/* The link's rate from INFO (baud, or bytes/s for a FIFO): the link time of a packet in deadlines. */
+void mmfi_link_set_rate(mmfi_link *l, uint32_t link_rate);
+/* Retransmissions since open: a change across a command means it needed one. */
+uint64_t mmfi_link_retries(const mmfi_link *l);
+/* The counts since open, rx_dropped (the decoder's dropped candidates) included. */
+void mmfi_link_stats(const mmfi_link *l, struct mmf_link_stats *s);
 /* Send a command and wait for its answer, retransmitting the same seq on a NAK or at the deadline,
  * at most MMFI_TRIES tries. resp_max = the longest answer payload expected (for the deadline). On
  * MMF_OK, *resp is the answer (payload[0] = status, not checked here). */

@@ -8,15 +8,18 @@
  * timeout drop a packet that lost a byte. When the host waits and the board has nothing to say, link
  * time passes at once up to the host's timeout: the clock of this transport is link time, not the wall.
  *
- * URI options dead_after=N and dead_for=M cut the link after the host's N-th byte, for good or for the
- * next M bytes the host sends: bytes are lost both ways while the board's clock runs on.
+ * URI options (its own; uri.c refuses them for other kinds): dead_after=N and dead_for=M cut the link
+ * after the host's N-th byte, for good or for the next M bytes the host sends: bytes are lost both ways
+ * while the board's clock runs on. wmem=N (weight memory words) and engines=F[,F...] (the slots' weight
+ * formats: tac2, tac5, sac4, lut3) build the model as a given SoC is.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "mmf_dev.h"
 #include "mmfree.h"
-#include "transport.h"
+#include "transport_cpu.h"
+#include "uri.h"
 
 enum {
 	CPU_CLOCK_HZ = 48000000,    /* core clock */
@@ -196,3 +199,62 @@ fail_free:
 	free(c);
 	return ret;
 }
+
+/* ---- the URI: cpu[?dead_after=N&dead_for=M&wmem=N&engines=F[,F...]] ----------------------------- */
+
+static const char *const cpu_keys[] = { "dead_after", "dead_for", "wmem", "engines", NULL };
+
+/* engines=F[,F...]: format names (mmf_format_name) into o->formats; -1 if one is unknown or too many. */
+static int parse_formats(const char *s, struct mmfi_cpu_opts *o)
+{
+	const char *p = s;
+	size_t n;
+	unsigned f;
+
+	o->n_formats = 0;
+	while (*p) {
+		n = strcspn(p, ",");
+		for (f = 0; f < MMF_N_FORMATS; f++)
+			if (strlen(mmf_format_name(f)) == n && !strncmp(p, mmf_format_name(f), n))
+				break;
+		if (f == MMF_N_FORMATS || o->n_formats == sizeof(o->formats))
+			return -1;
+		o->formats[o->n_formats++] = (uint8_t)f;
+		p += n;
+		if (*p == ',' && *++p == '\0')
+			return -1;
+	}
+	return o->n_formats ? 0 : -1;
+}
+
+static int cpu_uri_open(const struct mmfi_uri *u, mmfi_transport **out, unsigned *flags, char *err,
+			size_t err_len)
+{
+	struct mmfi_cpu_opts o = { 0 };
+	uint64_t wmem = 0;
+	int r;
+
+	if (u->arg[0]) {
+		mmfi_msg(err, err_len, "board URI '%s': 'cpu' takes no ':%s'", u->uri, u->arg);
+		return MMF_ERR_ARG;
+	}
+	if ((r = mmfi_uri_num(u, "dead_after", 1, UINT64_MAX, &o.dead_after, "a whole number", err,
+			      err_len)) ||
+	    (r = mmfi_uri_num(u, "dead_for", 1, UINT64_MAX, &o.dead_for, "a whole number", err, err_len)) ||
+	    (r = mmfi_uri_num(u, "wmem", 1, MMF_WMEM_WORDS, &wmem, "weight memory words, 1 to 16384", err,
+			      err_len)))
+		return r;
+	o.wmem_words = (uint32_t)wmem;
+	if (mmfi_uri_opt(u, "engines") && parse_formats(mmfi_uri_opt(u, "engines"), &o))
+		return mmfi_uri_bad(u, "engines", "weight formats tac2, tac5, sac4, lut3, comma-separated, "
+				    "up to 3", err, err_len);
+	if (o.dead_for && !o.dead_after) {
+		mmfi_msg(err, err_len, "board URI '%s': dead_for needs dead_after", u->uri);
+		return MMF_ERR_ARG;
+	}
+	*flags = MMF_BOARD_SIMULATED;
+	return mmfi_cpu_open(&o, out, err, err_len);
+}
+
+/* The C model answers at once on link time: one command at a time, the default wait. */
+const struct mmfi_board_kind mmfi_board_cpu = { "cpu", cpu_keys, MMFI_TIMEOUT_MS, 1, cpu_uri_open };

@@ -1,17 +1,20 @@
 /*
- * transport_faults.c: a fault injector around any transport (URI option faults=RATE, seed=S).
+ * transport_faults.c: a fault injector around any transport (URI options faults=RATE, seed=S, which
+ * every board kind takes).
  *
  * In both directions each byte, with probability RATE, suffers one fault chosen at random: a bit of
  * it flips, it is dropped, or it is sent twice. These are the faults of a real UART (noise, overrun,
  * a glitch read as an extra byte). The faults come from a seeded generator, so a run repeats exactly
  * with the same seed (on the `cpu` board, whose clock is link time, the whole run repeats).
  */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mmfree.h"
-#include "transport.h"
+#include "transport_faults.h"
 
 enum {
 	FAULT_CHUNK = 512,          /* bytes faulted per step: the output is at most twice that */
@@ -146,4 +149,28 @@ int mmfi_faults_open(mmfi_transport *inner, const struct mmfi_fault_opts *o, mmf
 	f->base.err_len = err_len;
 	*out = &f->base;
 	return MMF_OK;
+}
+
+/* ---- the URI: faults=RATE&seed=S on any board ---------------------------------------------------- */
+
+const char *const mmfi_faults_keys[] = { "faults", "seed", NULL };
+
+int mmfi_faults_uri(const struct mmfi_uri *u, struct mmfi_fault_opts *o, int *on, char *err,
+		    size_t err_len)
+{
+	const char *val = mmfi_uri_opt(u, "faults");
+	char *end;
+
+	o->rate = 0.0;
+	o->seed = 1;
+	*on = val != NULL;
+	if (val) {
+		errno = 0;
+		o->rate = strtod(val, &end);
+		/* a plain decimal: not " 0.1", "0x1p-3" or "nan" */
+		if (!(isdigit((unsigned char)*val) || *val == '.') || strpbrk(val, "xX") || *end || errno ||
+		    !(o->rate >= 0.0 && o->rate <= 1.0))
+			return mmfi_uri_bad(u, "faults", "a probability, 0 to 1", err, err_len);
+	}
+	return mmfi_uri_num(u, "seed", 0, UINT64_MAX, &o->seed, "a whole number", err, err_len);
 }

@@ -33,7 +33,8 @@
 #include <libusb.h>
 
 #include "mmfree.h"
-#include "transport.h"
+#include "transport_ftdi.h"
+#include "uri.h"
 
 /* FTDI vendor requests (bmRequestType 0x40 out; wIndex = channel, A = 1, B = 2). */
 enum {
@@ -793,8 +794,20 @@ static int spi_recv(mmfi_transport *t, uint8_t *buf, size_t max, uint32_t timeou
 
 static const struct mmfi_transport_ops ftdi_spi_ops = { spi_send, spi_recv, ftdi_close, NULL };
 
+/* ftdi[:SERIAL][?baud=N][&link=L], the URI's options (ftdi_uri_open). */
+enum {
+	FTDI_LINK_AUTO = 0,         /* the chip decides: FT2232H UART on channel B, FT232H MPSSE SPI */
+	FTDI_LINK_UART = 1,         /* link=uart: the FT2232H's channel B as a UART */
+	FTDI_LINK_FT245 = 2,        /* link=ft245: the FT2232H's channel A in 245 synchronous FIFO mode */
+};
+struct ftdi_opts {
+	const char *serial;         /* the chip's serial string, or NULL / "" for the only board */
+	uint32_t baud;              /* UART rate to set; 0: the boards' 12000000 */
+	int link;                   /* FTDI_LINK_*: which channel and mode */
+};
+
 /* Pick the device: by serial, or the only one. */
-static int pick(ftdi_transport *f, const struct mmfi_ftdi_opts *o, libusb_device **dev,
+static int pick(ftdi_transport *f, const struct ftdi_opts *o, libusb_device **dev,
 		libusb_device ***list)
 {
 	struct mmfi_ftdi_dev d[MAX_FOUND];
@@ -860,11 +873,11 @@ static int pick(ftdi_transport *f, const struct mmfi_ftdi_opts *o, libusb_device
 		mmfi_msg(f->base.err, f->base.err_len, "%s: an FT232H (UPduino v3): its link is MPSSE SPI "
 			 "at %u Hz; link=%s is an option of the FT2232H (uart: channel B, ft245: channel A in "
 			 "245 synchronous FIFO mode)", f->name, (unsigned)SPI_HZ,
-			 o->link == MMFI_FTDI_LINK_FT245 ? "ft245" : "uart");
+			 o->link == FTDI_LINK_FT245 ? "ft245" : "uart");
 		return MMF_ERR_ARG;
 	}
 	f->spi = d[match].pid == FTDI_PID_232H;
-	f->fifo = d[match].pid == FTDI_PID_2232H && o->link == MMFI_FTDI_LINK_FT245;
+	f->fifo = d[match].pid == FTDI_PID_2232H && o->link == FTDI_LINK_FT245;
 	*dev = devs[match];
 	return MMF_OK;
 }
@@ -1021,7 +1034,7 @@ release:
 	return r;
 }
 
-int mmfi_ftdi_open(const struct mmfi_ftdi_opts *o, mmfi_transport **out, char *err, size_t err_len)
+static int ftdi_open(const struct ftdi_opts *o, mmfi_transport **out, char *err, size_t err_len)
 {
 	ftdi_transport *f;
 	libusb_device **list = NULL, *dev = NULL;
@@ -1122,3 +1135,42 @@ fail_free:
 	free(f);
 	return r;
 }
+
+/* ---- the URI: ftdi[:SERIAL][?baud=N][&link=uart|ft245] ------------------------------------------- */
+
+static const char *const ftdi_keys[] = { "baud", "link", NULL };
+
+static int ftdi_uri_open(const struct mmfi_uri *u, mmfi_transport **out, unsigned *flags, char *err,
+			 size_t err_len)
+{
+	struct ftdi_opts o = { u->arg, 0, FTDI_LINK_AUTO };
+	const char *link = mmfi_uri_opt(u, "link");
+	uint64_t baud = 0;
+	int r;
+
+	r = mmfi_uri_num(u, "baud", 1, 12000000, &baud, "a UART rate, 1 to 12000000", err, err_len);
+	if (r)
+		return r;
+	o.baud = (uint32_t)baud;
+	if (link && !strcmp(link, "uart"))
+		o.link = FTDI_LINK_UART;
+	else if (link && !strcmp(link, "ft245"))
+		o.link = FTDI_LINK_FT245;
+	else if (link)
+		return mmfi_uri_bad(u, "link", "uart (the FT2232H's channel B) or ft245 (its channel A in "
+				    "245 synchronous FIFO mode)", err, err_len);
+	if (o.link == FTDI_LINK_FT245 && o.baud) {
+		mmfi_msg(err, err_len, "board URI '%s': baud is the UART's; link=ft245 has no baud rate "
+			 "(the FPGA clocks the bytes on the chip's 60 MHz CLKOUT): drop one of them", u->uri);
+		return MMF_ERR_ARG;
+	}
+	/* an emulated chip answers as a real one (same descriptors and strings, the board's own INFO),
+	 * so what gives it away is the bus: umockdev's preload library serves /dev/bus/usb from the
+	 * testbed that UMOCKDEV_DIR names */
+	*flags = getenv("UMOCKDEV_DIR") ? MMF_BOARD_SIMULATED : 0;
+	return ftdi_open(&o, out, err, err_len);
+}
+
+/* Behind an FTDI bridge every short answer waits for the latency timer: a window of 3 WRITE_MEMs in
+ * flight by default (docs/usb.md). */
+const struct mmfi_board_kind mmfi_board_ftdi = { "ftdi", ftdi_keys, MMFI_TIMEOUT_MS, 3, ftdi_uri_open };

@@ -34,7 +34,8 @@
 
 extern "C" {
 #include "mmfree.h"
-#include "transport.h"
+#include "transport_sim.h"
+#include "uri.h"
 }
 
 #ifndef MMF_SIM_BOARD
@@ -313,3 +314,36 @@ extern "C" int mmfi_sim_open(const struct mmfi_sim_opts *o, mmfi_transport **out
 	*out = &h->base;
 	return MMF_OK;
 }
+
+/* ---- the URI: sim[:BOARD][?uart=1][&ina226=0|1&ina_shunt_uv=N&ina_bus_mv=N] ---------------------- */
+
+static const char *const sim_keys[] = { "uart", "ina226", "ina_shunt_uv", "ina_bus_mv", NULL };
+
+static int sim_uri_open(const struct mmfi_uri *u, mmfi_transport **out, unsigned *flags, char *err,
+			size_t err_len)
+{
+	struct mmfi_sim_opts o = {};
+	uint64_t uart = 0, ina = 1, shunt = MMFI_SIM_INA_SHUNT_UV, bus = MMFI_SIM_INA_BUS_MV;
+	int r;
+
+	/* the INA226's ranges: shunt 32767 x 2.5 uV, bus 32767 x 1.25 mV */
+	if ((r = mmfi_uri_num(u, "uart", 0, 1, &uart, "a whole number", err, err_len)) ||
+	    (r = mmfi_uri_num(u, "ina226", 0, 1, &ina, "a whole number", err, err_len)) ||
+	    (r = mmfi_uri_num(u, "ina_shunt_uv", 0, 81917, &shunt, "a whole number", err, err_len)) ||
+	    (r = mmfi_uri_num(u, "ina_bus_mv", 0, 40958, &bus, "a whole number", err, err_len)))
+		return r;
+	o.uart = (int)uart;
+	o.board = u->arg;
+	o.ina_set = mmfi_uri_opt(u, "ina_shunt_uv") || mmfi_uri_opt(u, "ina_bus_mv");
+	o.ina_absent = !ina;
+	o.ina_shunt_uv = (uint32_t)shunt;
+	o.ina_bus_mv = (uint32_t)bus;
+	/* the fast mode skips the link INFO names: its bytes go straight into the packet layer */
+	*flags = MMF_BOARD_SIMULATED | (!u->arg[0] && !o.uart ? MMF_BOARD_NO_LINE : 0);
+	return mmfi_sim_open(&o, out, err, err_len);
+}
+
+/* The simulated clock runs slower than the wall's but the waits are on it: the usual default (give
+ * `sim` a short timeout_ms, see above); one command at a time. */
+extern "C" const struct mmfi_board_kind mmfi_board_sim = { "sim", sim_keys, MMFI_TIMEOUT_MS, 1,
+							    sim_uri_open };

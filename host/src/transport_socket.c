@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "mmfree.h"
-#include "transport.h"
+#include "uri.h"
 
 typedef struct {
 	mmfi_transport base;        /* must be first */
@@ -86,12 +86,19 @@ static void socket_close(mmfi_transport *t)
 
 static const struct mmfi_transport_ops socket_ops = { socket_send, socket_recv, socket_close, NULL };
 
-int mmfi_socket_open(const char *path, mmfi_transport **out, char *err, size_t err_len)
+/* socket:PATH, no options of its own. */
+static int socket_open(const struct mmfi_uri *u, mmfi_transport **out, unsigned *flags, char *err,
+		       size_t err_len)
 {
+	const char *path = u->arg;
 	struct sockaddr_un a;
 	socket_transport *s;
 	int fd;
 
+	if (!path[0]) {
+		mmfi_msg(err, err_len, "board URI '%s': socket needs a path (socket:PATH)", u->uri);
+		return MMF_ERR_ARG;
+	}
 	if (strlen(path) >= sizeof(a.sun_path)) {
 		mmfi_msg(err, err_len, "socket:%s: path longer than %zu bytes", path, sizeof(a.sun_path) - 1);
 		return MMF_ERR_ARG;
@@ -124,5 +131,12 @@ int mmfi_socket_open(const char *path, mmfi_transport **out, char *err, size_t e
 	s->base.err = err;
 	s->base.err_len = err_len;
 	*out = &s->base;
+	*flags = MMF_BOARD_SIMULATED;   /* mmfree-vboard */
 	return MMF_OK;
 }
+
+static const char *const socket_keys[] = { NULL };
+
+/* A virtual board runs its clock on simulated time, 20 to 50 times slower than a real board's on a
+ * loaded machine, while the host waits on the wall clock: its waits are longer (5000 ms). */
+const struct mmfi_board_kind mmfi_board_socket = { "socket", socket_keys, 5000, 1, socket_open };

@@ -1,49 +1,49 @@
 /*
- * uri.c: board URIs. "cpu" (the hls_c device model in-process), "sim", "sim?uart=1", "sim:BOARD" (the
- * SoC's RTL under Verilator, in build/bin/mmfree), "socket:PATH" (a virtual board in another process,
- * mmfree-vboard), "ftdi[:SERIAL]" (a board on an FTDI USB bridge, transport_ftdi.c). Options after
- * '?', separated by '&': faults=RATE, seed=S, timeout_ms=N (default 200, 5000 for socket), window=N
- * (WRITE_MEMs in flight); for cpu, dead_after=N and dead_for=M (the
- * link is cut after the host's N-th byte, for M bytes or for good), wmem=N (weight memory words) and
- * engines=F[,F...] (the slots' weight formats: tac2, tac5, sac4, lut3), so that the model is built as
- * a given SoC is; for ftdi, baud=N (the UART rate the chip is set to; the board's is 12000000) and
- * link=uart|ft245 (the FT2232H's channel B as a UART, the default, or its channel A in 245 synchronous
- * FIFO mode, for a board that wires that bus).
+ * uri.c: board URIs (uri.h). "cpu" (the hls_c device model in-process), "sim", "sim?uart=1", "sim:BOARD"
+ * (the SoC's RTL under Verilator, in build/bin/mmfree), "socket:PATH" (a virtual board in another
+ * process, mmfree-vboard), "ftdi[:SERIAL]" (a board on an FTDI USB bridge). Options after '?',
+ * separated by '&'. Every board takes timeout_ms=N (answer wait per try) and window=N (WRITE_MEMs in
+ * flight), read here with the kind's defaults, and faults=RATE, seed=S (transport_faults.c). Each kind
+ * reads its own keys (docs/host.md has the table): cpu dead_after, dead_for, wmem, engines
+ * (transport_cpu.c); sim uart, ina226, ina_shunt_uv, ina_bus_mv (transport_sim.cpp); ftdi baud, link
+ * (transport_ftdi.c); socket none.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "board.h"
+#include "transport_faults.h"
 
 /* The board kinds a URI may name, for messages. */
 #define BOARD_KINDS "cpu, sim, sim:BOARD, socket:PATH, ftdi[:SERIAL]"
 
-static const char known_opts[] = "faults, seed, timeout_ms, window, dead_after, dead_for, wmem, engines, "
-	"uart, baud, link, ina226, ina_shunt_uv, ina_bus_mv";
+/* The options of the link every board has (read here), NULL-terminated. */
+static const char *const link_keys[] = { "timeout_ms", "window", NULL };
 
-/* engines=F[,F...]: format names (mmf_format_name) into o->formats; -1 if one is unknown or too many. */
-static int parse_formats(const char *s, struct mmfi_cpu_opts *o)
+/* The kinds, in the order the unknown-option message lists their keys; sim is NULL in a program
+ * built without the Verilator board. */
+static const struct mmfi_board_kind *const kind_table[] = {
+	&mmfi_board_cpu, &mmfi_board_sim, &mmfi_board_socket, &mmfi_board_ftdi,
+};
+enum { N_KINDS = sizeof(kind_table) / sizeof(kind_table[0]) };
+
+static int has_key(const char *const *keys, const char *key)
 {
-	const char *p = s;
-	size_t n;
-	unsigned f;
+	for (; keys && *keys; keys++)
+		if (!strcmp(*keys, key))
+			return 1;
+	return 0;
+}
 
-	o->n_formats = 0;
-	while (*p) {
-		n = strcspn(p, ",");
-		for (f = 0; f < 4; f++)
-			if (strlen(mmf_format_name(f)) == n && !strncmp(p, mmf_format_name(f), n))
-				break;
-		if (f == 4 || o->n_formats == sizeof(o->formats))
-			return -1;
-		o->formats[o->n_formats++] = (uint8_t)f;
-		p += n;
-		if (*p == ',' && *++p == '\0')
-			return -1;
-	}
-	return o->n_formats ? 0 : -1;
+/* Append ", word" (or "word" first) to list. */
+static void list_add(char *list, size_t len, const char *word)
+{
+	size_t n = strlen(list);
+
+	snprintf(list + n, len - n, "%s%s", n ? ", " : "", word);
 }
 
 /* A whole string as an unsigned number in [lo, hi]: decimal, or hex after 0x; no sign or space (which
@@ -64,100 +64,6 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
 	return 0;
 }
 
-static int parse_opt(struct mmfi_uri *u, char *opt, const char *uri, char *err, size_t err_len)
-{
-	char *val = strchr(opt, '=');
-	char *end;
-	uint64_t v;
-
-	if (!val) {
-		mmfi_msg(err, err_len, "board URI '%s': option '%s' has no value (write %s=VALUE)", uri,
-			 opt, opt);
-		return MMF_ERR_ARG;
-	}
-	*val++ = '\0';
-	if (!strcmp(opt, "faults")) {
-		errno = 0;
-		u->fault.rate = strtod(val, &end);
-		/* a plain decimal: not " 0.1", "0x1p-3" or "nan" */
-		if (!(isdigit((unsigned char)*val) || *val == '.') || strpbrk(val, "xX") || *end || errno ||
-		    !(u->fault.rate >= 0.0 && u->fault.rate <= 1.0))
-			goto bad;
-		u->faults = 1;
-	} else if (!strcmp(opt, "seed")) {
-		if (parse_u64(val, 0, UINT64_MAX, &u->fault.seed))
-			goto bad;
-	} else if (!strcmp(opt, "timeout_ms")) {
-		if (parse_u64(val, 1, 600000, &v))
-			goto bad;
-		u->timeout_ms = (uint32_t)v;
-	} else if (!strcmp(opt, "window")) {
-		if (parse_u64(val, 1, MMFI_WINDOW_MAX, &v))
-			goto bad;
-		u->window = (uint32_t)v;
-	} else if (!strcmp(opt, "baud")) {
-		if (parse_u64(val, 1, 12000000, &v))
-			goto bad;
-		u->baud = (uint32_t)v;
-	} else if (!strcmp(opt, "link")) {
-		if (!strcmp(val, "uart"))
-			u->link = MMFI_FTDI_LINK_UART;
-		else if (!strcmp(val, "ft245"))
-			u->link = MMFI_FTDI_LINK_FT245;
-		else
-			goto bad;
-	} else if (!strcmp(opt, "uart")) {
-		if (parse_u64(val, 0, 1, &v))
-			goto bad;
-		u->uart = (int)v;
-	} else if (!strcmp(opt, "ina226")) {
-		if (parse_u64(val, 0, 1, &v))
-			goto bad;
-		u->ina_absent = !v;
-	} else if (!strcmp(opt, "ina_shunt_uv")) {
-		/* the INA226's shunt range: 32767 x 2.5 uV */
-		if (parse_u64(val, 0, 81917, &v))
-			goto bad;
-		u->ina_shunt_uv = (uint32_t)v;
-		u->ina_set = 1;
-	} else if (!strcmp(opt, "ina_bus_mv")) {
-		if (parse_u64(val, 0, 40958, &v))
-			goto bad;
-		u->ina_bus_mv = (uint32_t)v;
-		u->ina_set = 1;
-	} else if (!strcmp(opt, "dead_after")) {
-		if (parse_u64(val, 1, UINT64_MAX, &u->cpu.dead_after))
-			goto bad;
-	} else if (!strcmp(opt, "dead_for")) {
-		if (parse_u64(val, 1, UINT64_MAX, &u->cpu.dead_for))
-			goto bad;
-	} else if (!strcmp(opt, "wmem")) {
-		if (parse_u64(val, 1, MMF_WMEM_WORDS, &v))
-			goto bad;
-		u->cpu.wmem_words = (uint32_t)v;
-	} else if (!strcmp(opt, "engines")) {
-		if (parse_formats(val, &u->cpu))
-			goto bad;
-	} else {
-		mmfi_msg(err, err_len, "board URI '%s': unknown option '%s' (options: %s)", uri, opt,
-			 known_opts);
-		return MMF_ERR_ARG;
-	}
-	return MMF_OK;
-bad:
-	mmfi_msg(err, err_len, "board URI '%s': bad value '%s' for %s (%s)", uri, val, opt,
-		 !strcmp(opt, "faults") ? "a probability, 0 to 1" :
-		 !strcmp(opt, "timeout_ms") ? "milliseconds, 1 to 600000" :
-		 !strcmp(opt, "baud") ? "a UART rate, 1 to 12000000" :
-		 !strcmp(opt, "link") ? "uart (the FT2232H's channel B) or ft245 (its channel A in 245 "
-					"synchronous FIFO mode)" :
-		 !strcmp(opt, "window") ? "commands in flight, 1 to 8" :
-		 !strcmp(opt, "wmem") ? "weight memory words, 1 to 16384" :
-		 !strcmp(opt, "engines") ? "weight formats tac2, tac5, sac4, lut3, comma-separated, up to 3" :
-		 "a whole number");
-	return MMF_ERR_ARG;
-}
-
 /* An option given twice is a mistake either way (which was meant?), not a last-one-wins: refused. */
 static int uri_twice(const char *uri, char *err, size_t err_len)
 {
@@ -176,144 +82,177 @@ static int uri_twice(const char *uri, char *err, size_t err_len)
 	return MMF_OK;
 }
 
-int mmfi_uri_parse(const char *uri, struct mmfi_uri *u, char *err, size_t err_len)
+/* A key kind k does not take: refused naming the kinds that take it, or as unknown with every option
+ * this program knows (the list `mmfree --help` must name, tests/test_host.sh). */
+static int key_refuse(const struct mmfi_uri *u, const struct mmfi_board_kind *k, const char *key,
+		      char *err, size_t err_len)
 {
-	char buf[MMFI_URI_MAX], *opts, *colon, *opt, *next;
-	int r;
+	char owners[64] = "", all[320] = "";
+	const char *const *lists[2] = { mmfi_faults_keys, link_keys };
+	const char *const *p;
+	char q[24];
+	int i;
 
-	memset(u, 0, sizeof(*u));
-	u->timeout_ms = MMFI_TIMEOUT_MS;
-	u->ina_shunt_uv = MMFI_SIM_INA_SHUNT_UV;
-	u->ina_bus_mv = MMFI_SIM_INA_BUS_MV;
-	u->fault.seed = 1;
-	if (!uri || !*uri) {
-		mmfi_msg(err, err_len, "no board URI (boards: cpu, sim, socket:PATH, ftdi[:SERIAL])");
+	for (i = 0; i < N_KINDS; i++)
+		if (kind_table[i] && kind_table[i] != k && has_key(kind_table[i]->keys, key)) {
+			snprintf(q, sizeof(q), "'%s'", kind_table[i]->name);
+			list_add(owners, sizeof(owners), q);
+		}
+	if (owners[0]) {
+		mmfi_msg(err, err_len, "board URI '%s': %s is an option of %s only, not of '%s'", u->uri, key,
+			 owners, k->name);
 		return MMF_ERR_ARG;
 	}
-	if (strlen(uri) >= sizeof(buf)) {
-		mmfi_msg(err, err_len, "board URI of %zu characters: at most %zu", strlen(uri),
-			 sizeof(buf) - 1);
-		return MMF_ERR_ARG;
-	}
-	r = uri_twice(uri, err, err_len);
-	if (r)
-		return r;
-	strcpy(buf, uri);
-	opts = strchr(buf, '?');
-	if (opts)
-		*opts++ = '\0';
-	colon = strchr(buf, ':');
-	if (colon) {
-		*colon = '\0';
-		strcpy(u->arg, colon + 1);
-	}
-	if (strlen(buf) >= sizeof(u->kind)) {
-		mmfi_msg(err, err_len, "board URI '%s': unknown board '%s' (boards: %s)", uri, buf, BOARD_KINDS);
-		return MMF_ERR_ARG;
-	}
-	strcpy(u->kind, buf);
-	/* a virtual board behind a socket runs its clock on simulated time, 20 to 50 times slower than a
-	 * real board's on a loaded machine, while the host waits on the wall clock: its waits are longer */
-	if (!strcmp(u->kind, "socket"))
-		u->timeout_ms = MMFI_SOCKET_TIMEOUT_MS;
+	for (i = 0; i < 2; i++)
+		for (p = lists[i]; *p; p++)
+			list_add(all, sizeof(all), *p);
+	for (i = 0; i < N_KINDS; i++)
+		for (p = kind_table[i] ? kind_table[i]->keys : NULL; p && *p; p++)
+			list_add(all, sizeof(all), *p);
+	mmfi_msg(err, err_len, "board URI '%s': unknown option '%s' (options: %s)", u->uri, key, all);
+	return MMF_ERR_ARG;
+}
+
+const char *mmfi_uri_opt(const struct mmfi_uri *u, const char *key)
+{
+	int i;
+
+	for (i = 0; i < u->n_opt; i++)              /* each is given once (uri_twice) */
+		if (!strcmp(u->opt[i].key, key))
+			return u->opt[i].val;
+	return NULL;
+}
+
+int mmfi_uri_bad(const struct mmfi_uri *u, const char *key, const char *what, char *err, size_t err_len)
+{
+	mmfi_msg(err, err_len, "board URI '%s': bad value '%s' for %s (%s)", u->uri,
+		 mmfi_uri_opt(u, key) ? mmfi_uri_opt(u, key) : "", key, what);
+	return MMF_ERR_ARG;
+}
+
+int mmfi_uri_num(const struct mmfi_uri *u, const char *key, uint64_t lo, uint64_t hi, uint64_t *v,
+		 const char *what, char *err, size_t err_len)
+{
+	const char *s = mmfi_uri_opt(u, key);
+
+	if (s && parse_u64(s, lo, hi, v))
+		return mmfi_uri_bad(u, key, what, err, err_len);
+	return MMF_OK;
+}
+
+/* Cut "key=value&..." (in u->buf) into u->opt, refusing an empty option, one with no value, and a key
+ * kind k does not take. */
+static int split_opts(struct mmfi_uri *u, char *opts, const struct mmfi_board_kind *k, char *err,
+		      size_t err_len)
+{
+	char *opt, *next, *eq;
+
 	for (opt = opts; opt; opt = next) {
 		next = strchr(opt, '&');
 		if (next)
 			*next++ = '\0';
 		if (!*opt) {
 			mmfi_msg(err, err_len, "board URI '%s': an empty option (a '?' or '&' with nothing "
-				 "after it)", uri);
+				 "after it)", u->uri);
 			return MMF_ERR_ARG;
 		}
-		r = parse_opt(u, opt, uri, err, err_len);
-		if (r)
-			return r;
+		eq = strchr(opt, '=');
+		if (!eq) {
+			mmfi_msg(err, err_len, "board URI '%s': option '%s' has no value (write %s=VALUE)",
+				 u->uri, opt, opt);
+			return MMF_ERR_ARG;
+		}
+		*eq = '\0';
+		if (!has_key(link_keys, opt) && !has_key(mmfi_faults_keys, opt) && !has_key(k->keys, opt))
+			return key_refuse(u, k, opt, err, err_len);
+		if (u->n_opt == MMFI_URI_OPTS) {
+			mmfi_msg(err, err_len, "board URI '%s': more than %d options", u->uri, MMFI_URI_OPTS);
+			return MMF_ERR_ARG;
+		}
+		u->opt[u->n_opt].key = opt;
+		u->opt[u->n_opt].val = eq + 1;
+		u->n_opt++;
 	}
 	return MMF_OK;
 }
 
-int mmfi_uri_transport(const struct mmfi_uri *u, const char *uri, mmfi_transport **out, char *err,
-		       size_t err_len)
+int mmfi_uri_parse(const char *uri, struct mmfi_uri *u, const struct mmfi_board_kind **kind, char *err,
+		   size_t err_len)
 {
-	mmfi_transport *t = NULL;
-	int r;
+	const struct mmfi_board_kind *k = NULL;
+	char *opts, *colon;
+	uint64_t v;
+	int r, i;
 
-	if (u->baud && strcmp(u->kind, "ftdi")) {
-		mmfi_msg(err, err_len, "board URI '%s': baud is an option of 'ftdi' only", uri);
+	memset(u, 0, sizeof(*u));
+	u->uri = uri;
+	if (!uri || !*uri) {
+		mmfi_msg(err, err_len, "no board URI (boards: cpu, sim, socket:PATH, ftdi[:SERIAL])");
 		return MMF_ERR_ARG;
 	}
-	if (u->link && strcmp(u->kind, "ftdi")) {
-		mmfi_msg(err, err_len, "board URI '%s': link is an option of 'ftdi' only (it picks the FTDI "
-			 "chip's channel and mode)", uri);
+	if (strlen(uri) >= sizeof(u->buf)) {
+		mmfi_msg(err, err_len, "board URI of %zu characters: at most %zu", strlen(uri),
+			 sizeof(u->buf) - 1);
 		return MMF_ERR_ARG;
 	}
-	if (u->link == MMFI_FTDI_LINK_FT245 && u->baud) {
-		mmfi_msg(err, err_len, "board URI '%s': baud is the UART's; link=ft245 has no baud rate "
-			 "(the FPGA clocks the bytes on the chip's 60 MHz CLKOUT): drop one of them", uri);
-		return MMF_ERR_ARG;
+	r = uri_twice(uri, err, err_len);
+	if (r)
+		return r;
+	strcpy(u->buf, uri);
+	opts = strchr(u->buf, '?');
+	if (opts)
+		*opts++ = '\0';
+	colon = strchr(u->buf, ':');
+	if (colon)
+		*colon = '\0';
+	u->arg = colon ? colon + 1 : "";
+	u->kind = u->buf;
+	for (i = 0; i < N_KINDS && !k; i++)
+		if (kind_table[i] && !strcmp(kind_table[i]->name, u->kind))
+			k = kind_table[i];
+	if (!k && !strcmp(u->kind, "sim")) {
+		mmfi_msg(err, err_len, "board '%s': this program was built without the Verilator board "
+			 "(build/bin/mmfree has it)", uri);
+		return MMF_ERR_UNSUPPORTED;
 	}
-	if (u->uart && strcmp(u->kind, "sim")) {
-		mmfi_msg(err, err_len, "board URI '%s': uart is an option of 'sim' only", uri);
-		return MMF_ERR_ARG;
-	}
-	if ((u->ina_set || u->ina_absent) && strcmp(u->kind, "sim")) {
-		mmfi_msg(err, err_len, "board URI '%s': ina226, ina_shunt_uv and ina_bus_mv set the INA226 "
-			 "model of 'sim' only", uri);
-		return MMF_ERR_ARG;
-	}
-	if ((u->cpu.dead_after || u->cpu.dead_for) && strcmp(u->kind, "cpu")) {
-		mmfi_msg(err, err_len, "board URI '%s': dead_after and dead_for are options of 'cpu' "
-			 "only", uri);
-		return MMF_ERR_ARG;
-	}
-	if ((u->cpu.wmem_words || u->cpu.n_formats) && strcmp(u->kind, "cpu")) {
-		mmfi_msg(err, err_len, "board URI '%s': wmem and engines are options of 'cpu' only (a real "
-			 "or simulated board is built as it is)", uri);
-		return MMF_ERR_ARG;
-	}
-	if (u->cpu.dead_for && !u->cpu.dead_after) {
-		mmfi_msg(err, err_len, "board URI '%s': dead_for needs dead_after", uri);
-		return MMF_ERR_ARG;
-	}
-	if (!strcmp(u->kind, "cpu")) {
-		if (u->arg[0]) {
-			mmfi_msg(err, err_len, "board URI '%s': 'cpu' takes no ':%s'", uri, u->arg);
-			return MMF_ERR_ARG;
-		}
-		r = mmfi_cpu_open(&u->cpu, &t, err, err_len);
-		if (r)
-			return r;
-	} else if (!strcmp(u->kind, "sim")) {
-		if (!mmfi_sim_open) {
-			mmfi_msg(err, err_len, "board '%s': this program was built without the Verilator "
-				 "board (build/bin/mmfree has it)", uri);
-			return MMF_ERR_UNSUPPORTED;
-		}
-		struct mmfi_sim_opts so = { u->uart, u->arg, NULL, 0, 0, u->ina_set, u->ina_absent,
-					    u->ina_shunt_uv, u->ina_bus_mv };
-		r = mmfi_sim_open(&so, &t, err, err_len);
-		if (r)
-			return r;
-	} else if (!strcmp(u->kind, "socket")) {
-		if (!u->arg[0]) {
-			mmfi_msg(err, err_len, "board URI '%s': socket needs a path (socket:PATH)", uri);
-			return MMF_ERR_ARG;
-		}
-		r = mmfi_socket_open(u->arg, &t, err, err_len);
-		if (r)
-			return r;
-	} else if (!strcmp(u->kind, "ftdi")) {
-		struct mmfi_ftdi_opts fo = { u->arg, u->baud, u->link };
-		r = mmfi_ftdi_open(&fo, &t, err, err_len);
-		if (r)
-			return r;
-	} else {
+	if (!k) {
 		mmfi_msg(err, err_len, "board URI '%s': unknown board '%s' (boards: %s)", uri, u->kind,
 			 BOARD_KINDS);
 		return MMF_ERR_ARG;
 	}
-	if (u->faults) {
-		r = mmfi_faults_open(t, &u->fault, &t, err, err_len);
+	r = split_opts(u, opts, k, err, err_len);
+	if (r)
+		return r;
+	/* the options of the link every board has, over the kind's defaults */
+	v = k->timeout_ms;
+	r = mmfi_uri_num(u, "timeout_ms", 1, 600000, &v, "milliseconds, 1 to 600000", err, err_len);
+	if (r)
+		return r;
+	u->timeout_ms = (uint32_t)v;
+	v = k->window;
+	r = mmfi_uri_num(u, "window", 1, MMFI_WINDOW_MAX, &v, "commands in flight, 1 to 8", err, err_len);
+	if (r)
+		return r;
+	u->window = (uint32_t)v;
+	*kind = k;
+	return MMF_OK;
+}
+
+int mmfi_uri_transport(const struct mmfi_uri *u, const struct mmfi_board_kind *kind, mmfi_transport **out,
+		       unsigned *flags, char *err, size_t err_len)
+{
+	struct mmfi_fault_opts fo;
+	mmfi_transport *t = NULL;
+	int faults, r;
+
+	r = mmfi_faults_uri(u, &fo, &faults, err, err_len);
+	if (r)
+		return r;
+	r = kind->open(u, &t, flags, err, err_len);
+	if (r)
+		return r;
+	if (faults) {
+		r = mmfi_faults_open(t, &fo, &t, err, err_len);
 		if (r)
 			return r;   /* the injector closed the inner transport */
 	}

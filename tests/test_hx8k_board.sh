@@ -115,6 +115,10 @@ if [ $st -eq 0 ] && [ -s "$T/sim.f32" ] && cmp -s "$T/sim.f32" "$T/cpu.f32" && c
 else no run-model-logits "exit $st; $(cat "$T/err")"; fi
 r=$($M bench model --model "$T/m" --board "$S" --engine tac2 --tokens 2 --json 2>&1)
 check model-streamed jqok "$r" '.resident == false'
-refuse model-tac5-refused "no tac engine with format tac5" $M run --model "$T/m" --board "$S" --max-new 1
+# the tac engine with 5-trit codes is not on this board: named, it is refused naming the one there is;
+# not named, the board's own (tac2) is taken
+refuse model-tac5-refused "has no tac engine; it has tac2" $M run --model "$T/m" --board "$S" --engine tac --max-new 1
+if out=$($M run --model "$T/m" --board "$S" --max-new 1 --quiet 2>&1) && grep -q "the tac2 engine" <<<"$out"
+then ok model-default-engine-tac2; else no model-default-engine-tac2 "$out"; fi
 
 finish "hx8k board"

@@ -48,8 +48,8 @@ secs=$(sed -E 's/^train: ([0-9]+) steps in ([0-9.]+) s \(([0-9.]+) s\/step\).*/\
 sps=$(sed -E 's/^train: ([0-9]+) steps in ([0-9.]+) s \(([0-9.]+) s\/step\).*/\3/' <<<"$tail")
 mins=$(awk -v s="$secs" 'BEGIN { printf "%.1f", s / 60 }')
 evals=$($PY $T eval --model "$OUT" --text "$DATA/heldout.txt" --quant "$QUANT")
-piece=$(build/bin/mmfree eval --model "$OUT" --text "$DATA/heldout.txt" --max-bytes $PIECE --engine $ENG --json |
-	jq -r '.bits_per_byte * 10000 | round / 10000')
+piece=$(printf %.4f "$(build/bin/mmfree eval --model "$OUT" --text "$DATA/heldout.txt" --max-bytes $PIECE \
+	--engine $ENG --json | jq -r .bits_per_byte)")
 bpb_f=$(awk '/^float:/ { print $2 }' <<<"$evals")
 bpb_q=$(awk '/^quantised:/ { print $2 }' <<<"$evals")
 hbytes=$(wc -c < "$DATA/heldout.txt")
@@ -59,13 +59,7 @@ greedy_run=$(build/bin/mmfree run --model "$OUT" --board cpu --engine $ENG --pro
 	--max-new 300 --greedy 2> /dev/null)
 sampled=$(build/bin/mmfree run --model "$OUT" --board cpu --engine $ENG --prompt "In the beginning" \
 	--max-new 300 --temperature 0.5 --seed 1 2> /dev/null)
-words=$($PY - "$DATA/train.txt" "$greedy_run" <<'PYEOF'
-import re, sys
-vocab = set(re.findall(rb"[A-Za-z]+", open(sys.argv[1], "rb").read()))
-w = re.findall(rb"[A-Za-z]+", sys.argv[2].encode())
-print("%d of %d (%.0f%%)" % (sum(x in vocab for x in w), len(w), 100.0 * sum(x in vocab for x in w) / max(1, len(w))))
-PYEOF
-)
+words=$($PY tools/train/words.py "$DATA/train.txt" - <<<"$greedy_run")
 budget=$($PY tools/train/budget.py --hidden "$d" --layers "$L" --intermediate "$I" --format $FMT)
 budget_tac5=$($PY tools/train/budget.py --hidden "$d" --layers "$L" --intermediate "$I" --format tac5 --total)
 budget_e16=$($PY tools/train/budget.py --hidden "$d" --layers "$L" --intermediate "$I" --embedding-bytes 2 --total || true)

@@ -60,7 +60,7 @@ greedy_run=$(build/bin/mmfree run --model "$OUT" --board cpu --engine $ENG --pro
 sampled=$(build/bin/mmfree run --model "$OUT" --board cpu --engine $ENG --prompt "In the beginning" \
 	--max-new 300 --temperature 0.5 --seed 1 2> /dev/null)
 words=$($PY tools/train/words.py "$DATA/train.txt" - <<<"$greedy_run")
-budget=$($PY tools/train/budget.py --hidden "$d" --layers "$L" --intermediate "$I" --format $FMT)
+budget=$($PY tools/train/budget.py --hidden "$d" --layers "$L" --intermediate "$I" --format $FMT || true)  # exit 1: over the UP5K
 budget_tac5=$($PY tools/train/budget.py --hidden "$d" --layers "$L" --intermediate "$I" --format tac5 --total)
 budget_e16=$($PY tools/train/budget.py --hidden "$d" --layers "$L" --intermediate "$I" --embedding-bytes 2 --total || true)
 size=$(stat -c %s "$OUT/model.safetensors")
@@ -114,7 +114,7 @@ if [ "$QUANT" = ternary ]; then
 when the machine was quieter and over 2 s when it was busiest."
 else
 	run_note="the float baseline trained beside it and other builds and tests ran (load average 5 to 9, nice 10,
-one thread each): a step took 1.5 to 3 s, against 0.75 s for kjv-ternary's run on a quieter machine."
+one thread each): a step took 1 to 4 s (1.4 on average), against 0.75 s for kjv-ternary's run on a quieter machine."
 fi
 qflag=""
 [ "$QUANT" = ternary ] || qflag=" --quant $QUANT"

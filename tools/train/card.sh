@@ -100,8 +100,8 @@ engine is judged on a model trained for it, not only on a ternary model rounded 
 make model MODEL_QUANT=pow2                      # train it again (about 50 minutes; see below)"
 	shape_why="The shape of kjv-ternary, chosen for the UP5K with lut3 packing. The sac engine packs sac4 (16 weights
 per 64-bit word, 4 bits each), so this shape needs more than the UP5K's 16384 words of weight memory:"
-	shape_after="It runs on \`cpu\` and on boards with room for it, not on the UP5K; a sac model for the UP5K would be
-about half as wide."
+	shape_after="It runs on \`cpu\` and on boards with room for it, not on the UP5K; a sac model for the UP5K would
+need about half as many weights."
 	wq="power-of-two weights (alpha = max|W|
 over the whole tensor, p = round(-log2(|W| / alpha)) clamped to 0..6, zero below alpha 2^-6.5: the
 rule mmfree applies when it packs sac, host/src/model.c)"
@@ -178,8 +178,8 @@ machine reproduces the recipe (seed, shape, schedule, budget), not these exact w
 
 (\`/usr/bin/python3 tools/train/train.py eval --model models/$NAME --text build/kjv/heldout.txt$qflag\`
 after \`train.py prep --out build/kjv\`.) The float row is the same weights run without quantisation,
-not a model trained in float: the latent weights of quantisation-aware training are not a good float
-model. The float-trained model of this shape is in [docs/accuracy.md](../../docs/accuracy.md).
+not a model trained in float: the latent weights of ternary training are a poor float model (kjv-ternary:
+3.64), those of power-of-two training nearly as good as the quantised one (kjv-pow2: 1.57). The float-trained model of this shape is in [docs/accuracy.md](../../docs/accuracy.md).
 
 ## The figure tests/test_train.sh checks
 

@@ -18,7 +18,8 @@ all: programs
 help:
 	@echo "make demo           install what is missing, build, run a MatMul-free LM on the simulated iCEBreaker"
 	@echo "make test           install what is missing, build and run every test"
-	@echo "make model          train the shipped ternary model again (tools/train/, ~45 min): $(MODEL_OUT)"
+	@echo "make model          train the shipped ternary model again (tools/train/, ~45 min): $(MODEL_OUT);"
+	@echo "                    MODEL_QUANT=pow2: the sac model (models/kjv-pow2), MODEL_QUANT=none: the float baseline"
 	@echo "make bench-engines  simulate and place-and-route every engine, write $(BUILD)/reports/engines.json"
 	@echo "make bitstream      the SoC for BOARD=$(BOARD): build/$(BOARD)/mmfree.bin and mmfree.json"
 	@echo "make prog           program BOARD=$(BOARD) with it ($(PROGRAMMER)): its flash; SRAM=1 the configuration"
@@ -252,15 +253,22 @@ prog: $(BITSTREAM)
 		$(MAKE) --no-print-directory -s BOARD=$$b $(BIN)/mmfree
 	$(BIN)/mmfree flash $(BITSTREAM) --board $(BOARD) --programmer $(PROGRAMMER)$(if $(filter 1 yes,$(SRAM)), --sram) $(PROG_FLAGS)
 
-# the shipped model (models/kjv-ternary/README.md): the KJV split, then quantisation-aware training
-# with the shipped run's seed, shape and budget; MODEL_OUT=DIR writes elsewhere (the default
-# overwrites the committed model; `git diff --stat models/` shows whether it came out the same)
-MODEL_OUT ?= models/kjv-ternary
+# the shipped models (models/kjv-*/README.md): the KJV split, then training with the shipped run's
+# seed, shape and wall-clock budget. MODEL_QUANT=ternary (models/kjv-ternary), pow2 (models/kjv-pow2,
+# the sac engine's power-of-two weights) or none (the float baseline of docs/accuracy.md: trained and
+# measured, not shipped). MODEL_OUT=DIR writes elsewhere (the default overwrites the committed model;
+# `git diff --stat models/` shows whether it came out the same)
+MODEL_QUANT ?= ternary
+MODEL_NAME := kjv-$(if $(filter none,$(MODEL_QUANT)),float,$(MODEL_QUANT))
+MODEL_MINUTES := $(if $(filter ternary,$(MODEL_QUANT)),44,50)
+MODEL_OUT ?= models/$(MODEL_NAME)
 model: deps-train
 	/usr/bin/python3 tools/train/train.py prep --out $(BUILD)/kjv
-	OMP_NUM_THREADS=1 /usr/bin/python3 tools/train/train.py train --data $(BUILD)/kjv --out $(BUILD)/kjv-ternary \
-		--hidden 104 --layers 3 --intermediate 208 --steps 3000 --minutes 44 --batch 16 --seq 256 --lr 3e-3 --seed 1
-	bash tools/train/card.sh $(BUILD)/kjv-ternary $(BUILD)/kjv $(MODEL_OUT)
+	OMP_NUM_THREADS=1 /usr/bin/python3 tools/train/train.py train --data $(BUILD)/kjv --out $(BUILD)/$(MODEL_NAME) \
+		--hidden 104 --layers 3 --intermediate 208 --steps 3000 --minutes $(MODEL_MINUTES) --batch 16 --seq 256 \
+		--lr 3e-3 --seed 1 --quant $(MODEL_QUANT)
+	$(if $(filter none,$(MODEL_QUANT)),/usr/bin/python3 tools/train/train.py eval --model $(BUILD)/$(MODEL_NAME) \
+		--text $(BUILD)/kjv/heldout.txt --max-bytes 8192,bash tools/train/card.sh $(BUILD)/$(MODEL_NAME) $(BUILD)/kjv $(MODEL_OUT) $(MODEL_QUANT))
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)/mmfree $(BIN)/mmfree-vboard

@@ -10,7 +10,9 @@
 #   for both ternary engines; and the comparison can fail: the float forward (no quantisation) on
 #   the same ids is refused;
 # - the shipped model (models/kjv-ternary) loads, and on a KJV prompt mmfree's logits and PyTorch's agree
-#   the same way.
+#   the same way; so do the power-of-two model (models/kjv-pow2) on sac and PyTorch's pow2 forward;
+# - each shipped model's `mmfree eval` on the first 1024 held-out bytes is the figure its card states
+#   (within 0.001 bits per byte), and its greedy text is at least 80% training-text words.
 # Needs `bash scripts/deps.sh train` (python3-torch, bible-kjv) and build/bin/mmfree. ~1 minute.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -82,4 +84,41 @@ if $M run --model $K --board host --engine lut --prompt "And God said, Let there
 else
 	no "shipped model loads" "$(cat "$OUT/kjv-run.err")"
 fi
+
+# the power-of-two model: mmfree's sac engine and PyTorch's pow2 forward (its own quantiser, from
+# docs/datapaths.md's code set) agree on the same ids within docs/reference.md's tolerance, and the
+# ternary forward on the same ids is refused (the comparison tells the two weight sets apart)
+K2=models/kjv-pow2
+if $M run --model $K2 --board host --engine sac --prompt "And God said, Let there be" --max-new 16 --greedy \
+	--logits "$OUT/pow2-run.f32" --json > "$OUT/pow2-run.json" 2> "$OUT/pow2-run.err"; then
+	ids=$(jq -r '(.prompt_ids + .generated_ids) | map(tostring) | join(",")' "$OUT/pow2-run.json")
+	$PY $T logits --model $K2 --ids "$ids" --out "$OUT/pow2-torch.f32" --quant pow2
+	$PY $T logits --model $K2 --ids "$ids" --out "$OUT/pow2-tern.f32" --quant ternary
+	check "pow2 model: logits agree (sac)" $PY tests/ref/compare.py --vocab 259 --layers "$(jq .num_hidden_layers $K2/config.json)" \
+		"$OUT/pow2-run.f32" "$OUT/pow2-torch.f32"
+	refuse "pow2 model: ternary forward refused" "rel" $PY tests/ref/compare.py --vocab 259 \
+		--layers "$(jq .num_hidden_layers $K2/config.json)" "$OUT/pow2-run.f32" "$OUT/pow2-tern.f32"
+else
+	no "pow2 model loads" "$(cat "$OUT/pow2-run.err")"
+fi
+
+# each shipped model, on the engine it was trained for: `mmfree eval` on the first 1024 bytes of the
+# held-out split gives the figure its model card states, within 0.001 bits per byte (the card rounds
+# to 4 decimals; a different number means the weights, the split or the runtime's arithmetic moved);
+# and its greedy text from "In the beginning" is at least 80% words of the training text
+for me in kjv-ternary:lut kjv-pow2:sac; do
+	m=models/${me%%:*} e=${me##*:}
+	want=$(awk -F'|' '/^\| the first 1024 bytes of heldout.txt \|/ { gsub(/ /, "", $4); print $4 }' $m/README.md)
+	got=$($M eval --model $m --text "$OUT/kjv/heldout.txt" --max-bytes 1024 --engine $e --json 2> "$OUT/eval-$e.err" |
+		jq -r .bits_per_byte)
+	if [ -n "$want" ] && [ -n "$got" ] && awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(d < 0.001 && d > -0.001) }'; then
+		ok "${m#models/}: card's held-out figure" "mmfree eval --engine $e, first 1024 bytes: $got, card $want"
+	else
+		no "${m#models/}: card's held-out figure" "got '$got', card '$want' $(cat "$OUT/eval-$e.err")"
+	fi
+	$M run --model $m --board host --engine $e --prompt "In the beginning" --max-new 300 --greedy \
+		> "$OUT/greedy-$e.txt" 2> /dev/null
+	check "${m#models/}: greedy words in the training vocabulary" $PY tools/train/words.py "$OUT/kjv/train.txt" \
+		"$OUT/greedy-$e.txt" --min 80
+done
 finish train

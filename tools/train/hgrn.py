@@ -1,9 +1,11 @@
 """hgrn.py: the MatMul-free LM (HGRNBit) in PyTorch, written from docs/model.md, for training.
 
-Quantisation-aware: the parameters are latent float weights; with quant=True every BitLinear uses
-ternary weights (absmean scale over the whole tensor, round half to even as torch.round, clamp to
-+-1) and int8 activations (per-token absmax, round half away from zero as the upstream Triton kernel,
-clamp to -128..127), with straight-through gradients. quant=False is the float model.
+Quantisation-aware: the parameters are latent float weights; `quant` names the forward pass:
+"ternary" (or True): every BitLinear uses ternary weights (absmean scale over the whole tensor, round
+half to even as torch.round, clamp to +-1) and int8 activations (per-token absmax, round half away
+from zero as the upstream Triton kernel, clamp to -128..127), with straight-through gradients;
+"pow2": the same with signed power-of-two weights +-alpha 2^-p (p 0..6, or zero), the sac engine's
+set (docs/datapaths.md), straight-through as DenseShift trains; None (or False): the float model.
 
 Byte-level vocabulary (259 ids): <unk> 0, <s> 1, </s> 2, byte b is id 3 + b.
 """
@@ -42,6 +44,31 @@ def ternary(w):
     return torch.round(w / g).clamp(-1, 1) * g
 
 
+def pow2(w):
+    """sign(W) alpha 2^-p: alpha = max(max|W|, 1e-5) over the whole tensor, p = round(-log2(|W| /
+    alpha)) clamped to 0..6, zero where |W| / alpha < 2^-6.5 (the sac engine's codes, docs/datapaths.md;
+    the rounding is in the log domain, so a tie is never met)."""
+    alpha = w.abs().max().clamp(min=1e-5)
+    a = w.abs() / alpha
+    p = torch.round(-torch.log2(a.clamp(min=2.0 ** -7))).clamp(0, 6)
+    q = torch.sign(w) * alpha * torch.pow(2.0, -p)
+    return torch.where(a < 2.0 ** -6.5, torch.zeros_like(q), q)
+
+
+WEIGHT_QUANT = {"ternary": ternary, "pow2": pow2}
+
+
+def quant_mode(quant):
+    """The weight quantiser's name for a `quant` argument: True -> "ternary", False/None -> None."""
+    if quant is True:
+        return "ternary"
+    if quant is False or quant is None or quant == "none":
+        return None
+    if quant not in WEIGHT_QUANT:
+        raise ValueError("quant %r: expected ternary, pow2 or none" % (quant,))
+    return quant
+
+
 def act_int8(y):
     """q / s_x: s_x = 127 / max(max|y|, 1e-5) per token, q = clamp(round(y s_x), -128, 127)."""
     s = 127.0 / y.abs().amax(-1, keepdim=True).clamp(min=1e-5)
@@ -59,9 +86,10 @@ class BitLinear(torch.nn.Module):
     def forward(self, v, quant):
         y = rmsnorm(v, self.norm)
         w = self.weight
-        if quant:
+        mode = quant_mode(quant)
+        if mode:
             y = ste(y, act_int8(y))
-            w = ste(w, ternary(w))
+            w = ste(w, WEIGHT_QUANT[mode](w))
         return F.linear(y, w)
 
 

@@ -3,10 +3,13 @@
 
     train.py prep   --out DIR                      # DIR/train.txt, DIR/heldout.txt from `bible`
     train.py train  --data DIR --out MODEL [--hidden 104 --layers 3 --intermediate 208 --steps N
-                    --minutes M --batch 32 --seq 256 --lr 3e-3 --seed 1 --float --log FILE]
-    train.py eval   --model MODEL --text FILE [--max-bytes N]   # bits per byte, float and quantised
-    train.py logits --model MODEL --ids 1,5,9 --out FILE.f32 [--float]  # quantised forward, float64
-    train.py sample --model MODEL --prompt TEXT [--max-new N]   # greedy, quantised
+                    --minutes M --batch 32 --seq 256 --lr 3e-3 --seed 1 --quant Q --log FILE]
+    train.py eval   --model MODEL --text FILE [--max-bytes N] [--quant Q]  # bits per byte, float and Q
+    train.py logits --model MODEL --ids 1,5,9 --out FILE.f32 [--float] [--quant Q]  # forward, float64
+    train.py sample --model MODEL --prompt TEXT [--max-new N] [--quant Q]   # greedy, quantised
+
+--quant is the weight quantiser of the forward pass: ternary (the default; the tac and lut engines),
+pow2 (signed powers of two, the sac engine's set) or none (the float model; --float is the same).
 
 Data: `bible -f "Gen1:1-Rev22:21"` (Debian's bible-kjv), the verse references stripped, one verse per
 line. Chapters are numbered 0..1188 in canon order; every 20th (number % 20 == 19) is held out, the
@@ -33,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hgrn  # noqa: E402
 
 HOLDOUT_EVERY = 20
+QUANTS = ("ternary", "pow2", "none")
 REF = re.compile(rb"^(\S+?)(\d+):(\d+) (.*)$")
 
 
@@ -95,11 +99,12 @@ def train(a):
     os.makedirs(a.out, exist_ok=True)
     log = open(a.log or os.path.join(a.out, "train.log"), "w")  # one run per log: card.sh reads it whole
     say = lambda s: (print(s, flush=True), log.write(s + "\n"), log.flush())
-    quant = not a.float
+    quant = "none" if a.float else a.quant
+    qname = "float" if quant == "none" else "quantised" if quant == "ternary" else "quantised " + quant
     say("train: d %d L %d I %d params %d, batch %d x %d, lr %g, wd %g, steps %d, minutes %g, seed %d, %s, "
         "torch %s threads %d" % (a.hidden, a.layers, a.intermediate, sum(p.numel() for p in model.parameters()),
                                  a.batch, a.seq, a.lr, a.wd, a.steps, a.minutes, a.seed,
-                                 "quantised" if quant else "float", torch.__version__, torch.get_num_threads()))
+                                 qname, torch.__version__, torch.get_num_threads()))
     t0, step = time.time(), 0
     while step < a.steps:
         # the schedule's position: by steps, or by time when the budget would end the run first
@@ -121,7 +126,7 @@ def train(a):
         if step % a.eval_every == 0 or step == a.steps:
             model.eval()
             say("eval %d heldout_bpb %.4f (first %d bytes, %s) elapsed %.1f"
-                % (step, bits_per_byte(model, held, quant), len(held), "quantised" if quant else "float", el))
+                % (step, bits_per_byte(model, held, quant), len(held), qname, el))
             model.train()
         if step % a.ckpt_every == 0:
             torch.save({"model": model.state_dict(), "step": step, "args": vars(a)}, os.path.join(a.out, "train.pt"))
@@ -138,6 +143,7 @@ def export(a):
     ck = torch.load(os.path.join(a.model, "train.pt"))
     ar = ck["args"]
     m = hgrn.HGRNBit(ar["hidden"], ar["layers"], ar["intermediate"])
+    print("export: trained with --quant %s" % ("none" if ar.get("float") else ar.get("quant", "ternary")))
     m.load_state_dict(ck["model"])
     hgrn.save_hf(m, a.out or a.model)
     print("export: step %d -> %s" % (ck["step"], a.out or a.model))
@@ -149,9 +155,9 @@ def evaluate(a):
     if a.max_bytes:
         data = data[:a.max_bytes]
     m = hgrn.load_hf(a.model).eval()
-    for quant in (False, True):
+    for quant in ("none", a.quant):
         t = time.time()
-        print("%s: %.4f bits per byte over %d bytes (%.1f s)" % ("quantised" if quant else "float",
+        print("%s: %.4f bits per byte over %d bytes (%.1f s)" % ("float" if quant == "none" else "quantised",
               bits_per_byte(m, data, quant), len(data), time.time() - t))
 
 
@@ -159,7 +165,7 @@ def logits(a):
     m = hgrn.load_hf(a.model, torch.float64).eval()
     ids = torch.tensor([[int(x) for x in a.ids.split(",")]])
     with torch.no_grad():
-        out, _ = m(ids, not a.float)
+        out, _ = m(ids, "none" if a.float else a.quant)
     out[0].to(torch.float32).numpy().astype("<f4").tofile(a.out)
 
 
@@ -167,13 +173,13 @@ def sample(a):
     m = hgrn.load_hf(a.model).eval()
     ids = hgrn.encode(a.prompt.encode())
     with torch.no_grad():
-        out, state = m(torch.tensor([ids]), True)
+        out, state = m(torch.tensor([ids]), a.quant)
         for _ in range(a.max_new):
             nxt = int(out[0, -1].argmax())
             if nxt < 3:
                 break
             ids.append(nxt)
-            out, state = m(torch.tensor([[nxt]]), True, state)
+            out, state = m(torch.tensor([[nxt]]), a.quant, state)
     sys.stdout.write(bytes(i - 3 for i in ids[1:]).decode("latin-1") + "\n")
 
 
@@ -196,13 +202,14 @@ def main():
     p.add_argument("--wd", type=float, default=0.01)
     p.add_argument("--warmup", type=int, default=100)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--float", action="store_true", help="train the float model (no quantisation)")
+    p.add_argument("--float", action="store_true", help="train the float model (the same as --quant none)")
     p.add_argument("--log")
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--eval-bytes", type=int, default=16384)
     p.add_argument("--ckpt-every", type=int, default=100)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--quant", choices=QUANTS, default="ternary", help="the weight quantiser trained through")
     p = sub.add_parser("export")
     p.add_argument("--model", required=True)
     p.add_argument("--out")
@@ -210,15 +217,18 @@ def main():
     p.add_argument("--model", required=True)
     p.add_argument("--text", required=True)
     p.add_argument("--max-bytes", type=int, default=0)
+    p.add_argument("--quant", choices=QUANTS[:2], default="ternary", help="the quantised row's weights")
     p = sub.add_parser("logits")
     p.add_argument("--model", required=True)
     p.add_argument("--ids", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--float", action="store_true", help="the float forward (latent weights, no quantisation)")
+    p.add_argument("--quant", choices=QUANTS, default="ternary")
     p = sub.add_parser("sample")
     p.add_argument("--model", required=True)
     p.add_argument("--prompt", required=True)
     p.add_argument("--max-new", type=int, default=200)
+    p.add_argument("--quant", choices=QUANTS, default="ternary")
     a = ap.parse_args()
     torch.set_num_threads(getattr(a, "threads", 1))
     {"prep": lambda: prep(a.out), "train": lambda: train(a), "export": lambda: export(a),

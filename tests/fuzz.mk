@@ -13,16 +13,19 @@
 FUZZ_CC      ?= clang
 FUZZ_TIME    ?= 600
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-Wall -Wextra -Werror -Ihost/include -Ihost/src
-FUZZ_SRC_tok         := host/src/tok.c host/src/error.c host/src/outfile.c
-FUZZ_SRC_safetensors := host/src/ckpt.c host/src/error.c host/src/outfile.c
-FUZZ_SRC_config      := host/src/ckpt.c host/src/error.c host/src/outfile.c
+	-Wall -Wextra -Werror -Ihost/include -Ihost/src -Ihls_c
+# error.c names engines and formats from the engine table (hls_c/mmf_engines.c and the models it
+# dispatches to)
+FUZZ_ERR_SRC         := host/src/error.c host/src/outfile.c hls_c/mmf_engines.c hls_c/tac.c hls_c/sac.c hls_c/lut.c
+FUZZ_SRC_tok         := host/src/tok.c $(FUZZ_ERR_SRC)
+FUZZ_SRC_safetensors := host/src/ckpt.c $(FUZZ_ERR_SRC)
+FUZZ_SRC_config      := host/src/ckpt.c $(FUZZ_ERR_SRC)
 FUZZ_TARGETS := tok safetensors config
 FUZZ_BINS    := $(addprefix $(BIN)/fuzz_,$(FUZZ_TARGETS))
 
 # $(1) = target name
 define FUZZ_RULE
-$(BIN)/fuzz_$(1): tests/fuzz_$(1).c tests/fuzz_args.h $(FUZZ_SRC_$(1)) $(wildcard host/src/*.h) host/include/mmfree.h
+$(BIN)/fuzz_$(1): tests/fuzz_$(1).c tests/fuzz_args.h $(FUZZ_SRC_$(1)) $(wildcard host/src/*.h hls_c/*.h) host/include/mmfree.h
 	@mkdir -p $$(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $$< $(FUZZ_SRC_$(1)) -lcjson -lm -o $$@
 endef

@@ -115,12 +115,13 @@ static void write_sr1(uint8_t v)
 	wait_ready();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const uint8_t id[3] = { 0xEF, 0x40, 0x18 };
 	uint8_t io[8], d[600], r[600];
 	uint32_t i;
 
+	check_args(argc, argv, 0, NULL, "", "The W25Q128JV flash model of the emulated boards (sim/spiflash_emu.c).");
 	memset(mem, 0xFF, sizeof(mem));
 	spiflash_init(&F, mem, SIZE, id);
 

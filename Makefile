@@ -59,7 +59,9 @@ $(GEN)/.stamp: $(BIN)/gen_vh
 	@mkdir -p $(GEN)
 	$(BIN)/gen_vh $(GEN)
 	@touch $@
+# a recipe, even an empty one, so that make sees engines.mk remade and reads it again before going on
 $(GEN_VH) $(GEN)/engines.mk: $(GEN)/.stamp
+	@:
 
 # C unit tests of hls_c: tests/test_<name>.c -> build/bin/test_<name> (zlib is the independent CRC)
 HLS_TESTS := $(patsubst tests/%.c,$(BIN)/%,$(wildcard tests/test_*.c))

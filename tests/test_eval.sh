@@ -132,6 +132,8 @@ refuse_code nul-byte 1 "binary, not text: a NUL byte at offset 4" --model "$T/m"
 refuse_code not-utf8 1 "byte 0xff at offset 5 is not UTF-8" --model "$T/m" --text "$T/latin.txt"
 refuse_code overlong-utf8 1 "byte 0xc0 at offset 5 is not UTF-8" --model "$T/m" --text "$T/overlong.txt"
 refuse_code directory 1 "is a directory" --model "$T/m" --text "$T"
+mkfifo "$T/fifo.txt"
+refuse_code fifo 1 "a FIFO, not a regular file" --model "$T/m" --text "$T/fifo.txt"   # not waited on
 refuse_code max-bytes-abc 2 "max-bytes 'abc': not a whole number" --model "$T/m" --text "$T/text.txt" --max-bytes abc
 refuse_code max-bytes-0 2 "max-bytes: at least 1" --model "$T/m" --text "$T/text.txt" --max-bytes 0
 refuse_code max-bytes-neg 2 "max-bytes '-1': not a whole number" --model "$T/m" --text "$T/text.txt" --max-bytes -1

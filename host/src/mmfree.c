@@ -171,7 +171,7 @@ int cli_open(const struct cli_opts *o, mmf_board **b)
 /* The UTF-8 sequence at s (n > 0 bytes there): its length if it is one (RFC 3629: no overlong forms,
  * no surrogates, nothing above U+10FFFF), else minus the length of its longest start that could
  * begin one (at least 1): Unicode's "maximal subpart", which one U+FFFD replaces. */
-static int utf8_len(const unsigned char *s, size_t n)
+int cli_utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned char lo = 0x80, hi = 0xbf;
 	size_t k, i;
@@ -207,7 +207,7 @@ int cli_json_bytes(FILE *f, const char *s, size_t n)
 
 	fputc('"', f);
 	while (i < n) {
-		k = utf8_len(p + i, n - i);
+		k = cli_utf8_len(p + i, n - i);
 		if (k < 0) {
 			/* not UTF-8: one U+FFFD, the replacement character, for the bytes that began a sequence */
 			fputs("\\ufffd", f);

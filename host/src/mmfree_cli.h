@@ -60,6 +60,9 @@ extern const char cli_files_help[];
 int cli_json_bytes(FILE *f, const char *s, size_t n);
 /* The same for a NUL-terminated string. */
 void cli_json_str(FILE *f, const char *s);
+/* The UTF-8 sequence at s (n > 0 bytes): its length if valid (RFC 3629), else minus the length of
+ * its maximal subpart (at least 1). */
+int cli_utf8_len(const unsigned char *s, size_t n);
 /* n bytes as a JSON string of lowercase hex digits, two per byte ("48690a"). */
 void cli_json_hex(FILE *f, const char *s, size_t n);
 /* Progress on stderr, only when it is a terminal: "\r<label> 45%"; cli_progress_done ends the line. */

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "mmfree_cli.h"
+#include "outfile.h"
 
 enum {
 	EVAL_MAX_TEXT = 1 << 28,    /* bytes one eval takes (the tokenizer's limit on one text) */
@@ -130,40 +131,6 @@ static int parse_eval(int argc, char **argv, struct eval_opts *o)
 
 /* ---- the text ---------------------------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 character at s (n bytes left), or 0 if none starts there. */
-static size_t utf8_char(const unsigned char *s, size_t n)
-{
-	size_t len, k;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;           /* a continuation byte, 0xc0/0xc1 (always overlong) or 0xf5..0xff */
-	}
-	if (n < len)
-		return 0;
-	for (k = 1; k < len; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[k] & 0x3f);
-	}
-	/* overlong three- and four-byte forms, UTF-16 surrogates, beyond Unicode */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 /* Read the text to evaluate: the whole file, or its first max_bytes cut back to a character boundary.
  * *buf is NUL-terminated. EXIT_OK, or EXIT_FAIL after saying why (missing, unreadable, empty,
  * binary, too long). */
@@ -172,20 +139,18 @@ static int read_text(const char *path, uint64_t max_bytes, char **buf, size_t *l
 	/* read 3 bytes past the limit: enough to see whether the cut falls inside a character */
 	size_t want = max_bytes ? (size_t)max_bytes + 3 : (size_t)EVAL_MAX_TEXT + 1;
 	size_t cap = 0, n = 0, cut, i, c;
-	char *p = NULL, *np, what[700];
+	char *p = NULL, *np, what[700], err[600];
 	struct stat st;
 	FILE *f;
-	int r = EXIT_FAIL;
+	int r = EXIT_FAIL, k;
 
 	*buf = NULL;
 	snprintf(what, sizeof(what), "eval: --text %s", path);
-	f = fopen(path, "rb");
-	if (!f)
-		return cli_fail(what, strerror(errno));
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		cli_fail(what, "is a directory, not a text file");
-		goto out;
-	}
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return cli_fail(what, "is a directory, not a text file");
+	/* a FIFO or a device is refused without waiting on it, as the loader's files are */
+	if (mmfi_in_fopen(path, NULL, &f, err, sizeof(err)))
+		return cli_fail("eval: --text", err);
 	for (;;) {
 		size_t got;
 		if (n == cap) {
@@ -227,7 +192,8 @@ static int read_text(const char *path, uint64_t max_bytes, char **buf, size_t *l
 			fprintf(stderr, "mmfree: %s: binary, not text: a NUL byte at offset %zu\n", what, i);
 			goto out;
 		}
-		c = utf8_char((const unsigned char *)p + i, cut - i);
+		k = cli_utf8_len((const unsigned char *)p + i, cut - i);
+		c = k > 0 ? (size_t)k : 0;
 		if (!c) {
 			fprintf(stderr, "mmfree: %s: binary, not text: byte 0x%02x at offset %zu is not UTF-8\n",
 				what, (unsigned char)p[i], i);
